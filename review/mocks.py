@@ -1,0 +1,384 @@
+"""Deterministic pulumi-aws mocks shared by the unit tests and the review engine.
+
+``AwsMocks(mode)`` behaves like the AWS provider seen through the engine:
+
+* ``new_resource`` returns ``(id, outputs)`` where ``outputs`` are the inputs exactly as given
+  (camelCase wire names) plus the values the provider computes (``arn``, ``ownerId``,
+  ``tagsAll`` and per-type values such as an Instance's ``privateIp``).
+* ``update`` mode: ids are ``<name>-id``; computed values are concrete and deterministic
+  (instances get ``.10``, ``.11``, ... of their subnet's CIDR in registration order, EIPs get
+  addresses from the documentation ranges 203.0.113.0/24 then 198.51.100.0/24).
+* ``preview`` mode (a stack being created): the id is ``""`` and every computed key is the
+  engine's unknown sentinel ``pulumi.runtime.rpc.UNKNOWN``, so with
+  ``set_mocks(..., preview=True)`` the SDK resolves them as unknown Outputs. Inputs that were
+  already unknown stay unknown (the SDK hands them to us as ``Unknown`` objects and serializes
+  them back as the sentinel). ``tagsAll`` stays known when ``tags`` is known, as the real
+  provider plans it.
+* ``call`` implements the invokes listed in ``SUPPORTED_INVOKES`` (``aws:ec2/getAmi:getAmi``
+  returns an Ubuntu 24.04 image). Invokes run for real during a preview, so results are known in
+  both modes. Any other token raises ``UnsupportedInvokeError`` naming the token: a silently empty
+  result would surface later as a confusing ``None`` far from its cause.
+
+Caveat: ids are ``<name>-id`` and are unique per type+name, not globally; resources of
+different types with the same logical name share an id string. Look ids up by (type, id).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import threading
+from collections.abc import Callable
+from typing import Any, Literal
+
+import pulumi
+from pulumi.runtime import rpc
+
+UNKNOWN: str = rpc.UNKNOWN
+ACCOUNT_ID = "123456789012"
+DEFAULT_REGION = "ap-northeast-2"
+UBUNTU_2404_AMI_NAME = "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-{arch}-server-20250610"
+CANONICAL_OWNER_ID = "099720109477"
+
+Mode = Literal["update", "preview"]
+
+# type token -> (arn service, arn resource path prefix)
+_ARN_SHAPES: dict[str, tuple[str, str]] = {
+    "aws:ec2/vpc:Vpc": ("ec2", "vpc/"),
+    "aws:ec2/subnet:Subnet": ("ec2", "subnet/"),
+    "aws:ec2/internetGateway:InternetGateway": ("ec2", "internet-gateway/"),
+    "aws:ec2/eip:Eip": ("ec2", "elastic-ip/"),
+    "aws:ec2/natGateway:NatGateway": ("ec2", "natgateway/"),
+    "aws:ec2/routeTable:RouteTable": ("ec2", "route-table/"),
+    "aws:ec2/securityGroup:SecurityGroup": ("ec2", "security-group/"),
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": ("ec2", "security-group/"),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ("ec2", "security-group-rule/"),
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": ("ec2", "security-group-rule/"),
+    "aws:ec2/keyPair:KeyPair": ("ec2", "key-pair/"),
+    "aws:ec2/instance:Instance": ("ec2", "instance/"),
+    "aws:ec2/flowLog:FlowLog": ("ec2", "vpc-flow-log/"),
+    "aws:cloudwatch/logGroup:LogGroup": ("logs", "log-group:"),
+    "aws:iam/role:Role": ("iam", "role/"),
+}
+
+_HANDLED_INVOKES = (
+    "aws:ec2/getAmi:getAmi",
+    "aws:index/getAvailabilityZones:getAvailabilityZones",
+    "aws:index/getCallerIdentity:getCallerIdentity",
+    "aws:index/getRegion:getRegion",
+    "aws:index/getPartition:getPartition",
+    "aws:iam/getPolicyDocument:getPolicyDocument",
+)
+SUPPORTED_INVOKES: frozenset[str] = frozenset(_HANDLED_INVOKES)
+
+
+class UnsupportedInvokeError(NotImplementedError):
+    """An invoke token AwsMocks has no mock for."""
+
+
+def _is_unknown(value: Any) -> bool:
+    return value == UNKNOWN or type(value).__name__ == "Unknown"
+
+
+def _known(value: Any) -> bool:
+    return value is not None and not _is_unknown(value)
+
+
+class AwsMocks(pulumi.runtime.Mocks):
+    """pulumi-aws 7.x mocks; see the module docstring for the exact behaviour."""
+
+    def __init__(self, mode: Mode = "update", region: str | None = None) -> None:
+        if mode not in ("update", "preview"):
+            raise ValueError(f"AwsMocks mode must be 'update' or 'preview', not {mode!r}")
+        self.mode: Mode = mode
+        self._region = region
+        self._lock = threading.Lock()
+        self._subnet_cidrs: dict[str, str] = {}  # subnet id -> cidrBlock
+        self._next_host: dict[str, int] = {}  # subnet id -> next host offset
+        self._instance_ips: dict[str, str] = {}  # instance id -> privateIp
+        self._eip_ips: dict[str, str] = {}  # eip id (= allocation id) -> publicIp
+        self._eip_count = 0
+        self._fallback_hosts = 0
+
+    # ---------------------------------------------------------------- helpers
+    @property
+    def preview(self) -> bool:
+        return self.mode == "preview"
+
+    @property
+    def region(self) -> str:
+        if self._region:
+            return self._region
+        try:
+            configured = pulumi.runtime.get_config("aws:region")
+        except Exception:  # no runtime configured
+            configured = None
+        return configured if isinstance(configured, str) and configured else DEFAULT_REGION
+
+    def _arn(self, typ: str, name: str, rid: str) -> str:
+        service, prefix = _ARN_SHAPES.get(typ, (typ.split(":")[1].split("/")[0], "resource/"))
+        if service == "iam":
+            return f"arn:aws:iam::{ACCOUNT_ID}:{prefix}{name}"
+        return f"arn:aws:{service}:{self.region}:{ACCOUNT_ID}:{prefix}{rid}"
+
+    def _host_in_subnet(self, subnet_id: Any) -> str:
+        """Next host address (.10, .11, ...) of the subnet with this id. Caller holds the lock."""
+        cidr = self._subnet_cidrs.get(subnet_id) if isinstance(subnet_id, str) else None
+        if cidr is None:  # subnet not registered through these mocks (e.g. a literal id in a test)
+            self._fallback_hosts += 1
+            return str(ipaddress.ip_address("172.31.0.9") + self._fallback_hosts)
+        net = ipaddress.ip_network(cidr, strict=False)
+        offset = self._next_host.get(subnet_id, 10)
+        if offset >= net.num_addresses - 1:  # AWS reserves the last address
+            raise ValueError(f"mock subnet {subnet_id} ({cidr}) has no free host address left")
+        self._next_host[subnet_id] = offset + 1
+        return str(net.network_address + offset)
+
+    def _next_public_ip(self) -> str:
+        n = self._eip_count
+        self._eip_count += 1
+        if n < 250:
+            return f"203.0.113.{n + 1}"
+        if n < 500:
+            return f"198.51.100.{n - 249}"
+        raise ValueError("mock public address pool exhausted (500 EIPs)")
+
+    @staticmethod
+    def _dns(ip: str, region: str, public: bool) -> str:
+        label = ip.replace(".", "-")
+        if public:
+            return f"ec2-{label}.{region}.compute.amazonaws.com"
+        return f"ip-{label}.{region}.compute.internal"
+
+    # ------------------------------------------------------------ resources
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+        inputs = dict(args.inputs)
+        typ, name = args.typ, args.name
+        rid = args.resource_id or f"{name}-id"
+        if args.custom is False:  # component resource: no id, outputs are what it registers
+            return "", inputs
+        if typ.startswith("pulumi:providers:"):  # explicit provider: no computed outputs
+            return ("" if self.preview else rid), inputs
+        with self._lock:
+            computed = self._computed(typ, name, rid, inputs)
+        outputs = dict(inputs)
+        if self.preview:
+            for key in computed:
+                if key not in inputs or inputs[key] is None:
+                    outputs[key] = UNKNOWN
+            tags = inputs.get("tags")
+            if "tagsAll" not in inputs and isinstance(tags, dict) and not _is_unknown(tags):
+                outputs["tagsAll"] = tags
+            return ("" if not args.resource_id else rid), outputs
+        for key, value in computed.items():
+            if key not in inputs or inputs[key] is None:
+                outputs[key] = value
+        return rid, outputs
+
+    def _computed(self, typ: str, name: str, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        """The provider-computed outputs of one resource (update-mode values)."""
+        out: dict[str, Any] = {"id": rid, "arn": self._arn(typ, name, rid)}
+        if typ.startswith("aws:ec2/") or typ.startswith("aws:vpc/"):
+            out["ownerId"] = ACCOUNT_ID
+        tags = inputs.get("tags")
+        out["tagsAll"] = tags if isinstance(tags, dict) else {}
+
+        if typ == "aws:ec2/vpc:Vpc":
+            out.update(
+                defaultSecurityGroupId=f"{name}-default-sg-id",
+                defaultRouteTableId=f"{name}-default-rtb-id",
+                mainRouteTableId=f"{name}-main-rtb-id",
+                defaultNetworkAclId=f"{name}-default-acl-id",
+                dhcpOptionsId=f"{name}-dopt-id",
+            )
+        elif typ == "aws:ec2/subnet:Subnet":
+            cidr = inputs.get("cidrBlock")
+            if isinstance(cidr, str) and not _is_unknown(cidr):
+                self._subnet_cidrs[rid] = cidr
+            if _known(inputs.get("availabilityZone")):
+                out["availabilityZoneId"] = (
+                    f"apne2-az{ord(str(inputs['availabilityZone'])[-1]) - 96}"
+                )
+        elif typ == "aws:ec2/instance:Instance":
+            private_ip = inputs.get("privateIp")
+            if not _known(private_ip):
+                private_ip = self._instance_ips.get(rid) or self._host_in_subnet(
+                    inputs.get("subnetId")
+                )
+            self._instance_ips[rid] = str(private_ip)
+            public = inputs.get("associatePublicIpAddress") is True
+            public_ip = self._next_public_ip() if public else ""
+            out.update(
+                privateIp=private_ip,
+                privateDns=self._dns(str(private_ip), self.region, public=False),
+                publicIp=public_ip,
+                publicDns=self._dns(public_ip, self.region, public=True) if public else "",
+                primaryNetworkInterfaceId=f"{name}-eni-id",
+                instanceState="running",
+            )
+        elif typ == "aws:ec2/eip:Eip":
+            public_ip = self._next_public_ip()
+            self._eip_ips[rid] = public_ip
+            out.update(
+                allocationId=rid,
+                publicIp=public_ip,
+                publicDns=self._dns(public_ip, self.region, public=True),
+                domain=inputs.get("domain") or "vpc",
+            )
+            instance = inputs.get("instance")
+            if isinstance(instance, str) and instance in self._instance_ips:
+                out["privateIp"] = self._instance_ips[instance]
+                out["associationId"] = f"{name}-eipassoc-id"
+        elif typ == "aws:ec2/natGateway:NatGateway":
+            allocation = inputs.get("allocationId")
+            public_ip = (
+                self._eip_ips.get(allocation) if isinstance(allocation, str) else None
+            ) or self._next_public_ip()
+            out.update(
+                publicIp=public_ip,
+                privateIp=self._host_in_subnet(inputs.get("subnetId")),
+                networkInterfaceId=f"{name}-eni-id",
+            )
+        elif typ == "aws:ec2/securityGroup:SecurityGroup":
+            out["name"] = inputs.get("name") or f"{name}-{_short_hash(name)}"
+        elif typ in (
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+        ):
+            out["securityGroupRuleId"] = rid
+        elif typ == "aws:ec2/keyPair:KeyPair":
+            out.update(keyPairId=rid, fingerprint=_fingerprint(inputs.get("publicKey")))
+            out["keyName"] = inputs.get("keyName") or f"{name}-{_short_hash(name)}"
+        elif typ == "aws:iam/role:Role":
+            out.update(
+                name=inputs.get("name") or f"{name}-{_short_hash(name)}",
+                uniqueId=f"AROA{_short_hash(name).upper()}",
+            )
+            out["arn"] = f"arn:aws:iam::{ACCOUNT_ID}:role/{out['name']}"
+        elif typ == "aws:cloudwatch/logGroup:LogGroup":
+            out["name"] = inputs.get("name") or f"{name}-{_short_hash(name)}"
+            out["arn"] = f"arn:aws:logs:{self.region}:{ACCOUNT_ID}:log-group:{out['name']}"
+        return out
+
+    # -------------------------------------------------------------- invokes
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
+        handler: Callable[[dict[str, Any]], dict[str, Any]] | None = {
+            "aws:ec2/getAmi:getAmi": self._get_ami,
+            "aws:index/getAvailabilityZones:getAvailabilityZones": self._get_azs,
+            "aws:index/getCallerIdentity:getCallerIdentity": lambda a: {
+                "accountId": ACCOUNT_ID,
+                "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/review",
+                "userId": "AIDAREVIEW",
+                "id": ACCOUNT_ID,
+            },
+            "aws:index/getRegion:getRegion": lambda a: {
+                "name": self.region,
+                "region": self.region,
+                "id": self.region,
+                "endpoint": f"ec2.{self.region}.amazonaws.com",
+                "description": self.region,
+            },
+            "aws:index/getPartition:getPartition": lambda a: {
+                "partition": "aws",
+                "id": "aws",
+                "dnsSuffix": "amazonaws.com",
+                "reverseDnsPrefix": "com.amazonaws",
+            },
+            "aws:iam/getPolicyDocument:getPolicyDocument": _policy_document,
+        }.get(args.token)
+        if handler is None:
+            raise UnsupportedInvokeError(
+                f"AwsMocks has no mock for invoke {args.token!r}; supported: "
+                f"{', '.join(sorted(SUPPORTED_INVOKES))}. Add one in review/mocks.py."
+            )
+        # The SDK iterates the failures list: return [] rather than None.
+        return handler(dict(args.args)), []
+
+    def _get_ami(self, a: dict[str, Any]) -> dict[str, Any]:
+        arch = "x86_64"
+        for f in a.get("filters") or []:
+            values = [str(v) for v in (f.get("values") or [])]
+            if f.get("name") == "architecture" and values:
+                arch = values[0]
+            elif f.get("name") == "name" and any("arm64" in v for v in values):
+                arch = "arm64"
+        name = UBUNTU_2404_AMI_NAME.format(arch="arm64" if arch == "arm64" else "amd64")
+        image_id = "ami-0" + hashlib.sha256(name.encode()).hexdigest()[:16]
+        return {
+            "id": image_id,
+            "imageId": image_id,
+            "name": name,
+            "architecture": arch,
+            "ownerId": CANONICAL_OWNER_ID,
+            "owners": a.get("owners") or [CANONICAL_OWNER_ID],
+            "mostRecent": bool(a.get("mostRecent")),
+            "rootDeviceName": "/dev/sda1",
+            "rootDeviceType": "ebs",
+            "virtualizationType": "hvm",
+            "state": "available",
+            "arn": f"arn:aws:ec2:{self.region}::image/{image_id}",
+        }
+
+    def _get_azs(self, a: dict[str, Any]) -> dict[str, Any]:
+        names = [f"{self.region}{s}" for s in ("a", "b", "c", "d")]
+        return {
+            "id": self.region,
+            "names": names,
+            "zoneIds": [f"apne2-az{i}" for i in range(1, len(names) + 1)],
+            "state": a.get("state") or "available",
+            "groupNames": [self.region],
+        }
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:7]
+
+
+def _fingerprint(public_key: Any) -> str:
+    digest = hashlib.md5(str(public_key).encode(), usedforsecurity=False).hexdigest()
+    return ":".join(digest[i : i + 2] for i in range(0, 32, 2))
+
+
+def _policy_document(a: dict[str, Any]) -> dict[str, Any]:
+    """aws.iam.get_policy_document: render the statements as IAM JSON."""
+    statements = []
+    for s in a.get("statements") or []:
+        st: dict[str, Any] = {}
+        if s.get("sid"):
+            st["Sid"] = s["sid"]
+        st["Effect"] = s.get("effect") or "Allow"
+        for key, wire in (
+            ("actions", "Action"),
+            ("notActions", "NotAction"),
+            ("resources", "Resource"),
+            ("notResources", "NotResource"),
+        ):
+            values = s.get(key)
+            if values:
+                st[wire] = values[0] if len(values) == 1 else sorted(values)
+        for key, wire in (("principals", "Principal"), ("notPrincipals", "NotPrincipal")):
+            principals = s.get(key)
+            if principals:
+                by_type: dict[str, Any] = {}
+                for p in principals:
+                    ids = p.get("identifiers") or []
+                    by_type[p.get("type")] = ids[0] if len(ids) == 1 else sorted(ids)
+                st[wire] = by_type
+        conditions = s.get("conditions")
+        if conditions:
+            cond: dict[str, dict[str, Any]] = {}
+            for c in conditions:
+                values = c.get("values") or []
+                cond.setdefault(c.get("test"), {})[c.get("variable")] = (
+                    values[0] if len(values) == 1 else values
+                )
+            st["Condition"] = cond
+        statements.append(st)
+    doc = {"Version": a.get("version") or "2012-10-17", "Statement": statements}
+    text = json.dumps(doc, indent=2)
+    return {
+        "id": _short_hash(text),
+        "json": text,
+        "minifiedJson": json.dumps(doc, separators=(",", ":")),
+    }
