@@ -1,0 +1,1 @@
+"""Reusable Pulumi components for the course's tiered network (see README.md)."""

@@ -1,0 +1,454 @@
+"""TieredNetwork: one VPC, tiered subnets, an internet gateway, NAT and explicit route tables.
+
+The course's week-1 network, generalised: subnets are described one by one (tier, AZ, and a
+size or an explicit CIDR), so its uneven layout -- two /26 public subnets, a /27 private and a
+/27 management subnet in a /24 -- is expressible. Lesson 5 (IGW vs NAT) is the routing:
+public and management subnets route 0.0.0.0/0 to the internet gateway; private subnets reach
+the internet only through a NAT gateway that sits in a public subnet.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import pulumi
+import pulumi_aws as aws
+
+from .errors import ConfigError, parse_cidr
+from .tags import Tier, resource_tags
+
+_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
+_AZ_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")
+
+
+class NatStrategy(StrEnum):
+    """How private subnets reach the internet (lesson 5)."""
+
+    SINGLE = "single"  # one NAT gateway shared by every private subnet (cheapest; dev)
+    ONE_PER_AZ = "one-per-az"  # a NAT gateway per AZ with private subnets (no cross-AZ SPOF)
+    NONE = "none"  # private subnets get no default route at all
+
+    @classmethod
+    def parse(cls, setting: str, value: object) -> NatStrategy:
+        try:
+            return cls(str(value))
+        except ValueError:
+            choices = ", ".join(s.value for s in cls)
+            raise ConfigError(
+                setting, value, "unknown NAT strategy", f"use one of: {choices}"
+            ) from None
+
+
+@dataclass(frozen=True)
+class SubnetSpec:
+    """One subnet: a tier, an AZ, and either a prefix length (`size`) or an explicit `cidr`."""
+
+    name: str
+    tier: Tier
+    az: str
+    size: int | None = None
+    cidr: str | None = None
+    # Only a public subnet may hand out public IPs on launch; the default is off everywhere.
+    map_public_ip_on_launch: bool = False
+
+
+@dataclass(frozen=True)
+class PlannedSubnet:
+    spec: SubnetSpec
+    cidr: ipaddress.IPv4Network
+    az: str
+
+
+@dataclass(frozen=True)
+class NetworkArgs:
+    """Inputs of TieredNetwork. Validated (and the subnets carved) at construction."""
+
+    prefix: str
+    region: str
+    vpc_cidr: str
+    availability_zones: Sequence[str]
+    subnets: Sequence[SubnetSpec]
+    nat_strategy: NatStrategy = NatStrategy.SINGLE
+    flow_logs: bool = False
+    flow_log_retention_days: int = 90
+    protect_vpc: bool = False
+    plan: tuple[PlannedSubnet, ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "plan", plan_network(self))
+
+
+def _resolve_az(setting: str, az: str, region: str, azs: Sequence[str]) -> str:
+    full = f"{region}{az}" if re.fullmatch(r"[a-z]", az) else az
+    if full not in azs:
+        raise ConfigError(
+            setting, az, f"AZ {full} is not one of availabilityZones {list(azs)}",
+            "add the AZ to availabilityZones or place the subnet in a listed AZ",
+        )
+    return full
+
+
+def plan_network(args: NetworkArgs) -> tuple[PlannedSubnet, ...]:
+    """Validate the layout and carve every subnet from the VPC CIDR (pure; no resources)."""
+    if not _NAME_RE.match(args.prefix):
+        raise ConfigError(
+            "prefix", args.prefix, "must be lowercase letters, digits and hyphens",
+            "use the owner's short prefix, e.g. 'jdoe'",
+        )
+    vpc = parse_cidr("vpcCidr", args.vpc_cidr, version=4)
+    if not 16 <= vpc.prefixlen <= 28:
+        raise ConfigError(
+            "vpcCidr", args.vpc_cidr, "AWS VPCs must be between /16 and /28",
+            "use e.g. 192.168.10.0/24",
+        )
+    if not args.availability_zones:
+        raise ConfigError(
+            "availabilityZones", [], "no AZs given", f"list AZs of {args.region}, e.g. "
+            f"[{args.region}a, {args.region}c]",
+        )
+    for i, az in enumerate(args.availability_zones):
+        if not _AZ_RE.match(az) or not az.startswith(args.region) or len(az) != len(args.region) + 1:
+            raise ConfigError(
+                f"availabilityZones[{i}]", az, f"not an AZ of region {args.region}",
+                f"use an AZ name such as {args.region}a, or change aws:region",
+            )
+    if len(set(args.availability_zones)) != len(args.availability_zones):
+        raise ConfigError(
+            "availabilityZones", list(args.availability_zones), "lists an AZ twice",
+            "list each AZ once",
+        )
+    if not args.subnets:
+        raise ConfigError("subnets", [], "no subnets given", "describe at least one subnet")
+    if not isinstance(args.nat_strategy, NatStrategy):
+        NatStrategy.parse("natStrategy", args.nat_strategy)
+    if not 1 <= args.flow_log_retention_days <= 3653:
+        raise ConfigError(
+            "flowLogRetentionDays", args.flow_log_retention_days, "out of range",
+            "use a CloudWatch retention between 1 and 3653 days",
+        )
+
+    names: set[str] = set()
+    fixed: list[tuple[int, ipaddress.IPv4Network]] = []
+    for i, spec in enumerate(args.subnets):
+        where = f"subnets[{i}]"
+        if not _NAME_RE.match(spec.name):
+            raise ConfigError(
+                f"{where}.name", spec.name, "must be lowercase letters, digits and hyphens",
+                "name it like 'external-a'",
+            )
+        if spec.name in names:
+            raise ConfigError(f"{where}.name", spec.name, "duplicate subnet name", "rename it")
+        names.add(spec.name)
+        if not isinstance(spec.tier, Tier):
+            raise ConfigError(
+                f"{where}.tier", spec.tier, "unknown tier",
+                "use one of: " + ", ".join(t.value for t in Tier),
+            )
+        if spec.map_public_ip_on_launch and spec.tier is not Tier.PUBLIC:
+            raise ConfigError(
+                f"{where}.mapPublicIpOnLaunch", True, f"a {spec.tier.value} subnet must not "
+                "hand out public IPs", "only public subnets may auto-assign public IPs",
+            )
+        if (spec.size is None) == (spec.cidr is None):
+            raise ConfigError(
+                where, spec.name, "needs exactly one of a size (/NN) or an explicit CIDR",
+                "give e.g. /26 or 192.168.10.0/26",
+            )
+        if spec.cidr is not None:
+            net = parse_cidr(f"{where}.cidr", spec.cidr, version=4)
+            if not net.subnet_of(vpc):
+                raise ConfigError(
+                    f"{where}.cidr", spec.cidr, f"outside the VPC {vpc}",
+                    f"choose a block inside {vpc}",
+                )
+            _check_subnet_size(f"{where}.cidr", spec.cidr, net.prefixlen)
+            fixed.append((i, net))
+        elif spec.size is not None:
+            _check_subnet_size(f"{where}.size", spec.size, spec.size)
+            if spec.size < vpc.prefixlen:
+                raise ConfigError(
+                    f"{where}.size", f"/{spec.size}", f"larger than the VPC {vpc}",
+                    f"use a prefix of /{vpc.prefixlen} or longer",
+                )
+
+    for a in range(len(fixed)):
+        for b in range(a + 1, len(fixed)):
+            (ia, na), (ib, nb) = fixed[a], fixed[b]
+            if na.overlaps(nb):
+                raise ConfigError(
+                    f"subnets[{ib}].cidr", str(nb), f"overlaps subnets[{ia}] ({na})",
+                    "give each subnet its own block",
+                )
+
+    # Sized subnets take the first free aligned block, in declaration order: appending a
+    # subnet later never moves an existing one (which would replace it).
+    taken = [net for _, net in fixed]
+    cidrs: dict[int, ipaddress.IPv4Network] = dict(fixed)
+    for i, spec in enumerate(args.subnets):
+        if spec.size is None:
+            continue
+        for candidate in vpc.subnets(new_prefix=spec.size):
+            if not any(candidate.overlaps(t) for t in taken):
+                taken.append(candidate)
+                cidrs[i] = candidate
+                break
+        else:
+            free = vpc.num_addresses - sum(t.num_addresses for t in taken)
+            raise ConfigError(
+                f"subnets[{i}].size", f"/{spec.size}", f"does not fit in {vpc} "
+                f"({free} addresses left, not in one aligned block)",
+                "shrink the subnets, enlarge vpcCidr, or give explicit CIDRs",
+            )
+
+    planned = tuple(
+        PlannedSubnet(
+            spec,
+            cidrs[i],
+            _resolve_az(f"subnets[{i}].az", spec.az, args.region, args.availability_zones),
+        )
+        for i, spec in enumerate(args.subnets)
+    )
+
+    private_azs = {p.az for p in planned if p.spec.tier is Tier.PRIVATE}
+    public_azs = {p.az for p in planned if p.spec.tier is Tier.PUBLIC}
+    if private_azs and args.nat_strategy is not NatStrategy.NONE and not public_azs:
+        raise ConfigError(
+            "natStrategy", args.nat_strategy.value, "a NAT gateway needs a public subnet, "
+            "and the layout has none", "add a public subnet or set natStrategy to none",
+        )
+    if args.nat_strategy is NatStrategy.ONE_PER_AZ:
+        missing = sorted(private_azs - public_azs)
+        if missing:
+            raise ConfigError(
+                "natStrategy", args.nat_strategy.value, f"AZs {missing} have private subnets "
+                "but no public subnet for their NAT gateway",
+                "add a public subnet in each of those AZs, or use natStrategy single",
+            )
+    return planned
+
+
+def _check_subnet_size(setting: str, value: object, prefixlen: int) -> None:
+    if not 16 <= prefixlen <= 28:
+        raise ConfigError(
+            setting, value, "AWS subnets must be between /16 and /28",
+            "use a prefix length from 16 to 28",
+        )
+
+
+class TieredNetwork(pulumi.ComponentResource):
+    """A VPC with public, private and management tiers (see module docstring)."""
+
+    vpc: aws.ec2.Vpc
+    subnets: dict[str, aws.ec2.Subnet]
+    subnet_tiers: dict[str, Tier]
+    internet_gateway: aws.ec2.InternetGateway
+    nat_gateways: dict[str, aws.ec2.NatGateway]  # by AZ
+    public_route_table: aws.ec2.RouteTable
+    private_route_tables: dict[str, aws.ec2.RouteTable]  # by AZ, or "shared"
+    flow_log: aws.ec2.FlowLog | None
+    vpc_id: pulumi.Output[str]
+    vpc_cidr: str
+    nat_public_ips: pulumi.Output[list[str]]
+
+    def __init__(
+        self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("tierednet:network:TieredNetwork", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        prefix = args.prefix
+
+        def tags(logical: str, tier: Tier | None = None) -> dict[str, str]:
+            return resource_tags(prefix, logical, tier=tier)
+
+        self.vpc_cidr = args.vpc_cidr
+        self.vpc = aws.ec2.Vpc(
+            f"{name}-vpc",
+            cidr_block=args.vpc_cidr,
+            enable_dns_support=True,
+            enable_dns_hostnames=True,
+            tags=tags("vpc"),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect_vpc),
+        )
+        self.vpc_id = self.vpc.id
+
+        # Take over the default security group and leave it with no rules at all.
+        aws.ec2.DefaultSecurityGroup(
+            f"{name}-default-sg", vpc_id=self.vpc.id, tags=tags("default-sg"), opts=child
+        )
+
+        self.subnets = {}
+        self.subnet_tiers = {}
+        for planned in args.plan:
+            spec = planned.spec
+            self.subnet_tiers[spec.name] = spec.tier
+            self.subnets[spec.name] = aws.ec2.Subnet(
+                f"{name}-{spec.name}",
+                vpc_id=self.vpc.id,
+                cidr_block=str(planned.cidr),
+                availability_zone=planned.az,
+                map_public_ip_on_launch=spec.map_public_ip_on_launch,
+                tags=tags(spec.name, spec.tier),
+                opts=child,
+            )
+
+        self.internet_gateway = aws.ec2.InternetGateway(
+            f"{name}-igw", vpc_id=self.vpc.id, tags=tags("igw"), opts=child
+        )
+
+        # Public and management subnets share one table whose default route is the IGW.
+        self.public_route_table = aws.ec2.RouteTable(
+            f"{name}-public-rt", vpc_id=self.vpc.id, tags=tags("public-rt", Tier.PUBLIC),
+            opts=child,
+        )
+        aws.ec2.Route(
+            f"{name}-public-default",
+            route_table_id=self.public_route_table.id,
+            destination_cidr_block="0.0.0.0/0",
+            gateway_id=self.internet_gateway.id,
+            opts=child,
+        )
+
+        # NAT gateways live in public subnets (the first public subnet of their AZ).
+        first_public: dict[str, PlannedSubnet] = {}
+        for p in args.plan:
+            if p.spec.tier is Tier.PUBLIC:
+                first_public.setdefault(p.az, p)
+        private = [p for p in args.plan if p.spec.tier is Tier.PRIVATE]
+        private_azs = list(dict.fromkeys(p.az for p in private))
+        if not private or args.nat_strategy is NatStrategy.NONE:
+            nat_azs: list[str] = []
+        elif args.nat_strategy is NatStrategy.SINGLE:
+            nat_azs = [private_azs[0] if private_azs[0] in first_public else next(iter(first_public))]
+        else:
+            nat_azs = private_azs
+
+        self.nat_gateways = {}
+        for az in nat_azs:
+            suffix = az[len(args.region):]
+            eip = aws.ec2.Eip(
+                f"{name}-nat-{suffix}-eip", domain="vpc",
+                tags=tags(f"nat-{suffix}-eip", Tier.PUBLIC), opts=child,
+            )
+            self.nat_gateways[az] = aws.ec2.NatGateway(
+                f"{name}-nat-{suffix}",
+                subnet_id=self.subnets[first_public[az].spec.name].id,
+                allocation_id=eip.allocation_id,
+                connectivity_type="public",
+                tags=tags(f"nat-{suffix}", Tier.PUBLIC),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.internet_gateway]),
+            )
+
+        # Private route tables: one shared table, or one per AZ for one-per-az.
+        self.private_route_tables = {}
+        per_az = args.nat_strategy is NatStrategy.ONE_PER_AZ
+        for key in (private_azs if per_az else (["shared"] if private else [])):
+            logical = f"private-{key[len(args.region):]}-rt" if per_az else "private-rt"
+            table = aws.ec2.RouteTable(
+                f"{name}-{logical}", vpc_id=self.vpc.id, tags=tags(logical, Tier.PRIVATE),
+                opts=child,
+            )
+            self.private_route_tables[key] = table
+            if nat_azs:
+                nat = self.nat_gateways[key if per_az else nat_azs[0]]
+                aws.ec2.Route(
+                    f"{name}-{logical}-default",
+                    route_table_id=table.id,
+                    destination_cidr_block="0.0.0.0/0",
+                    nat_gateway_id=nat.id,
+                    opts=child,
+                )
+
+        # Every subnet gets an explicit association; none is left on the VPC's main table.
+        for p in args.plan:
+            if p.spec.tier is Tier.PRIVATE:
+                table = self.private_route_tables[p.az if per_az else "shared"]
+            else:
+                table = self.public_route_table
+            aws.ec2.RouteTableAssociation(
+                f"{name}-{p.spec.name}-rta",
+                subnet_id=self.subnets[p.spec.name].id,
+                route_table_id=table.id,
+                opts=child,
+            )
+
+        self.flow_log = self._flow_logs(name, args) if args.flow_logs else None
+
+        self.nat_public_ips = pulumi.Output.all(
+            *[nat.public_ip for nat in self.nat_gateways.values()]
+        ).apply(list)
+        self.register_outputs(
+            {
+                "vpcId": self.vpc_id,
+                "subnetIds": {n: s.id for n, s in self.subnets.items()},
+                "natPublicIps": self.nat_public_ips,
+            }
+        )
+
+    def subnet_id(self, subnet: str) -> pulumi.Output[str]:
+        return self.subnets[subnet].id
+
+    def _flow_logs(self, name: str, args: NetworkArgs) -> aws.ec2.FlowLog:
+        child = pulumi.ResourceOptions(parent=self)
+        group = aws.cloudwatch.LogGroup(
+            f"{name}-flow-logs",
+            name=f"/{args.prefix}/vpc-flow-logs/{name}",
+            retention_in_days=args.flow_log_retention_days,
+            tags=resource_tags(args.prefix, "flow-logs"),
+            opts=child,
+        )
+        role = aws.iam.Role(
+            f"{name}-flow-logs-role",
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+            tags=resource_tags(args.prefix, "flow-logs-role"),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-flow-logs-policy",
+            role=role.id,
+            policy=group.arn.apply(
+                lambda arn: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": [
+                                    "logs:CreateLogStream",
+                                    "logs:PutLogEvents",
+                                    "logs:DescribeLogGroups",
+                                    "logs:DescribeLogStreams",
+                                ],
+                                "Resource": [arn, f"{arn}:*"],
+                            }
+                        ],
+                    }
+                )
+            ),
+            opts=child,
+        )
+        return aws.ec2.FlowLog(
+            f"{name}-flow-log",
+            vpc_id=self.vpc.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=group.arn,
+            iam_role_arn=role.arn,
+            tags=resource_tags(args.prefix, "flow-log"),
+            opts=child,
+        )

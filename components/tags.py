@@ -1,0 +1,29 @@
+"""Tag conventions shared by the components and the policy pack (see docs/CONTRACT.md)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+TIER_TAG = "Tier"
+ROLE_TAG = "Role"
+BASTION_ROLE = "bastion"
+
+
+class Tier(StrEnum):
+    """The course's three tiers: external, internal and management."""
+
+    PUBLIC = "public"
+    PRIVATE = "private"
+    MANAGEMENT = "management"
+
+
+def resource_tags(
+    prefix: str, name: str, *, tier: Tier | None = None, role: str | None = None
+) -> dict[str, str]:
+    """`Name` with the owner's prefix (the course's rule), plus the tier and role tags."""
+    tags = {"Name": f"{prefix}-{name}"}
+    if tier is not None:
+        tags[TIER_TAG] = tier.value
+    if role is not None:
+        tags[ROLE_TAG] = role
+    return tags

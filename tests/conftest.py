@@ -1,0 +1,78 @@
+"""Shared fixtures: Pulumi mocks in update mode (preview=False), so every apply runs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pytest
+
+from review.mocks import AwsMocks
+
+
+@dataclass
+class Registered:
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+
+
+class RecordingMocks(AwsMocks):
+    """AwsMocks that also keeps every resource registered, for assertions."""
+
+    def __init__(self) -> None:
+        super().__init__("update")
+        self.registered: list[Registered] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+        rid, outputs = super().new_resource(args)
+        self.registered.append(Registered(args.typ, args.name, dict(args.inputs), outputs))
+        return rid, outputs
+
+    def of_type(self, suffix: str) -> list[Registered]:
+        """Resources whose type token ends with `suffix`, e.g. ':Subnet'."""
+        return [r for r in self.registered if r.type.endswith(suffix)]
+
+    def named(self, name: str) -> Registered:
+        found = [r for r in self.registered if r.name == name]
+        assert len(found) == 1, f"expected one resource named {name}, got {found}"
+        return found[0]
+
+
+@pytest.fixture
+def mocks() -> Iterator[RecordingMocks]:
+    m = RecordingMocks()
+    pulumi.runtime.set_mocks(m, project="tiered-network", stack="test", preview=False)
+    yield m
+
+
+def build(fn: Any) -> Any:
+    """Run `fn` as a Pulumi program under the mocks; returns once every RPC has finished.
+
+    `pulumi.runtime.test` waits for all outstanding registrations and applies, so after this
+    returns, the fixture's `registered` list is complete and every apply callback has run.
+    """
+    result: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def program() -> None:
+        result["value"] = fn()
+
+    program()
+    return result["value"]
+
+
+def resolve(output: Any) -> Any:
+    """The value of an Output (or plain value) after `build`; fails if it is unknown."""
+    box: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def wait() -> Any:
+        return pulumi.Output.from_input(output).apply(lambda v: box.setdefault("v", v))
+
+    wait()
+    assert "v" in box, "the output never resolved (unknown?)"
+    return box["v"]
