@@ -1,0 +1,20 @@
+"""Policy pack entry point: assembles the pack from the rules under ``rules/`` and serves it.
+
+The Pulumi CLI starts this as ``python -u policies/`` (so ``rules`` is importable from the
+pack directory). Building the PolicyPack starts the Analyzer gRPC server and never returns:
+never import this module from tests -- import ``policies.rules`` instead.
+"""
+
+from pulumi_policy import EnforcementLevel, PolicyPack
+from rules import POLICIES
+
+PolicyPack(
+    name="tiered-network-guardrails",
+    description=(
+        "Guardrails for the tiered network: SSH only through the bastion and only from the "
+        "office, a private tier reachable only from inside the VPC and egressing only through "
+        "NAT, declared tiers, and host hardening."
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    policies=POLICIES,
+)

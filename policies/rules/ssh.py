@@ -1,0 +1,253 @@
+"""SSH reaches the servers only through the bastion, and the bastion only from the office.
+
+- ``bastion-ssh-only-from-office``: only the bastion's security group admits SSH from a CIDR
+  (or a prefix list), and only from inside a configured office CIDR.
+- ``servers-ssh-only-from-bastion``: every other security group admits SSH only from the
+  bastion's security group.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from ._net import (
+    SSH_PORT,
+    BastionVerdict,
+    Rule,
+    attachments,
+    bastion_groups,
+    group_label,
+    holders_of,
+    ref_label,
+    security_group_rules,
+)
+from ._wire import INSTANCE, Network, Res, Stack, inside, is_unknown, names, parse_cidr
+
+BASTION_SSH: Final = "bastion-ssh-only-from-office"
+SERVERS_SSH: Final = "servers-ssh-only-from-bastion"
+OFFICE_KEY: Final = "officeCidrs"
+
+OFFICE_SCHEMA: Final = PolicyConfigSchema(
+    properties={
+        OFFICE_KEY: {
+            "type": "array",
+            "items": {"type": "string"},
+            "minItems": 1,
+            "description": (
+                "The office networks (IPv4 or IPv6 CIDRs, e.g. 203.0.113.0/24) the bastion "
+                "may admit SSH from. /0 and malformed CIDRs are refused."
+            ),
+        }
+    },
+    required=[OFFICE_KEY],
+)
+
+
+def office_networks(config: Any) -> tuple[list[Network], list[str]]:
+    """The configured office networks, and one message per problem with the configuration."""
+    key = f"{BASTION_SSH}.{OFFICE_KEY}"
+    raw = config.get(OFFICE_KEY) if hasattr(config, "get") else None
+    if raw is None:
+        return [], [
+            f"The policy config key '{key}' is not set, so no address may admit SSH to the "
+            f"bastion. Set '{key}' to the office CIDRs in the stack's policy pack config."
+        ]
+    if isinstance(raw, str) or not hasattr(raw, "__iter__"):
+        return [], [
+            f"The policy config key '{key}' must be an array of CIDR strings, not {raw!r}. "
+            f"Set it to a list such as [\"203.0.113.0/24\"]."
+        ]
+    items = list(raw)
+    if not items:
+        return [], [
+            f"The policy config key '{key}' is empty, so no address may admit SSH to the "
+            f"bastion. List at least one office CIDR."
+        ]
+    nets: list[Network] = []
+    problems: list[str] = []
+    for item in items:
+        net = parse_cidr(item)
+        if net is None:
+            problems.append(
+                f"The policy config key '{key}' holds {item!r}, which is not a CIDR (address/"
+                f"prefix length, no host bits set); it is ignored. Fix or remove it."
+            )
+        elif net.prefixlen == 0:
+            problems.append(
+                f"The policy config key '{key}' holds {item}, which admits the whole internet; "
+                f"it is ignored. Use the office's own CIDR."
+            )
+        else:
+            nets.append(net)
+    return nets, problems
+
+
+def _ssh_verb(rule: Rule) -> str:
+    admits = rule.admits(SSH_PORT)
+    if is_unknown(admits):
+        return f"may admit SSH ({rule.ports_text()})"
+    return f"admits SSH ({rule.ports_text()})"
+
+
+def _into(rule: Rule) -> str:
+    return ref_label(rule.groups)
+
+
+def _is_bastion_rule(rule: Rule, verified: list[Res]) -> bool:
+    return rule.groups.resolved and all(g in verified for g in rule.groups.targets)
+
+
+def _ssh_rules(stack: Stack) -> list[Rule]:
+    return [
+        r
+        for r in security_group_rules(stack)
+        if r.ingress and (is_unknown(a := r.admits(SSH_PORT)) or a is True)
+    ]
+
+
+def _validate_bastion(args: StackValidationArgs, report: ReportViolation) -> None:
+    stack = Stack(args.resources)
+    offices, problems = office_networks(args.get_config())
+    for problem in problems:
+        report(problem, None)
+    office_text = ", ".join(str(n) for n in offices) or "none configured"
+    verdicts: list[BastionVerdict] = bastion_groups(stack)
+    verified = [v.sg for v in verdicts if v.verified]
+    why_not = {v.sg.urn: v.reason for v in verdicts if not v.verified}
+
+    for rule in _ssh_rules(stack):
+        if not rule.cidrs and not rule.prefix_lists:
+            continue
+        if _is_bastion_rule(rule, verified):
+            for cidr in rule.cidrs:
+                net = cidr.network
+                if is_unknown(cidr.value):
+                    report(
+                        f"{rule.where} {_ssh_verb(rule)} to the bastion from {cidr.field} "
+                        f"that is unknown during preview, so it cannot be checked against the "
+                        f"office CIDRs ({office_text}). Set {cidr.field} to a literal office "
+                        f"CIDR.",
+                        rule.owner.urn,
+                    )
+                elif net is None:
+                    report(
+                        f"{rule.where} {_ssh_verb(rule)} to the bastion from {cidr.value!r}, "
+                        f"which is not a valid CIDR. Set {cidr.field} to an office CIDR "
+                        f"({office_text}).",
+                        rule.owner.urn,
+                    )
+                elif not inside(net, offices):
+                    report(
+                        f"{rule.where} {_ssh_verb(rule)} to the bastion from {net}; the "
+                        f"bastion's security group must admit SSH only from the office CIDRs "
+                        f"({office_text}). Narrow {cidr.field} to an office CIDR or remove "
+                        f"the rule.",
+                        rule.owner.urn,
+                    )
+            for pl in rule.prefix_lists:
+                report(
+                    f"{rule.where} {_ssh_verb(rule)} to the bastion from prefix list "
+                    f"{'(unknown during preview)' if is_unknown(pl) else pl}, whose CIDRs "
+                    f"cannot be checked against the office CIDRs ({office_text}). Replace "
+                    f"{rule.prefix_field} with the office CIDRs.",
+                    rule.owner.urn,
+                )
+            continue
+        # Not (provably) the bastion's group: no CIDR may reach SSH at all.
+        reasons = [
+            f"{group_label(g)} is tagged Role=bastion but is not the bastion's: {why_not[g.urn]}"
+            for g in rule.groups.targets
+            if g.urn in why_not
+        ]
+        why = f" ({'; '.join(reasons)})" if reasons else ""
+        sources = [c.text for c in rule.cidrs] + [
+            f"prefix list {'(unknown during preview)' if is_unknown(p) else p}"
+            for p in rule.prefix_lists
+        ]
+        report(
+            f"{rule.where} {_ssh_verb(rule)} from {', '.join(sources)} into {_into(rule)}"
+            f"{why}; only the bastion's security group may admit SSH from a CIDR, and only "
+            f"from the office CIDRs ({office_text}). Remove the rule, or admit SSH from the "
+            f"bastion's security group instead.",
+            rule.owner.urn,
+        )
+
+
+def _validate_servers(args: StackValidationArgs, report: ReportViolation) -> None:
+    stack = Stack(args.resources)
+    atts = attachments(stack)
+    verified = [v.sg for v in bastion_groups(stack, atts) if v.verified]
+    bastion_text = (
+        ", ".join(group_label(g) for g in verified)
+        if verified
+        else "none exists: no security group is tagged Role=bastion and attached only to "
+        "Role=bastion instances in management-tier subnets"
+    )
+    for rule in _ssh_rules(stack):
+        if _is_bastion_rule(rule, verified):
+            continue
+        bad: list[str] = []
+        bad += [c.text for c in rule.cidrs]
+        bad += [
+            f"prefix list {'(unknown during preview)' if is_unknown(p) else p}"
+            for p in rule.prefix_lists
+        ]
+        if rule.self_source is True:
+            bad.append("its own security group (self)")
+        elif is_unknown(rule.self_source):
+            bad.append("possibly its own security group (self is unknown during preview)")
+        src = rule.sources
+        others = [g for g in src.targets if g not in verified]
+        bad += [group_label(g) for g in others]
+        bad += [f"security group {e}" for e in src.external]
+        if src.unknown:
+            bad.append("a security group that cannot be determined during preview")
+        if rule.unknown_shape:
+            bad.append("sources unknown during preview")
+        if not bad:
+            continue
+        servers = [
+            h for g in rule.groups.targets for h in holders_of(g, atts) if h.type == INSTANCE
+        ]
+        attached = f" (attached to instance {names(servers)})" if servers else ""
+        fix = (
+            f"Set {rule.source_field} to the bastion's security group"
+            if rule.source_field
+            else "Admit SSH only from the bastion's security group"
+        )
+        report(
+            f"{rule.where} {_ssh_verb(rule)} into {_into(rule)}{attached} from "
+            f"{', '.join(bad)}; servers other than the bastion must admit SSH only from the "
+            f"bastion's security group ({bastion_text}). {fix}, or remove the rule.",
+            rule.owner.urn,
+        )
+
+
+bastion_ssh_only_from_office: Final = StackValidationPolicy(
+    name=BASTION_SSH,
+    description=(
+        "Only the bastion's security group admits SSH from a CIDR, and only from inside an "
+        "office CIDR."
+    ),
+    validate=_validate_bastion,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=OFFICE_SCHEMA,
+)
+
+servers_ssh_only_from_bastion: Final = StackValidationPolicy(
+    name=SERVERS_SSH,
+    description="Every server other than the bastion admits SSH only from the bastion's "
+    "security group.",
+    validate=_validate_servers,
+    enforcement_level=EnforcementLevel.MANDATORY,
+)
+
+POLICIES: Final = [bastion_ssh_only_from_office, servers_ssh_only_from_bastion]
