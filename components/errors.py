@@ -28,12 +28,16 @@ def parse_cidr(setting: str, value: Any, *, version: int | None = None) -> IPNet
         net = ipaddress.ip_network(value.strip(), strict=True)
     except ValueError as exc:
         raise ConfigError(
-            setting, value, f"not a valid CIDR block ({exc})",
+            setting,
+            value,
+            f"not a valid CIDR block ({exc})",
             "write the network address with its prefix length, e.g. 192.168.10.0/24",
         ) from None
     if version is not None and net.version != version:
         raise ConfigError(
-            setting, value, f"must be an IPv{version} CIDR block",
+            setting,
+            value,
+            f"must be an IPv{version} CIDR block",
             f"use an IPv{version} block, e.g. 192.168.10.0/24",
         )
     return net

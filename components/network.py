@@ -87,7 +87,9 @@ def _resolve_az(setting: str, az: str, region: str, azs: Sequence[str]) -> str:
     full = f"{region}{az}" if re.fullmatch(r"[a-z]", az) else az
     if full not in azs:
         raise ConfigError(
-            setting, az, f"AZ {full} is not one of availabilityZones {list(azs)}",
+            setting,
+            az,
+            f"AZ {full} is not one of availabilityZones {list(azs)}",
             "add the AZ to availabilityZones or place the subnet in a listed AZ",
         )
     return full
@@ -97,29 +99,43 @@ def plan_network(args: NetworkArgs) -> tuple[PlannedSubnet, ...]:
     """Validate the layout and carve every subnet from the VPC CIDR (pure; no resources)."""
     if not _NAME_RE.match(args.prefix):
         raise ConfigError(
-            "prefix", args.prefix, "must be lowercase letters, digits and hyphens",
+            "prefix",
+            args.prefix,
+            "must be lowercase letters, digits and hyphens",
             "use the owner's short prefix, e.g. 'jdoe'",
         )
     vpc = parse_cidr("vpcCidr", args.vpc_cidr, version=4)
     if not 16 <= vpc.prefixlen <= 28:
         raise ConfigError(
-            "vpcCidr", args.vpc_cidr, "AWS VPCs must be between /16 and /28",
+            "vpcCidr",
+            args.vpc_cidr,
+            "AWS VPCs must be between /16 and /28",
             "use e.g. 192.168.10.0/24",
         )
     if not args.availability_zones:
         raise ConfigError(
-            "availabilityZones", [], "no AZs given", f"list AZs of {args.region}, e.g. "
-            f"[{args.region}a, {args.region}c]",
+            "availabilityZones",
+            [],
+            "no AZs given",
+            f"list AZs of {args.region}, e.g. [{args.region}a, {args.region}c]",
         )
     for i, az in enumerate(args.availability_zones):
-        if not _AZ_RE.match(az) or not az.startswith(args.region) or len(az) != len(args.region) + 1:
+        if (
+            not _AZ_RE.match(az)
+            or not az.startswith(args.region)
+            or len(az) != len(args.region) + 1
+        ):
             raise ConfigError(
-                f"availabilityZones[{i}]", az, f"not an AZ of region {args.region}",
+                f"availabilityZones[{i}]",
+                az,
+                f"not an AZ of region {args.region}",
                 f"use an AZ name such as {args.region}a, or change aws:region",
             )
     if len(set(args.availability_zones)) != len(args.availability_zones):
         raise ConfigError(
-            "availabilityZones", list(args.availability_zones), "lists an AZ twice",
+            "availabilityZones",
+            list(args.availability_zones),
+            "lists an AZ twice",
             "list each AZ once",
         )
     if not args.subnets:
@@ -128,7 +144,9 @@ def plan_network(args: NetworkArgs) -> tuple[PlannedSubnet, ...]:
         NatStrategy.parse("natStrategy", args.nat_strategy)
     if not 1 <= args.flow_log_retention_days <= 3653:
         raise ConfigError(
-            "flowLogRetentionDays", args.flow_log_retention_days, "out of range",
+            "flowLogRetentionDays",
+            args.flow_log_retention_days,
+            "out of range",
             "use a CloudWatch retention between 1 and 3653 days",
         )
 
@@ -138,7 +156,9 @@ def plan_network(args: NetworkArgs) -> tuple[PlannedSubnet, ...]:
         where = f"subnets[{i}]"
         if not _NAME_RE.match(spec.name):
             raise ConfigError(
-                f"{where}.name", spec.name, "must be lowercase letters, digits and hyphens",
+                f"{where}.name",
+                spec.name,
+                "must be lowercase letters, digits and hyphens",
                 "name it like 'external-a'",
             )
         if spec.name in names:
@@ -146,24 +166,32 @@ def plan_network(args: NetworkArgs) -> tuple[PlannedSubnet, ...]:
         names.add(spec.name)
         if not isinstance(spec.tier, Tier):
             raise ConfigError(
-                f"{where}.tier", spec.tier, "unknown tier",
+                f"{where}.tier",
+                spec.tier,
+                "unknown tier",
                 "use one of: " + ", ".join(t.value for t in Tier),
             )
         if spec.map_public_ip_on_launch and spec.tier is not Tier.PUBLIC:
             raise ConfigError(
-                f"{where}.mapPublicIpOnLaunch", True, f"a {spec.tier.value} subnet must not "
-                "hand out public IPs", "only public subnets may auto-assign public IPs",
+                f"{where}.mapPublicIpOnLaunch",
+                True,
+                f"a {spec.tier.value} subnet must not hand out public IPs",
+                "only public subnets may auto-assign public IPs",
             )
         if (spec.size is None) == (spec.cidr is None):
             raise ConfigError(
-                where, spec.name, "needs exactly one of a size (/NN) or an explicit CIDR",
+                where,
+                spec.name,
+                "needs exactly one of a size (/NN) or an explicit CIDR",
                 "give e.g. /26 or 192.168.10.0/26",
             )
         if spec.cidr is not None:
             net = parse_cidr(f"{where}.cidr", spec.cidr, version=4)
             if not net.subnet_of(vpc):
                 raise ConfigError(
-                    f"{where}.cidr", spec.cidr, f"outside the VPC {vpc}",
+                    f"{where}.cidr",
+                    spec.cidr,
+                    f"outside the VPC {vpc}",
                     f"choose a block inside {vpc}",
                 )
             _check_subnet_size(f"{where}.cidr", spec.cidr, net.prefixlen)
@@ -172,7 +200,9 @@ def plan_network(args: NetworkArgs) -> tuple[PlannedSubnet, ...]:
             _check_subnet_size(f"{where}.size", spec.size, spec.size)
             if spec.size < vpc.prefixlen:
                 raise ConfigError(
-                    f"{where}.size", f"/{spec.size}", f"larger than the VPC {vpc}",
+                    f"{where}.size",
+                    f"/{spec.size}",
+                    f"larger than the VPC {vpc}",
                     f"use a prefix of /{vpc.prefixlen} or longer",
                 )
 
@@ -181,7 +211,9 @@ def plan_network(args: NetworkArgs) -> tuple[PlannedSubnet, ...]:
             (ia, na), (ib, nb) = fixed[a], fixed[b]
             if na.overlaps(nb):
                 raise ConfigError(
-                    f"subnets[{ib}].cidr", str(nb), f"overlaps subnets[{ia}] ({na})",
+                    f"subnets[{ib}].cidr",
+                    str(nb),
+                    f"overlaps subnets[{ia}] ({na})",
                     "give each subnet its own block",
                 )
 
@@ -200,8 +232,9 @@ def plan_network(args: NetworkArgs) -> tuple[PlannedSubnet, ...]:
         else:
             free = vpc.num_addresses - sum(t.num_addresses for t in taken)
             raise ConfigError(
-                f"subnets[{i}].size", f"/{spec.size}", f"does not fit in {vpc} "
-                f"({free} addresses left, not in one aligned block)",
+                f"subnets[{i}].size",
+                f"/{spec.size}",
+                f"does not fit in {vpc} ({free} addresses left, not in one aligned block)",
                 "shrink the subnets, enlarge vpcCidr, or give explicit CIDRs",
             )
 
@@ -218,15 +251,18 @@ def plan_network(args: NetworkArgs) -> tuple[PlannedSubnet, ...]:
     public_azs = {p.az for p in planned if p.spec.tier is Tier.PUBLIC}
     if private_azs and args.nat_strategy is not NatStrategy.NONE and not public_azs:
         raise ConfigError(
-            "natStrategy", args.nat_strategy.value, "a NAT gateway needs a public subnet, "
-            "and the layout has none", "add a public subnet or set natStrategy to none",
+            "natStrategy",
+            args.nat_strategy.value,
+            "a NAT gateway needs a public subnet, and the layout has none",
+            "add a public subnet or set natStrategy to none",
         )
     if args.nat_strategy is NatStrategy.ONE_PER_AZ:
         missing = sorted(private_azs - public_azs)
         if missing:
             raise ConfigError(
-                "natStrategy", args.nat_strategy.value, f"AZs {missing} have private subnets "
-                "but no public subnet for their NAT gateway",
+                "natStrategy",
+                args.nat_strategy.value,
+                f"AZs {missing} have private subnets but no public subnet for their NAT gateway",
                 "add a public subnet in each of those AZs, or use natStrategy single",
             )
     return planned
@@ -235,7 +271,9 @@ def plan_network(args: NetworkArgs) -> tuple[PlannedSubnet, ...]:
 def _check_subnet_size(setting: str, value: object, prefixlen: int) -> None:
     if not 16 <= prefixlen <= 28:
         raise ConfigError(
-            setting, value, "AWS subnets must be between /16 and /28",
+            setting,
+            value,
+            "AWS subnets must be between /16 and /28",
             "use a prefix length from 16 to 28",
         )
 
@@ -302,7 +340,9 @@ class TieredNetwork(pulumi.ComponentResource):
 
         # Public and management subnets share one table whose default route is the IGW.
         self.public_route_table = aws.ec2.RouteTable(
-            f"{name}-public-rt", vpc_id=self.vpc.id, tags=tags("public-rt", Tier.PUBLIC),
+            f"{name}-public-rt",
+            vpc_id=self.vpc.id,
+            tags=tags("public-rt", Tier.PUBLIC),
             opts=child,
         )
         aws.ec2.Route(
@@ -323,16 +363,20 @@ class TieredNetwork(pulumi.ComponentResource):
         if not private or args.nat_strategy is NatStrategy.NONE:
             nat_azs: list[str] = []
         elif args.nat_strategy is NatStrategy.SINGLE:
-            nat_azs = [private_azs[0] if private_azs[0] in first_public else next(iter(first_public))]
+            nat_azs = [
+                private_azs[0] if private_azs[0] in first_public else next(iter(first_public))
+            ]
         else:
             nat_azs = private_azs
 
         self.nat_gateways = {}
         for az in nat_azs:
-            suffix = az[len(args.region):]
+            suffix = az[len(args.region) :]
             eip = aws.ec2.Eip(
-                f"{name}-nat-{suffix}-eip", domain="vpc",
-                tags=tags(f"nat-{suffix}-eip", Tier.PUBLIC), opts=child,
+                f"{name}-nat-{suffix}-eip",
+                domain="vpc",
+                tags=tags(f"nat-{suffix}-eip", Tier.PUBLIC),
+                opts=child,
             )
             self.nat_gateways[az] = aws.ec2.NatGateway(
                 f"{name}-nat-{suffix}",
@@ -346,10 +390,12 @@ class TieredNetwork(pulumi.ComponentResource):
         # Private route tables: one shared table, or one per AZ for one-per-az.
         self.private_route_tables = {}
         per_az = args.nat_strategy is NatStrategy.ONE_PER_AZ
-        for key in (private_azs if per_az else (["shared"] if private else [])):
-            logical = f"private-{key[len(args.region):]}-rt" if per_az else "private-rt"
+        for key in private_azs if per_az else (["shared"] if private else []):
+            logical = f"private-{key[len(args.region) :]}-rt" if per_az else "private-rt"
             table = aws.ec2.RouteTable(
-                f"{name}-{logical}", vpc_id=self.vpc.id, tags=tags(logical, Tier.PRIVATE),
+                f"{name}-{logical}",
+                vpc_id=self.vpc.id,
+                tags=tags(logical, Tier.PRIVATE),
                 opts=child,
             )
             self.private_route_tables[key] = table

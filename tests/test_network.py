@@ -1,4 +1,4 @@
-"""TieredNetwork: subnet carving, validation, routing per NAT strategy, tags (mocks, update mode)."""
+"""TieredNetwork: subnet carving, validation, routing per NAT strategy, tags (update mode)."""
 
 from __future__ import annotations
 
@@ -52,8 +52,7 @@ def test_explicit_cidrs_are_kept_and_sized_subnets_fill_around_them() -> None:
         SubnetSpec("app", Tier.PRIVATE, "c", size=27),
     )
     plan = {p.spec.name: str(p.cidr) for p in course_args(subnets=subnets).plan}
-    assert plan == {"mgmt": "192.168.10.0/27", "web": "192.168.10.64/26",
-                    "app": "192.168.10.32/27"}
+    assert plan == {"mgmt": "192.168.10.0/27", "web": "192.168.10.64/26", "app": "192.168.10.32/27"}
 
 
 def test_appending_a_subnet_never_moves_existing_ones() -> None:
@@ -71,31 +70,78 @@ def test_appending_a_subnet_never_moves_existing_ones() -> None:
         ({"vpc_cidr": "192.168.10.1/24"}, "vpcCidr", "host bits set"),
         ({"vpc_cidr": "banana"}, "vpcCidr", "not a CIDR"),
         ({"vpc_cidr": "10.0.0.0/8"}, "vpcCidr", "/16 and /28"),
-        ({"subnets": (SubnetSpec("x", Tier.PUBLIC, "a", cidr="10.0.0.0/26"),)},
-         "subnets[0].cidr", "outside the VPC"),
-        ({"subnets": (SubnetSpec("x", Tier.PUBLIC, "a", cidr="192.168.10.0/25"),
-                      SubnetSpec("y", Tier.PRIVATE, "a", cidr="192.168.10.64/26"))},
-         "subnets[1].cidr", "overlaps subnets[0]"),
-        ({"subnets": (*COURSE, SubnetSpec("big", Tier.PRIVATE, "a", size=25))},
-         "subnets[4].size", "does not fit"),
-        ({"subnets": (SubnetSpec("x", Tier.PUBLIC, "a", size=30),)}, "subnets[0].size",
-         "/16 and /28"),
+        (
+            {"subnets": (SubnetSpec("x", Tier.PUBLIC, "a", cidr="10.0.0.0/26"),)},
+            "subnets[0].cidr",
+            "outside the VPC",
+        ),
+        (
+            {
+                "subnets": (
+                    SubnetSpec("x", Tier.PUBLIC, "a", cidr="192.168.10.0/25"),
+                    SubnetSpec("y", Tier.PRIVATE, "a", cidr="192.168.10.64/26"),
+                )
+            },
+            "subnets[1].cidr",
+            "overlaps subnets[0]",
+        ),
+        (
+            {"subnets": (*COURSE, SubnetSpec("big", Tier.PRIVATE, "a", size=25))},
+            "subnets[4].size",
+            "does not fit",
+        ),
+        (
+            {"subnets": (SubnetSpec("x", Tier.PUBLIC, "a", size=30),)},
+            "subnets[0].size",
+            "/16 and /28",
+        ),
         ({"subnets": (SubnetSpec("x", Tier.PUBLIC, "a"),)}, "subnets[0]", "exactly one"),
-        ({"subnets": (SubnetSpec("x", Tier.PUBLIC, "b", size=26),)}, "subnets[0].az",
-         "not one of availabilityZones"),
-        ({"availability_zones": ("us-east-1a",)}, "availabilityZones[0]",
-         "not an AZ of region ap-northeast-2"),
+        (
+            {"subnets": (SubnetSpec("x", Tier.PUBLIC, "b", size=26),)},
+            "subnets[0].az",
+            "not one of availabilityZones",
+        ),
+        (
+            {"availability_zones": ("us-east-1a",)},
+            "availabilityZones[0]",
+            "not an AZ of region ap-northeast-2",
+        ),
         ({"availability_zones": ()}, "availabilityZones", "no AZs"),
-        ({"subnets": (SubnetSpec("x", Tier.PUBLIC, "a", size=26),
-                      SubnetSpec("x", Tier.PRIVATE, "a", size=27))}, "subnets[1].name",
-         "duplicate"),
-        ({"subnets": (SubnetSpec("x", Tier.PRIVATE, "a", size=26, map_public_ip_on_launch=True),)},
-         "subnets[0].mapPublicIpOnLaunch", "must not hand out public IPs"),
-        ({"subnets": (SubnetSpec("priv", Tier.PRIVATE, "a", size=26),)}, "natStrategy",
-         "needs a public subnet"),
-        ({"subnets": (SubnetSpec("pub", Tier.PUBLIC, "a", size=26),
-                      SubnetSpec("priv", Tier.PRIVATE, "c", size=26)),
-          "nat_strategy": NatStrategy.ONE_PER_AZ}, "natStrategy", "no public subnet"),
+        (
+            {
+                "subnets": (
+                    SubnetSpec("x", Tier.PUBLIC, "a", size=26),
+                    SubnetSpec("x", Tier.PRIVATE, "a", size=27),
+                )
+            },
+            "subnets[1].name",
+            "duplicate",
+        ),
+        (
+            {
+                "subnets": (
+                    SubnetSpec("x", Tier.PRIVATE, "a", size=26, map_public_ip_on_launch=True),
+                )
+            },
+            "subnets[0].mapPublicIpOnLaunch",
+            "must not hand out public IPs",
+        ),
+        (
+            {"subnets": (SubnetSpec("priv", Tier.PRIVATE, "a", size=26),)},
+            "natStrategy",
+            "needs a public subnet",
+        ),
+        (
+            {
+                "subnets": (
+                    SubnetSpec("pub", Tier.PUBLIC, "a", size=26),
+                    SubnetSpec("priv", Tier.PRIVATE, "c", size=26),
+                ),
+                "nat_strategy": NatStrategy.ONE_PER_AZ,
+            },
+            "natStrategy",
+            "no public subnet",
+        ),
         ({"prefix": "J Doe"}, "prefix", "lowercase"),
     ],
 )
@@ -126,10 +172,14 @@ def _routes(mocks: RecordingMocks) -> dict[str, dict[str, str]]:
     return {r.inputs["routeTableId"]: r.inputs for r in mocks.of_type(":Route")}
 
 
-def test_single_nat_routes_private_through_one_nat_in_a_public_subnet(mocks: RecordingMocks) -> None:
+def test_single_nat_routes_private_through_one_nat_in_a_public_subnet(
+    mocks: RecordingMocks,
+) -> None:
     net = build(lambda: TieredNetwork("jdoe", course_args()))
     subnets = {r.name: r for r in mocks.of_type(":Subnet")}
-    assert {n: (r.inputs["cidrBlock"], r.inputs["availabilityZone"]) for n, r in subnets.items()} == {
+    assert {
+        n: (r.inputs["cidrBlock"], r.inputs["availabilityZone"]) for n, r in subnets.items()
+    } == {
         "jdoe-external-a": ("192.168.10.0/26", f"{REGION}a"),
         "jdoe-external-c": ("192.168.10.64/26", f"{REGION}c"),
         "jdoe-internal": ("192.168.10.128/27", f"{REGION}a"),
@@ -137,8 +187,10 @@ def test_single_nat_routes_private_through_one_nat_in_a_public_subnet(mocks: Rec
     }
     assert all(r.inputs["mapPublicIpOnLaunch"] is False for r in subnets.values())
     assert {n: r.inputs["tags"]["Tier"] for n, r in subnets.items()} == {
-        "jdoe-external-a": "public", "jdoe-external-c": "public",
-        "jdoe-internal": "private", "jdoe-management": "management",
+        "jdoe-external-a": "public",
+        "jdoe-external-c": "public",
+        "jdoe-internal": "private",
+        "jdoe-management": "management",
     }
     assert subnets["jdoe-internal"].inputs["tags"]["Name"] == "jdoe-internal"
 
@@ -154,11 +206,16 @@ def test_single_nat_routes_private_through_one_nat_in_a_public_subnet(mocks: Rec
     assert (public["destinationCidrBlock"], public["gatewayId"]) == ("0.0.0.0/0", igw_id)
     private = routes[tables["jdoe-private-rt"]]
     assert (private["destinationCidrBlock"], private["natGatewayId"]) == (
-        "0.0.0.0/0", nats[0].outputs["id"])
+        "0.0.0.0/0",
+        nats[0].outputs["id"],
+    )
     assert "gatewayId" not in private
 
     # Every subnet explicitly associated; private to the private table, the rest to public.
-    assoc = {r.inputs["subnetId"]: r.inputs["routeTableId"] for r in mocks.of_type(":RouteTableAssociation")}
+    assoc = {
+        r.inputs["subnetId"]: r.inputs["routeTableId"]
+        for r in mocks.of_type(":RouteTableAssociation")
+    }
     sid = {n: r.outputs["id"] for n, r in subnets.items()}
     assert assoc == {
         sid["jdoe-external-a"]: tables["jdoe-public-rt"],
@@ -176,8 +233,11 @@ def test_single_nat_routes_private_through_one_nat_in_a_public_subnet(mocks: Rec
 
 def test_one_per_az_gives_each_private_az_its_own_nat(mocks: RecordingMocks) -> None:
     subnets = (*COURSE, SubnetSpec("internal-c", Tier.PRIVATE, "c", size=27))
-    build(lambda: TieredNetwork("jdoe", course_args(subnets=subnets,
-                                                    nat_strategy=NatStrategy.ONE_PER_AZ)))
+    build(
+        lambda: TieredNetwork(
+            "jdoe", course_args(subnets=subnets, nat_strategy=NatStrategy.ONE_PER_AZ)
+        )
+    )
     subnet_ids = _ids(mocks, ":Subnet")
     nats = {r.name: r for r in mocks.of_type(":NatGateway")}
     assert {n: r.inputs["subnetId"] for n, r in nats.items()} == {
@@ -188,7 +248,10 @@ def test_one_per_az_gives_each_private_az_its_own_nat(mocks: RecordingMocks) -> 
     routes = _routes(mocks)
     assert routes[tables["jdoe-private-a-rt"]]["natGatewayId"] == nats["jdoe-nat-a"].outputs["id"]
     assert routes[tables["jdoe-private-c-rt"]]["natGatewayId"] == nats["jdoe-nat-c"].outputs["id"]
-    assoc = {r.inputs["subnetId"]: r.inputs["routeTableId"] for r in mocks.of_type(":RouteTableAssociation")}
+    assoc = {
+        r.inputs["subnetId"]: r.inputs["routeTableId"]
+        for r in mocks.of_type(":RouteTableAssociation")
+    }
     assert assoc[subnet_ids["jdoe-internal"]] == tables["jdoe-private-a-rt"]
     assert assoc[subnet_ids["jdoe-internal-c"]] == tables["jdoe-private-c-rt"]
 
@@ -204,8 +267,11 @@ def test_nat_none_leaves_private_subnets_without_a_default_route(mocks: Recordin
 
 
 def test_flow_logs_and_protection(mocks: RecordingMocks) -> None:
-    build(lambda: TieredNetwork("jdoe", course_args(flow_logs=True, protect_vpc=True,
-                                                    flow_log_retention_days=365)))
+    build(
+        lambda: TieredNetwork(
+            "jdoe", course_args(flow_logs=True, protect_vpc=True, flow_log_retention_days=365)
+        )
+    )
     vpc = mocks.of_type(":Vpc")[0]
     (flow,) = mocks.of_type(":FlowLog")
     assert flow.inputs["vpcId"] == vpc.outputs["id"]

@@ -1,0 +1,77 @@
+"""The course's week-1 network as code: reads config, wires the components, exports outputs."""
+
+import pulumi
+import pulumi_aws as aws
+
+from components.ami import ubuntu_lts_ami
+from components.bastion import Bastion, BastionArgs
+from components.network import TieredNetwork
+from components.server import IngressRule, Server, ServerArgs
+from components.settings import load_settings
+
+settings = load_settings(pulumi.Config(), pulumi.Config("aws").get("region"))
+prefix = settings.prefix
+
+# Project and stack tags on every resource, through the provider's default tags.
+provider = aws.Provider(
+    "aws",
+    region=settings.region,
+    default_tags=aws.ProviderDefaultTagsArgs(
+        tags={"Project": pulumi.get_project(), "Stack": pulumi.get_stack(), "Owner": prefix}
+    ),
+)
+opts = pulumi.ResourceOptions(providers=[provider])
+
+network = TieredNetwork(prefix, settings.network, opts)
+ami = ubuntu_lts_ami(provider)
+
+servers: dict[str, Server] = {}
+for plan in settings.servers:
+    servers[plan.name] = Server(
+        plan.name,
+        ServerArgs(
+            prefix=prefix,
+            tier=plan.tier,
+            subnet_id=network.subnet_id(plan.subnet),
+            vpc_id=network.vpc_id,
+            ami_id=ami,
+            ssh_public_key=settings.ssh_public_key,
+            instance_type=plan.instance_type,
+            public_ip=plan.public_ip,
+            service=plan.service,
+            ingress=[
+                IngressRule.internet(p, f"{plan.name} port {p} from the internet")
+                for p in plan.internet_ports
+            ]
+            + [
+                IngressRule.from_group(
+                    servers[peer].security_group.id, p, f"{plan.name} port {p} from {peer}"
+                )
+                for peer, p in plan.peer_ports
+            ],
+        ),
+        opts,
+    )
+
+bastion = Bastion(
+    "bastion",
+    BastionArgs(
+        prefix=prefix,
+        subnet_id=network.subnet_id(settings.management_subnet),
+        vpc_id=network.vpc_id,
+        vpc_cidr=settings.network.vpc_cidr,
+        ami_id=ami,
+        ssh_public_key=settings.ssh_public_key,
+        office_cidrs=settings.office_cidrs,
+        servers=list(servers.values()),
+        instance_type=settings.bastion_instance_type,
+        idle_timeout_seconds=settings.idle_timeout_seconds,
+    ),
+    opts,
+)
+
+pulumi.export("vpcId", network.vpc_id)
+pulumi.export("bastionPublicIp", bastion.public_ip)
+pulumi.export("serverPrivateIps", {name: s.private_ip for name, s in servers.items()})
+pulumi.export("natPublicIps", network.nat_public_ips)
+pulumi.export("sshConfig", bastion.ssh_config)

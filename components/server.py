@@ -1,0 +1,284 @@
+"""Server: one instance in a tier's subnet with its own security group.
+
+Ingress is declared by the caller, one rule per `aws.vpc.SecurityGroupIngressRule` so each
+rule's source stays attributable in a preview: from the internet (public tier only) or from
+another server's group. SSH is never declared here: the Bastion component opens port 22 on the
+servers it manages, from its own group only (lesson 4: the bastion is the only door).
+The service runs as a systemd unit with Restart=on-failure (lesson 1: not nohup, not `&`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from .errors import ConfigError
+from .tags import BASTION_ROLE, Tier, resource_tags
+from .userdata import ServiceSpec, server_user_data
+
+SSH_PORT = 22
+_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
+
+
+@dataclass(frozen=True)
+class IngressRule:
+    """One inbound TCP port (or range) from the internet or from a security group."""
+
+    port: int
+    description: str
+    to_port: int | None = None
+    from_internet: bool = False
+    security_group_id: pulumi.Input[str] | None = None
+
+    @staticmethod
+    def internet(port: int, description: str, to_port: int | None = None) -> IngressRule:
+        return IngressRule(port, description, to_port, from_internet=True)
+
+    @staticmethod
+    def from_group(
+        security_group_id: pulumi.Input[str], port: int, description: str
+    ) -> IngressRule:
+        return IngressRule(port, description, security_group_id=security_group_id)
+
+    @property
+    def last_port(self) -> int:
+        return self.port if self.to_port is None else self.to_port
+
+
+@dataclass(frozen=True)
+class ServerArgs:
+    """Inputs of Server. Validated at construction, before any resource is registered."""
+
+    prefix: str
+    tier: Tier
+    subnet_id: pulumi.Input[str]
+    vpc_id: pulumi.Input[str]
+    ami_id: pulumi.Input[str]
+    ssh_public_key: str
+    instance_type: str = "t3.micro"
+    ingress: Sequence[IngressRule] = ()
+    service: ServiceSpec | None = None
+    public_ip: bool = False
+    root_volume_gib: int = 16
+    role: str | None = None  # defaults to the server's name
+
+    def __post_init__(self) -> None:
+        validate_server(
+            "server",
+            tier=self.tier,
+            public_ip=self.public_ip,
+            ingress=self.ingress,
+            ssh_public_key=self.ssh_public_key,
+            root_volume_gib=self.root_volume_gib,
+        )
+
+
+def validate_server(
+    where: str,
+    *,
+    tier: Tier,
+    public_ip: bool,
+    ingress: Sequence[IngressRule],
+    ssh_public_key: str,
+    root_volume_gib: int = 16,
+) -> None:
+    """The checks behind ServerArgs, also run by the stack settings before anything exists."""
+    if not isinstance(tier, Tier):
+        raise ConfigError(
+            f"{where}.tier", tier, "unknown tier", "use public, private or management"
+        )
+    if public_ip and tier is not Tier.PUBLIC:
+        raise ConfigError(
+            f"{where}.publicIp",
+            True,
+            f"a {tier.value}-tier server must not have a public IP",
+            "reach it through the bastion by its private IP, and the internet through NAT",
+        )
+    validate_public_key(f"{where}.sshPublicKey", ssh_public_key)
+    if not 8 <= root_volume_gib <= 1024:
+        raise ConfigError(
+            f"{where}.rootVolumeGiB", root_volume_gib, "out of range", "use 8 to 1024 GiB"
+        )
+    for i, rule in enumerate(ingress):
+        setting = f"{where}.ingress[{i}]"
+        if not (1 <= rule.port <= rule.last_port <= 65535):
+            raise ConfigError(
+                setting,
+                f"{rule.port}-{rule.last_port}",
+                "not a valid port range",
+                "use ports between 1 and 65535, from <= to",
+            )
+        if rule.port <= SSH_PORT <= rule.last_port:
+            raise ConfigError(
+                setting,
+                f"{rule.port}-{rule.last_port}",
+                "servers take SSH only from the bastion",
+                "remove the rule and list the server in BastionArgs.servers",
+            )
+        if rule.from_internet == (rule.security_group_id is not None):
+            raise ConfigError(
+                setting,
+                rule.description,
+                "needs exactly one source",
+                "use IngressRule.internet(...) or IngressRule.from_group(...)",
+            )
+        if rule.from_internet and tier is not Tier.PUBLIC:
+            raise ConfigError(
+                setting,
+                f"{rule.port} from the internet",
+                f"a {tier.value}-tier server is not reachable from the internet",
+                "admit traffic from another server's group",
+            )
+        if not rule.description:
+            raise ConfigError(setting, "", "rule has no description", "say what the port is for")
+
+
+def validate_public_key(setting: str, key: object) -> None:
+    if not isinstance(key, str) or not key.strip():
+        raise ConfigError(
+            setting,
+            key,
+            "no SSH public key given",
+            "make one with `ssh-keygen -t ed25519 -f ~/.ssh/<prefix>-key` and set it with "
+            '`pulumi config set sshPublicKey "$(cat ~/.ssh/<prefix>-key.pub)"`',
+        )
+    parts = key.split()
+    if len(parts) < 2 or parts[0] not in (
+        "ssh-ed25519",
+        "ssh-rsa",
+        "ecdsa-sha2-nistp256",
+        "ecdsa-sha2-nistp384",
+        "ecdsa-sha2-nistp521",
+    ):
+        raise ConfigError(
+            setting,
+            key[:40],
+            "not an OpenSSH public key",
+            "paste the .pub file's single line (ssh-ed25519 AAAA... comment), never the "
+            "private key",
+        )
+    if "PRIVATE KEY" in key:
+        raise ConfigError(
+            setting, "<redacted>", "this is a private key", "use the .pub file instead"
+        )
+
+
+def imdsv2_required() -> aws.ec2.InstanceMetadataOptionsArgs:
+    """IMDSv2 only (session tokens), one hop: shared by Server and Bastion."""
+    return aws.ec2.InstanceMetadataOptionsArgs(
+        http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1
+    )
+
+
+def encrypted_root(volume_gib: int) -> aws.ec2.InstanceRootBlockDeviceArgs:
+    """An encrypted gp3 root volume: shared by Server and Bastion."""
+    return aws.ec2.InstanceRootBlockDeviceArgs(
+        encrypted=True, volume_type="gp3", volume_size=volume_gib, delete_on_termination=True
+    )
+
+
+class Server(pulumi.ComponentResource):
+    """An instance in a tier's subnet with its own security group."""
+
+    security_group: aws.ec2.SecurityGroup
+    instance: aws.ec2.Instance
+    private_ip: pulumi.Output[str]
+    public_ip: pulumi.Output[str]
+    server_name: str
+    tier: Tier
+    role: str
+
+    def __init__(
+        self, name: str, args: ServerArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        if not _NAME_RE.match(name):
+            raise ConfigError(
+                "server name",
+                name,
+                "must be lowercase letters, digits and hyphens",
+                "name it like 'web'",
+            )
+        role = args.role or name
+        if role == BASTION_ROLE:
+            raise ConfigError(
+                "server role",
+                role,
+                "is reserved for the bastion",
+                "use the Bastion component, or another role name",
+            )
+        super().__init__("tierednet:compute:Server", name, None, opts)
+        self.server_name = name
+        self.tier = args.tier
+        self.role = role
+        child = pulumi.ResourceOptions(parent=self)
+
+        def tags(logical: str) -> dict[str, str]:
+            return resource_tags(args.prefix, logical, tier=args.tier, role=role)
+
+        self.security_group = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            vpc_id=args.vpc_id,
+            description=f"{args.prefix} {name} ({args.tier.value} tier)",
+            tags=tags(f"{name}-sg"),
+            opts=child,
+        )
+        for i, rule in enumerate(args.ingress):
+            # (suffix, cidr_ipv4, cidr_ipv6, referenced group): the internet is two rules.
+            sources: list[tuple[str, str | None, str | None, pulumi.Input[str] | None]] = (
+                [("ipv4", "0.0.0.0/0", None, None), ("ipv6", None, "::/0", None)]
+                if rule.from_internet
+                else [(f"sg{i}", None, None, rule.security_group_id)]
+            )
+            for suffix, cidr_ipv4, cidr_ipv6, group_id in sources:
+                aws.vpc.SecurityGroupIngressRule(
+                    f"{name}-in-{rule.port}-{suffix}",
+                    security_group_id=self.security_group.id,
+                    ip_protocol="tcp",
+                    from_port=rule.port,
+                    to_port=rule.last_port,
+                    cidr_ipv4=cidr_ipv4,
+                    cidr_ipv6=cidr_ipv6,
+                    referenced_security_group_id=group_id,
+                    description=rule.description,
+                    tags=tags(f"{name}-in-{rule.port}"),
+                    opts=child,
+                )
+        # Outbound: anything (package updates go out through the IGW or, privately, NAT).
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-out-all",
+            security_group_id=self.security_group.id,
+            ip_protocol="-1",
+            cidr_ipv4="0.0.0.0/0",
+            description="all outbound (updates via IGW or NAT)",
+            tags=tags(f"{name}-out-all"),
+            opts=child,
+        )
+
+        self.instance = aws.ec2.Instance(
+            f"{name}-instance",
+            ami=args.ami_id,
+            instance_type=args.instance_type,
+            subnet_id=args.subnet_id,
+            vpc_security_group_ids=[self.security_group.id],
+            associate_public_ip_address=args.public_ip,
+            user_data=server_user_data(
+                prefix=args.prefix,
+                name=name,
+                service=args.service,
+                ssh_authorized_keys=(args.ssh_public_key,),
+            ),
+            user_data_replace_on_change=True,
+            tags=tags(name),
+            metadata_options=imdsv2_required(),
+            root_block_device=encrypted_root(args.root_volume_gib),
+            opts=child,
+        )
+        self.private_ip = self.instance.private_ip
+        self.public_ip = self.instance.public_ip
+        self.register_outputs(
+            {"privateIp": self.private_ip, "securityGroupId": self.security_group.id}
+        )
