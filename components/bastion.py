@@ -49,6 +49,14 @@ def validate_office_cidrs(setting: str, cidrs: object) -> list[str]:
     return result
 
 
+def validate_idle_timeout(setting: str, seconds: int) -> int:
+    if not 60 <= seconds <= 3600:
+        raise ConfigError(
+            setting, seconds, "out of range", "use 60 to 3600 seconds (the course uses 600)"
+        )
+    return seconds
+
+
 @dataclass(frozen=True)
 class BastionArgs:
     """Inputs of Bastion. Validated at construction, before any resource is registered."""

@@ -41,3 +41,9 @@ def parse_cidr(setting: str, value: Any, *, version: int | None = None) -> IPNet
             f"use an IPv{version} block, e.g. 192.168.10.0/24",
         )
     return net
+
+
+def parse_ipv4_cidr(setting: str, value: Any) -> ipaddress.IPv4Network:
+    net = parse_cidr(setting, value, version=4)
+    assert isinstance(net, ipaddress.IPv4Network)
+    return net

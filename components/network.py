@@ -19,7 +19,7 @@ from enum import StrEnum
 import pulumi
 import pulumi_aws as aws
 
-from .errors import ConfigError, parse_cidr
+from .errors import ConfigError, parse_ipv4_cidr
 from .tags import Tier, resource_tags
 
 _NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
@@ -104,7 +104,7 @@ def plan_network(args: NetworkArgs) -> tuple[PlannedSubnet, ...]:
             "must be lowercase letters, digits and hyphens",
             "use the owner's short prefix, e.g. 'jdoe'",
         )
-    vpc = parse_cidr("vpcCidr", args.vpc_cidr, version=4)
+    vpc = parse_ipv4_cidr("vpcCidr", args.vpc_cidr)
     if not 16 <= vpc.prefixlen <= 28:
         raise ConfigError(
             "vpcCidr",
@@ -186,7 +186,7 @@ def plan_network(args: NetworkArgs) -> tuple[PlannedSubnet, ...]:
                 "give e.g. /26 or 192.168.10.0/26",
             )
         if spec.cidr is not None:
-            net = parse_cidr(f"{where}.cidr", spec.cidr, version=4)
+            net = parse_ipv4_cidr(f"{where}.cidr", spec.cidr)
             if not net.subnet_of(vpc):
                 raise ConfigError(
                     f"{where}.cidr",

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import pulumi
 
-from .bastion import validate_office_cidrs
+from .bastion import validate_idle_timeout, validate_office_cidrs
 from .errors import ConfigError
 from .network import NatStrategy, NetworkArgs, PlannedSubnet, SubnetSpec
 from .server import IngressRule, validate_public_key, validate_server
@@ -226,6 +226,8 @@ def load_settings(cfg: Any, region: str | None) -> StackSettings:
         bastion_instance_type=_instance_type(
             "bastionInstanceType", _get("bastionInstanceType", cfg.get)
         ),
-        idle_timeout_seconds=_get("idleTimeoutSeconds", cfg.get_int),
+        idle_timeout_seconds=validate_idle_timeout(
+            "idleTimeoutSeconds", _get("idleTimeoutSeconds", cfg.get_int)
+        ),
         servers=servers,
     )
