@@ -42,6 +42,7 @@ UBUNTU_2404_AMI_NAME = "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-{arch}-serv
 CANONICAL_OWNER_ID = "099720109477"
 
 Mode = Literal["update", "preview"]
+MODES: tuple[str, ...] = ("update", "preview")
 
 # type token -> (arn service, arn resource path prefix)
 _ARN_SHAPES: dict[str, tuple[str, str]] = {

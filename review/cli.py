@@ -1,0 +1,84 @@
+"""``python -m review``: preview the program offline and run the policy pack over it.
+
+Exit codes: 0 clean (advisories allowed); 1 a mandatory violation, or a mandatory policy that
+could not run during preview; 2 a program/config/pack error (one line naming the file/key).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import ReviewError
+from .report import review
+
+EXIT_OK, EXIT_VIOLATION, EXIT_ERROR = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m review",
+        description="Run the Pulumi program under mocks (update and/or preview) and the policy "
+        "pack over it, like `pulumi preview --policy-pack policies "
+        "--policy-pack-config policies/config/<stack>.json`.",
+    )
+    p.add_argument("--stack", "-s", default="dev", help="stack name (default: dev)")
+    p.add_argument(
+        "--mode",
+        "-m",
+        default="both",
+        choices=["both", "update", "preview"],
+        help="which run(s): update (known values), preview (unknowns), or both",
+    )
+    p.add_argument(
+        "--project-dir",
+        "-C",
+        type=Path,
+        default=Path("."),
+        help="directory holding Pulumi.yaml (default: .)",
+    )
+    p.add_argument(
+        "--pack-dir",
+        type=Path,
+        default=None,
+        help="policy pack directory (default: <project>/policies)",
+    )
+    p.add_argument(
+        "--config-file",
+        type=Path,
+        default=None,
+        help="policy pack config (default: <project>/policies/config/<stack>.json)",
+    )
+    p.add_argument("--json", action="store_true", help="print a machine-readable document")
+    p.add_argument("--no-plan", action="store_true", help="omit the resource tree")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    modes = ("update", "preview") if args.mode == "both" else (args.mode,)
+    try:
+        report = review(
+            args.project_dir,
+            args.stack,
+            modes,
+            pack_dir=args.pack_dir,
+            config_file=args.config_file,
+        )
+    except ReviewError as exc:
+        message = " ".join(str(exc).split())  # one line
+        if args.json:
+            print(json.dumps({"error": message, "exitCode": EXIT_ERROR}, indent=2))
+        print(f"error: {message}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2, sort_keys=False))
+    else:
+        print(report.render(plan=not args.no_plan))
+    return report.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,388 @@
+"""``review()``: run the program in each mode and the policy pack over it; render the result."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .analyzer import Diagnostic, PolicyPack, ResolvedPolicy, with_default_providers
+from .engine import STACK_TYPE, ProgramRun, RecordedResource, run_program
+from .errors import ProgramError, ReviewError
+from .mocks import MODES, UNKNOWN
+from .stack_config import load_project, load_stack_config
+
+
+@dataclass
+class ModeResult:
+    mode: str
+    run: ProgramRun
+    diagnostics: list[Diagnostic]
+
+
+@dataclass
+class ReviewReport:
+    project: str
+    stack: str
+    project_dir: Path
+    pack_dir: Path
+    config_file: Path
+    pack_name: str
+    pack_version: str
+    policies: dict[str, ResolvedPolicy]
+    results: list[ModeResult]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    # -- classification
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return [d for r in self.results for d in r.diagnostics]
+
+    @property
+    def mandatory(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.level == "mandatory" and not d.cant_run]
+
+    @property
+    def advisory(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.level == "advisory" and not d.cant_run]
+
+    @property
+    def remediated(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.level == "remediate"]
+
+    @property
+    def cant_run(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.cant_run]
+
+    @property
+    def blocking_cant_run(self) -> list[Diagnostic]:
+        """Holes in mandatory policies: they could not check what they must enforce."""
+        return [d for d in self.cant_run if d.policy_level in ("mandatory", "remediate")]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.mandatory or self.blocking_cant_run else 0
+
+    def run(self, mode: str) -> ProgramRun | None:
+        return next((r.run for r in self.results if r.mode == mode), None)
+
+    # -- output
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "project": self.project,
+            "stack": self.stack,
+            "modes": [r.mode for r in self.results],
+            "pack": {
+                "name": self.pack_name,
+                "version": self.pack_version,
+                "dir": str(self.pack_dir),
+                "configFile": str(self.config_file),
+                "policies": {
+                    name: {"level": p.level, "type": p.policy_type, "properties": p.properties}
+                    for name, p in sorted(self.policies.items())
+                },
+            },
+            "runs": {
+                r.mode: {
+                    "resources": [_resource_dict(x) for x in r.run.resources],
+                    "outputs": r.run.outputs,
+                    "logs": [vars(e) for e in r.run.logs],
+                }
+                for r in self.results
+            },
+            "diagnostics": [
+                {
+                    "policy": d.policy,
+                    "level": d.level,
+                    "policyLevel": d.policy_level,
+                    "cantRun": d.cant_run,
+                    "urn": d.urn,
+                    "message": d.message,
+                    "description": d.description,
+                    "modes": modes,
+                }
+                for d, modes in _merge_modes(self.diagnostics)
+            ],
+            "summary": {
+                "resources": {r.mode: len(r.run.resources) for r in self.results},
+                "mandatory": len(_merge_modes(self.mandatory)),
+                "advisory": len(_merge_modes(self.advisory)),
+                "cantRun": len(_merge_modes(self.cant_run)),
+                "cantRunOnMandatory": len(_merge_modes(self.blocking_cant_run)),
+                "remediated": len(_merge_modes(self.remediated)),
+            },
+            "exitCode": self.exit_code,
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+    def render(self, *, plan: bool = True) -> str:
+        out: list[str] = []
+        modes = ", ".join(r.mode for r in self.results)
+        out.append(f"Review of stack '{self.stack}' (project {self.project}), modes: {modes}")
+        out.append(
+            f"Policy pack {self.pack_name}@v{self.pack_version} "
+            f"({_rel(self.pack_dir)}), config {_rel(self.config_file)}"
+        )
+        shown = self.run("preview") or self.results[0].run
+        if plan:
+            out.append("")
+            out.extend(render_plan(shown))
+            for r in self.results:
+                out.extend(_render_outputs(r.run))
+                for entry in r.run.logs:
+                    if entry.severity in ("warning", "error"):
+                        out.append(f"    {entry.severity} [{r.mode}] {entry.message}")
+        out.append("")
+        out.append(
+            "Policies: " + ", ".join(f"{n}={p.level}" for n, p in sorted(self.policies.items()))
+        )
+        groups = [
+            ("Mandatory policy violations", self.mandatory),
+            ("Advisory policy violations", self.advisory),
+            (
+                "Can't run during preview (holes: these checks saw unknown values and did not run)",
+                self.cant_run,
+            ),
+            ("Remediations", self.remediated),
+        ]
+        for title, diags in groups:
+            merged = _merge_modes(diags)
+            if not merged:
+                continue
+            out.append("")
+            out.append(f"{title} ({len(merged)}):")
+            for d, dmodes in merged:
+                tag = f"[{'+'.join(dmodes)}]"
+                level = f" (policy is {d.policy_level})" if d.cant_run and d.policy_level else ""
+                out.append(f"  {tag} {d.policy}{level}  {_short_urn(d.urn)}")
+                for line in _message_lines(d):
+                    out.append(f"      {line}")
+        out.append("")
+        summary = (
+            f"Summary: {len(_merge_modes(self.mandatory))} mandatory, "
+            f"{len(_merge_modes(self.advisory))} advisory, "
+            f"{len(_merge_modes(self.cant_run))} can't-run "
+            f"({len(_merge_modes(self.blocking_cant_run))} on mandatory policies)"
+        )
+        verdict = "FAIL" if self.exit_code else "OK"
+        out.append(f"{summary} -> {verdict} (exit {self.exit_code})")
+        return "\n".join(out)
+
+
+# ------------------------------------------------------------------ helpers
+def _rel(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def _resource_dict(r: RecordedResource) -> dict[str, Any]:
+    return {
+        "urn": r.urn,
+        "type": r.type,
+        "name": r.name,
+        "custom": r.custom,
+        "parent": r.parent,
+        "provider": r.provider,
+        "protect": r.protect,
+        "inputs": r.inputs,
+        "outputs": r.outputs,
+        "dependencies": r.dependencies,
+        "propertyDependencies": r.property_dependencies,
+    }
+
+
+def _merge_modes(diags: Iterable[Diagnostic]) -> list[tuple[Diagnostic, list[str]]]:
+    """Collapse the same finding reported in several modes into one entry listing the modes."""
+    merged: dict[tuple[str, str, str, str, bool], tuple[Diagnostic, list[str]]] = {}
+    for d in diags:
+        key = (d.policy, d.level, d.urn, d.message, d.cant_run)
+        if key in merged:
+            if d.mode not in merged[key][1]:
+                merged[key][1].append(d.mode)
+        else:
+            merged[key] = (d, [d.mode])
+    return list(merged.values())
+
+
+def _short_urn(urn: str) -> str:
+    if not urn:
+        return "(stack)"
+    parts = urn.split("::")
+    if len(parts) >= 4:
+        return f"{parts[2].split('$')[-1]}::{parts[3]}"
+    return urn
+
+
+def _message_lines(d: Diagnostic) -> list[str]:
+    lines = d.message.splitlines() or [""]
+    if d.description and lines[0] == d.description and len(lines) > 1:
+        lines = lines[1:]  # the pack prefixes the description; the policy name says it already
+    return lines
+
+
+def _fmt_value(value: Any) -> str:
+    if value == UNKNOWN:
+        return "[unknown]"
+    text = json.dumps(value, sort_keys=True).replace(f'"{UNKNOWN}"', "[unknown]")
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
+def _render_outputs(run: ProgramRun) -> list[str]:
+    if not run.outputs:
+        return []
+    out = ["", f"Outputs ({run.mode}):"]
+    for key, value in sorted(run.outputs.items()):
+        out.append(f"    {key}: {_fmt_value(value)}")
+    return out
+
+
+def render_plan(run: ProgramRun) -> list[str]:
+    """A ``pulumi preview``-like tree (by parent) and the count of resources by type."""
+    resources = list(with_default_providers(run))  # the engine registers these itself
+    children: dict[str, list[RecordedResource]] = {}
+    urns = {r.urn for r in resources}
+    stack_urn = run.stack_urn if run.stack_urn in urns else ""
+    roots: list[RecordedResource] = []
+    for r in resources:
+        parent = r.parent or (stack_urn if r.urn != stack_urn else "")
+        if parent and parent in urns:
+            children.setdefault(parent, []).append(r)
+        else:
+            roots.append(r)
+    rows: list[tuple[str, str]] = []
+
+    def walk(r: RecordedResource, prefix: str, last: bool, top: bool) -> None:
+        branch = "" if top else ("└─ " if last else "├─ ")
+        rows.append((prefix + branch + r.type, r.name))
+        kids = children.get(r.urn, [])
+        child_prefix = prefix if top else prefix + ("   " if last else "│  ")
+        for i, kid in enumerate(kids):
+            walk(kid, child_prefix, i == len(kids) - 1, False)
+
+    for i, root in enumerate(roots):
+        walk(root, "", i == len(roots) - 1, True)
+    width = max((len(t) for t, _ in rows), default=4) + 3
+    out = [f"Plan ({run.mode}): {len(resources)} resources to create"]
+    out.append(f"     {'Type':<{width}}Name")
+    out.extend(f" +   {t:<{width}}{n}" for t, n in rows)
+    counts: dict[str, int] = {}
+    for r in resources:
+        if r.type != STACK_TYPE:
+            counts[r.type] = counts.get(r.type, 0) + 1
+    out.append("")
+    out.append("Resources by type:")
+    tw = max((len(t) for t in counts), default=4) + 2
+    for t, n in sorted(counts.items()):
+        out.append(f"    {t:<{tw}}{n:>3}")
+    custom = sum(1 for r in resources if r.custom)
+    out.append(f"    {'(custom resources)':<{tw}}{custom:>3}")
+    return out
+
+
+# ------------------------------------------------------------------ review
+def pack_env(config: dict[str, str], *, stack: str, project: str, dry_run: bool) -> dict[str, str]:
+    """The environment the CLI gives a policy pack process."""
+    env = dict(os.environ)
+    env.update(
+        PULUMI_CONFIG=json.dumps(config),
+        PULUMI_PROJECT=project,
+        PULUMI_STACK=stack,
+        PULUMI_DRY_RUN="true" if dry_run else "false",
+        PULUMI_ORGANIZATION="organization",
+    )
+    return env
+
+
+def review(
+    project_dir: Path,
+    stack: str,
+    modes: Sequence[str] = MODES,
+    pack_dir: Path | None = None,
+    config_file: Path | None = None,
+    *,
+    python: str = sys.executable,
+) -> ReviewReport:
+    """Run the program in each mode and the policy pack on each run, as
+    ``pulumi preview --policy-pack <pack_dir> --policy-pack-config <config_file>`` would.
+    Defaults: ``<project>/policies`` and ``<project>/policies/config/<stack>.json``."""
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    project_dir = Path(project_dir).resolve()
+    modes = list(dict.fromkeys(modes))
+    for m in modes:
+        if m not in MODES:
+            raise ReviewError(f"unknown mode {m!r}; use update, preview or both")
+    pack_dir = Path(pack_dir).resolve() if pack_dir else project_dir / "policies"
+    config_file = (
+        Path(config_file).resolve()
+        if config_file
+        else project_dir / "policies" / "config" / f"{stack}.json"
+    )
+    project = load_project(project_dir)
+    config = load_stack_config(project_dir, stack)
+    if not config_file.exists():
+        raise ReviewError(
+            f'{config_file}: policy pack config not found; create it (e.g. {{"all": '
+            f'"mandatory"}}) or pass another --config-file'
+        )
+
+    # Start one pack per mode now (as the CLI does per operation, with PULUMI_DRY_RUN set
+    # accordingly): they boot while the program runs.
+    packs: dict[str, PolicyPack] = {}
+    try:
+        for m in modes:
+            packs[m] = PolicyPack(
+                pack_dir,
+                python,
+                env=pack_env(config, stack=stack, project=project.name, dry_run=m == "preview"),
+            )
+        timings["spawn"] = time.perf_counter() - t0
+
+        runs: dict[str, ProgramRun] = {}
+        for m in modes:
+            t = time.perf_counter()
+            runs[m] = run_program(
+                project.main, config=config, mode=m, stack=stack, project=project.name
+            )
+            timings[f"program_{m}"] = time.perf_counter() - t
+            errors = [e for e in runs[m].logs if e.severity == "error"]
+            if errors:
+                raise ProgramError(f"program logged an error ({m}): {errors[0].message}")
+
+        results: list[ModeResult] = []
+        for m in modes:
+            t = time.perf_counter()
+            pack = packs[m]
+            pack.wait_ready()
+            timings[f"pack_ready_{m}"] = time.perf_counter() - t0
+            pack.configure_stack(
+                stack=stack, project=project.name, config=config, dry_run=m == "preview"
+            )
+            pack.configure(config_file)
+            results.append(ModeResult(m, runs[m], pack.analyze(runs[m])))
+            timings[f"analyze_{m}"] = time.perf_counter() - t
+        info = packs[modes[0]].info()
+        policies = packs[modes[0]].policies
+    finally:
+        for pack in packs.values():
+            pack.close()
+    timings["total"] = time.perf_counter() - t0
+    return ReviewReport(
+        project=project.name,
+        stack=stack,
+        project_dir=project_dir,
+        pack_dir=pack_dir,
+        config_file=config_file,
+        pack_name=info.name,
+        pack_version=info.version,
+        policies=policies,
+        results=results,
+        timings=timings,
+    )
