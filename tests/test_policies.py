@@ -1,0 +1,665 @@
+"""The policy pack, driven through the real Analyzer protocol.
+
+Every case is a small Pulumi program (a compliant tiered network, then one deliberate change)
+run by the review engine under the mocks in both modes -- "update" (ids known) and "preview"
+(a new stack: ids and everything built from them unknown) -- and analysed by the real pack
+process (``python -u policies/``) over gRPC. Each case states the exact set of (policy,
+resource) violations it must produce: a missing one is a hole, an extra one a false alarm.
+No case may produce a "can't run policy" diagnostic: that is a mandatory policy skipped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi_aws as aws
+import pytest
+
+from review.engine import PolicyPack, run_program
+
+ROOT = Path(__file__).resolve().parent.parent
+PACK_DIR = ROOT / "policies"
+CONFIG_DIR = PACK_DIR / "config"
+MODES = ("update", "preview")
+PROGRAM_CONFIG = {"aws:region": "ap-northeast-2"}
+
+MANDATORY = {
+    "bastion-ssh-only-from-office",
+    "servers-ssh-only-from-bastion",
+    "private-tier-no-outside-cidrs",
+    "private-subnets-egress-via-nat",
+    "private-servers-no-public-ip",
+    "nat-gateways-in-public-subnets",
+    "tier-declared",
+    "imdsv2-required",
+    "root-volume-encrypted",
+    "default-sg-no-rules",
+}
+ADVISORY = {"vpc-flow-logs", "sg-rules-described"}
+OFFICE_KEY = "bastion-ssh-only-from-office.officeCidrs"
+
+
+# ---------------------------------------------------------------------------------------------
+# A compliant tiered network, built from pulumi_aws resources directly
+
+
+@dataclass
+class Opts:
+    office_cidrs: tuple[str, ...] = ("203.0.113.0/24",)
+    flow_log: bool = True
+    priv_map_public_ip: bool = False
+    priv_subnet_tags: dict[str, str] | None = None
+    priv_associated: bool = True
+    priv_default_route: str = "nat"  # "nat" | "igw" | "none"
+    nat_subnet: str = "pub"
+    nat_connectivity: str | None = None
+    bastion_subnet: str = "mgmt"
+    bastion_tags: dict[str, str] | None = None
+    db_subnet: str = "priv"
+    db_tags: dict[str, str] | None = None
+    db_public_ip: bool | None = False
+    db_http_tokens: str | None = "required"  # None: no metadataOptions at all
+    db_root_encrypted: bool | None = True  # None: no rootBlockDevice at all
+    db_ssh_source: str = "bastion"  # which SG the db's SSH rule references
+    web_extra_sgs: tuple[str, ...] = ()  # names of World.sgs also attached to the web server
+
+
+class World:
+    """vpc 10.0.0.0/24; public/private/management subnets; IGW; NAT; bastion, web and db."""
+
+    def __init__(self, o: Opts) -> None:
+        self.o = o
+        self.vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/24", tags={"Name": "t-vpc"})
+        if o.flow_log:
+            aws.ec2.FlowLog(
+                "vpc-flow-log",
+                vpc_id=self.vpc.id,
+                traffic_type="ALL",
+                log_destination_type="s3",
+                log_destination="arn:aws:s3:::t-flow-logs",
+            )
+        aws.ec2.DefaultSecurityGroup("default-sg", vpc_id=self.vpc.id, tags={"Name": "t-def"})
+        self.igw = aws.ec2.InternetGateway("igw", vpc_id=self.vpc.id)
+        self.subnets = {
+            "pub": self.subnet("pub", "10.0.0.0/26", {"Tier": "public"}, True),
+            "priv": self.subnet(
+                "priv",
+                "10.0.0.128/27",
+                o.priv_subnet_tags if o.priv_subnet_tags is not None else {"Tier": "private"},
+                o.priv_map_public_ip,
+            ),
+            "mgmt": self.subnet("mgmt", "10.0.0.160/27", {"Tier": "management"}, False),
+        }
+        self.public_rt = aws.ec2.RouteTable(
+            "public-rt", vpc_id=self.vpc.id, tags={"Tier": "public"}
+        )
+        aws.ec2.Route(
+            "public-default",
+            route_table_id=self.public_rt.id,
+            destination_cidr_block="0.0.0.0/0",
+            gateway_id=self.igw.id,
+        )
+        for s in ("pub", "mgmt"):
+            aws.ec2.RouteTableAssociation(
+                f"{s}-assoc", subnet_id=self.subnets[s].id, route_table_id=self.public_rt.id
+            )
+        nat_eip = aws.ec2.Eip("nat-eip", domain="vpc", tags={"Tier": "public"})
+        self.nat = aws.ec2.NatGateway(
+            "nat",
+            subnet_id=self.subnets[o.nat_subnet].id,
+            allocation_id=nat_eip.allocation_id,
+            connectivity_type=o.nat_connectivity,
+            tags={"Tier": "public"},
+        )
+        self.private_rt = aws.ec2.RouteTable(
+            "private-rt", vpc_id=self.vpc.id, tags={"Tier": "private"}
+        )
+        if o.priv_default_route == "nat":
+            aws.ec2.Route(
+                "private-default",
+                route_table_id=self.private_rt.id,
+                destination_cidr_block="0.0.0.0/0",
+                nat_gateway_id=self.nat.id,
+            )
+        elif o.priv_default_route == "igw":
+            aws.ec2.Route(
+                "private-default",
+                route_table_id=self.private_rt.id,
+                destination_cidr_block="0.0.0.0/0",
+                gateway_id=self.igw.id,
+            )
+        if o.priv_associated:
+            aws.ec2.RouteTableAssociation(
+                "priv-assoc",
+                subnet_id=self.subnets["priv"].id,
+                route_table_id=self.private_rt.id,
+            )
+
+        self.sgs: dict[str, aws.ec2.SecurityGroup] = {}
+        bastion_tags = o.bastion_tags or {"Role": "bastion", "Tier": "management"}
+        self.sgs["bastion"] = self.sg("bastion-sg", {"Role": "bastion", "Tier": "management"})
+        for i, cidr in enumerate(o.office_cidrs):
+            v6 = ":" in cidr
+            self.ingress(
+                f"bastion-ssh-office-{i}",
+                "bastion",
+                22,
+                cidr_ipv4=None if v6 else cidr,
+                cidr_ipv6=cidr if v6 else None,
+            )
+        self.sgs["web"] = self.sg("web-sg", {"Role": "web", "Tier": "public"})
+        self.ingress("web-https", "web", 443, cidr_ipv4="0.0.0.0/0")
+        self.ingress("web-ssh", "web", 22, referenced_security_group_id=self.sgs["bastion"].id)
+        self.sgs["db"] = self.sg("db-sg", {"Role": "db", "Tier": "private"})
+        self.ingress("db-mysql", "db", 3306, referenced_security_group_id=self.sgs["web"].id)
+        self.ingress(
+            "db-ssh", "db", 22, referenced_security_group_id=self.sgs[o.db_ssh_source].id
+        )
+        for name in ("bastion", "web", "db"):
+            aws.vpc.SecurityGroupEgressRule(
+                f"{name}-egress",
+                security_group_id=self.sgs[name].id,
+                ip_protocol="-1",
+                cidr_ipv4="0.0.0.0/0",
+                description="all outbound",
+            )
+
+        self.bastion = self.instance(
+            "bastion", o.bastion_subnet, bastion_tags, ["bastion"], public_ip=False
+        )
+        aws.ec2.Eip("bastion-eip", domain="vpc", instance=self.bastion.id)
+        self.web = self.instance(
+            "web", "pub", {"Role": "web", "Tier": "public"}, ["web", *o.web_extra_sgs], True
+        )
+        self.db = self.instance(
+            "db",
+            o.db_subnet,
+            o.db_tags if o.db_tags is not None else {"Role": "db", "Tier": "private"},
+            ["db"],
+            o.db_public_ip,
+            http_tokens=o.db_http_tokens,
+            root_encrypted=o.db_root_encrypted,
+        )
+
+    def subnet(self, name: str, cidr: str, tags: dict[str, str], public: bool) -> aws.ec2.Subnet:
+        return aws.ec2.Subnet(
+            name,
+            vpc_id=self.vpc.id,
+            cidr_block=cidr,
+            availability_zone="ap-northeast-2a",
+            map_public_ip_on_launch=public,
+            tags=tags,
+        )
+
+    def sg(self, name: str, tags: dict[str, str]) -> aws.ec2.SecurityGroup:
+        return aws.ec2.SecurityGroup(name, vpc_id=self.vpc.id, description=name, tags=tags)
+
+    def ingress(self, name: str, sg: str, port: int, **kw: Any) -> None:
+        kw.setdefault("description", name)
+        aws.vpc.SecurityGroupIngressRule(
+            name,
+            security_group_id=self.sgs[sg].id,
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            **kw,
+        )
+
+    def instance(
+        self,
+        name: str,
+        subnet: str,
+        tags: dict[str, str],
+        sgs: list[str],
+        public_ip: bool | None,
+        http_tokens: str | None = "required",
+        root_encrypted: bool | None = True,
+    ) -> aws.ec2.Instance:
+        return aws.ec2.Instance(
+            name,
+            ami="ami-0123456789abcdef0",
+            instance_type="t3.micro",
+            subnet_id=self.subnets[subnet].id,
+            vpc_security_group_ids=[self.sgs[s].id for s in sgs],
+            associate_public_ip_address=public_ip,
+            metadata_options=(
+                aws.ec2.InstanceMetadataOptionsArgs(http_tokens=http_tokens)
+                if http_tokens is not None
+                else None
+            ),
+            root_block_device=(
+                aws.ec2.InstanceRootBlockDeviceArgs(encrypted=root_encrypted)
+                if root_encrypted is not None
+                else None
+            ),
+            tags=tags,
+        )
+
+
+Tweak = Callable[[World], None]
+Expected = set[tuple[str, str | None]]  # (policy, resource name or None for the stack)
+
+
+@dataclass
+class Case:
+    id: str
+    expected: Expected
+    opts: Opts = field(default_factory=Opts)
+    tweak: Tweak | None = None
+    preview_expected: Expected | None = None  # when preview must differ (fail closed)
+    config: str | dict[str, Any] = "dev"
+
+    def program(self) -> Callable[[], None]:
+        def run() -> None:
+            world = World(self.opts)
+            if self.tweak is not None:
+                self.tweak(world)
+
+        return run
+
+    def expected_for(self, mode: str) -> Expected:
+        if mode == "preview" and self.preview_expected is not None:
+            return self.preview_expected
+        return self.expected
+
+
+# ---------------------------------------------------------------------------------------------
+# Running
+
+
+@pytest.fixture(scope="session")
+def pack() -> Iterator[PolicyPack]:
+    with PolicyPack(PACK_DIR) as p:
+        yield p
+
+
+def config_file(config: str | dict[str, Any], tmp_path: Path) -> Path:
+    if isinstance(config, str):
+        return CONFIG_DIR / f"{config}.json"
+    path = tmp_path / "policy-config.json"
+    path.write_text(json.dumps(config))
+    return path
+
+
+def resource_name(urn: str) -> str | None:
+    """The logical name in a URN; None for the stack itself (a stack-level violation)."""
+    if not urn or "::pulumi:pulumi:Stack::" in urn:
+        return None
+    return urn.rsplit("::", 1)[-1]
+
+
+def analyze(pack: PolicyPack, case: Case, mode: str, tmp_path: Path) -> list[Any]:
+    pack.configure(config_file(case.config, tmp_path))
+    run = run_program(case.program(), config=PROGRAM_CONFIG, mode=mode)
+    return list(pack.analyze(run))
+
+
+def check(diags: list[Any], expected: Expected) -> None:
+    skipped = [d for d in diags if "can't run policy" in d.message]
+    assert not skipped, f"policies skipped: {[d.message for d in skipped]}"
+    ours = [d for d in diags if d.policy in MANDATORY | ADVISORY]
+    got = {(d.policy, resource_name(d.urn)) for d in ours}
+    detail = "\n".join(f"  [{d.policy}/{d.level}] {d.urn}: {d.message}" for d in ours)
+    assert got == expected, f"diagnostics differ:\n{detail}"
+    for d in ours:
+        level = "mandatory" if d.policy in MANDATORY else "advisory"
+        assert str(d.level).lower().endswith(level), (d.policy, d.level)
+        name = resource_name(d.urn)
+        if name is not None:
+            assert f"'{name}'" in d.message, f"message does not name {name}: {d.message}"
+        else:
+            assert OFFICE_KEY in d.message, d.message
+
+
+# ---------------------------------------------------------------------------------------------
+# Cases
+
+B = "bastion-ssh-only-from-office"
+S = "servers-ssh-only-from-bastion"
+P = "private-tier-no-outside-cidrs"
+N = "private-subnets-egress-via-nat"
+I = "private-servers-no-public-ip"  # noqa: E741
+G = "nat-gateways-in-public-subnets"
+T = "tier-declared"
+MD = "imdsv2-required"
+RV = "root-volume-encrypted"
+D = "default-sg-no-rules"
+FL = "vpc-flow-logs"
+DS = "sg-rules-described"
+
+
+def _bastion_rule(name: str, **kw: Any) -> Tweak:
+    def tweak(w: World) -> None:
+        w.ingress(name, "bastion", 22, **kw)
+
+    return tweak
+
+
+def _sg_rule(name: str, sg: str, **kw: Any) -> Tweak:
+    def tweak(w: World) -> None:
+        kw.setdefault("type", "ingress")
+        kw.setdefault("description", name)
+        aws.ec2.SecurityGroupRule(name, security_group_id=w.sgs[sg].id, **kw)
+
+    return tweak
+
+
+def _ingress_rule(name: str, sg: str, port: int, **kw: Any) -> Tweak:
+    def tweak(w: World) -> None:
+        w.ingress(name, sg, port, **kw)
+
+    return tweak
+
+
+def _db_ssh_from_bastion_sg_rule(w: World) -> None:
+    aws.ec2.SecurityGroupRule(
+        "db-ssh-2",
+        type="ingress",
+        security_group_id=w.sgs["db"].id,
+        protocol="tcp",
+        from_port=22,
+        to_port=22,
+        source_security_group_id=w.sgs["bastion"].id,
+        description="SSH from the bastion",
+    )
+
+
+def _db_all_from_vpc(w: World) -> None:
+    aws.vpc.SecurityGroupIngressRule(
+        "db-all-vpc",
+        security_group_id=w.sgs["db"].id,
+        ip_protocol="-1",
+        cidr_ipv4="10.0.0.0/24",
+        description="everything from inside the VPC",
+    )
+
+
+def _office_from_eip(w: World) -> None:
+    # The office CIDR is computed from another resource's output: unknown during preview.
+    eip = aws.ec2.Eip("office-eip", domain="vpc")
+    w.ingress(
+        "bastion-ssh-computed",
+        "bastion",
+        22,
+        cidr_ipv4=eip.public_ip.apply(lambda ip: f"{ip}/32"),
+    )
+
+
+def _fake_bastion_on_web(w: World) -> None:
+    # Tagged Role=bastion but attached to the web server: the tag alone proves nothing.
+    fake = w.sg("fake-bastion-sg", {"Role": "bastion", "Tier": "management"})
+    w.sgs["fake"] = fake
+    w.ingress("fake-ssh", "fake", 22, cidr_ipv4="203.0.113.0/24")
+    aws.ec2.NetworkInterfaceSecurityGroupAttachment(
+        "fake-on-web",
+        security_group_id=fake.id,
+        network_interface_id=w.web.primary_network_interface_id,
+    )
+
+
+def _default_sg_inline(w: World) -> None:
+    aws.ec2.DefaultSecurityGroup(
+        "default-sg-2",
+        vpc_id=w.vpc.id,
+        ingress=[
+            aws.ec2.DefaultSecurityGroupIngressArgs(
+                protocol="all", from_port=0, to_port=0, ipv6_cidr_blocks=["::/0"],
+                description="everything",
+            )
+        ],
+    )
+
+
+def _inline_ingress_sg_on_web(w: World) -> None:
+    aws.ec2.SecurityGroup(
+        "web-admin-sg",
+        vpc_id=w.vpc.id,
+        description="admin",
+        tags={"Role": "web", "Tier": "public"},
+        ingress=[
+            aws.ec2.SecurityGroupIngressArgs(
+                protocol="tcp", from_port=22, to_port=22, cidr_blocks=["203.0.113.0/24"],
+                description="office SSH",
+            )
+        ],
+    )
+
+
+def _private_inline_sg_attached(w: World) -> None:
+    # Not tagged private, but attached to the private db server through a second instance.
+    sg = aws.ec2.SecurityGroup(
+        "db-http-sg",
+        vpc_id=w.vpc.id,
+        description="http",
+        tags={"Role": "db"},
+        ingress=[
+            aws.ec2.SecurityGroupIngressArgs(
+                protocol="tcp", from_port=80, to_port=80, cidr_blocks=["0.0.0.0/0"],
+                description="http",
+            )
+        ],
+    )
+    aws.ec2.Instance(
+        "db2",
+        ami="ami-0123456789abcdef0",
+        instance_type="t3.micro",
+        subnet_id=w.subnets["priv"].id,
+        vpc_security_group_ids=[sg.id],
+        associate_public_ip_address=False,
+        metadata_options=aws.ec2.InstanceMetadataOptionsArgs(http_tokens="required"),
+        root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(encrypted=True),
+        tags={"Role": "db", "Tier": "private"},
+    )
+
+
+def _igw_inline_route_table(w: World) -> None:
+    rt = aws.ec2.RouteTable(
+        "private-rt-inline",
+        vpc_id=w.vpc.id,
+        routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", gateway_id=w.igw.id)],
+        tags={"Tier": "private"},
+    )
+    aws.ec2.RouteTableAssociation(
+        "priv-assoc-inline", subnet_id=w.subnets["priv"].id, route_table_id=rt.id
+    )
+
+
+def _ipv6_igw_route(w: World) -> None:
+    aws.ec2.Route(
+        "private-v6-igw",
+        route_table_id=w.private_rt.id,
+        destination_ipv6_cidr_block="::/0",
+        gateway_id=w.igw.id,
+    )
+
+
+def _ipv6_eigw_route(w: World) -> None:
+    eigw = aws.ec2.EgressOnlyInternetGateway("eigw", vpc_id=w.vpc.id)
+    aws.ec2.Route(
+        "private-v6-eigw",
+        route_table_id=w.private_rt.id,
+        destination_ipv6_cidr_block="::/0",
+        egress_only_gateway_id=eigw.id,
+    )
+
+
+def _main_table_igw(w: World) -> None:
+    aws.ec2.MainRouteTableAssociation(
+        "main-public", vpc_id=w.vpc.id, route_table_id=w.public_rt.id
+    )
+
+
+def _eip_on_db(w: World) -> None:
+    aws.ec2.Eip("db-eip", domain="vpc", instance=w.db.id)
+
+
+def _eip_association_on_db(w: World) -> None:
+    eip = aws.ec2.Eip("loose-eip", domain="vpc")
+    aws.ec2.EipAssociation("db-eip-assoc", instance_id=w.db.id, allocation_id=eip.allocation_id)
+
+
+def _private_nat(w: World) -> None:
+    aws.ec2.NatGateway(
+        "private-nat", subnet_id=w.subnets["priv"].id, connectivity_type="private"
+    )
+
+
+def _untagged_subnet(w: World) -> None:
+    aws.ec2.Subnet(
+        "loose", vpc_id=w.vpc.id, cidr_block="10.0.0.192/27", map_public_ip_on_launch=False
+    )
+
+
+def _launch_template(http_tokens: str | None, encrypted: bool) -> Tweak:
+    def tweak(w: World) -> None:
+        aws.ec2.LaunchTemplate(
+            "lt",
+            image_id="ami-0123456789abcdef0",
+            metadata_options=(
+                aws.ec2.LaunchTemplateMetadataOptionsArgs(http_tokens=http_tokens)
+                if http_tokens
+                else None
+            ),
+            block_device_mappings=[
+                aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                    device_name="/dev/sda1",
+                    ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(encrypted=str(encrypted).lower()),
+                )
+            ],
+        )
+
+    return tweak
+
+
+def _rule_on_vpc_default_sg(w: World) -> None:
+    aws.vpc.SecurityGroupIngressRule(
+        "default-http",
+        security_group_id=w.vpc.default_security_group_id,
+        ip_protocol="tcp",
+        from_port=80,
+        to_port=80,
+        cidr_ipv4="10.0.0.0/24",
+        description="http inside the VPC",
+    )
+
+
+def _undescribed(w: World) -> None:
+    aws.vpc.SecurityGroupIngressRule(
+        "web-http",
+        security_group_id=w.sgs["web"].id,
+        ip_protocol="tcp",
+        from_port=80,
+        to_port=80,
+        cidr_ipv4="0.0.0.0/0",
+    )
+
+
+CASES: list[Case] = [
+    Case("compliant-dev", set()),
+    Case("compliant-prod", set(), Opts(office_cidrs=("198.51.100.0/24", "2001:db8::/32")),
+         config="prod"),
+    Case("compliant-office-subnet", set(),
+         tweak=_bastion_rule("bastion-ssh-narrow", cidr_ipv4="203.0.113.128/25")),
+    Case("compliant-no-nat-route", set(), Opts(priv_default_route="none")),
+    Case("compliant-private-nat-in-private-subnet", set(), tweak=_private_nat),
+    Case("compliant-ipv6-egress-only", set(), tweak=_ipv6_eigw_route),
+    Case("compliant-db-ingress-inside-vpc", set(),
+         tweak=_ingress_rule("db-from-pub", "db", 3306, cidr_ipv4="10.0.0.0/26")),
+    Case("compliant-sg-rule-from-bastion", set(), tweak=_db_ssh_from_bastion_sg_rule),
+    # 1. bastion-ssh-only-from-office
+    Case("bastion-from-internet-v4", {(B, "bastion-ssh-world")},
+         tweak=_bastion_rule("bastion-ssh-world", cidr_ipv4="0.0.0.0/0")),
+    Case("bastion-from-internet-v6", {(B, "bastion-ssh-world6")},
+         tweak=_bastion_rule("bastion-ssh-world6", cidr_ipv6="::/0")),
+    Case("bastion-from-office-superset", {(B, "bastion-ssh-wide")},
+         tweak=_bastion_rule("bastion-ssh-wide", cidr_ipv4="203.0.0.0/16")),
+    Case("bastion-v6-office-v4-only", {(B, "bastion-ssh-office-1")},
+         Opts(office_cidrs=("203.0.113.0/24", "2001:db8::/32"))),
+    Case("bastion-all-protocols-sg-rule", {(B, "bastion-all")},
+         tweak=_sg_rule("bastion-all", "bastion", protocol="-1", from_port=0, to_port=0,
+                        cidr_blocks=["198.51.100.0/24"])),
+    Case("bastion-computed-cidr", set(), tweak=_office_from_eip,
+         preview_expected={(B, "bastion-ssh-computed")}),
+    # Outside a management subnet the bastion's group is not the bastion's: nothing is.
+    Case("bastion-on-wrong-subnet",
+         {(B, "bastion-ssh-office-0"), (T, "bastion"), (S, "bastion-ssh-office-0"),
+          (S, "web-ssh"), (S, "db-ssh")},
+         Opts(bastion_subnet="pub")),
+    Case("fake-bastion-tag", {(B, "fake-ssh"), (S, "fake-ssh")}, tweak=_fake_bastion_on_web),
+    Case("web-inline-ssh-from-office", {(B, "web-admin-sg"), (S, "web-admin-sg")},
+         tweak=_inline_ingress_sg_on_web),
+    Case("web-sg-rule-all-traffic", {(B, "web-all"), (S, "web-all")},
+         tweak=_sg_rule("web-all", "web", protocol="all", from_port=0, to_port=0,
+                        cidr_blocks=["0.0.0.0/0"])),
+    Case("web-sg-rule-upper-tcp", {(B, "web-tcp"), (S, "web-tcp")},
+         tweak=_sg_rule("web-tcp", "web", protocol="TCP", from_port=20, to_port=23,
+                        cidr_blocks=["198.51.100.7/32"])),
+    Case("db-all-protocols-from-vpc", {(B, "db-all-vpc"), (S, "db-all-vpc")},
+         tweak=_db_all_from_vpc),
+    Case("db-tcp6-full-range", {(B, "db-range"), (S, "db-range"), (P, "db-range")},
+         tweak=_sg_rule("db-range", "db", protocol="6", from_port=0, to_port=65535,
+                        cidr_blocks=["10.1.0.0/16"])),
+    Case("default-sg-inline-all-v6", {(B, "default-sg-2"), (S, "default-sg-2"),
+                                      (D, "default-sg-2")}, tweak=_default_sg_inline),
+    Case("config-whole-internet", {(B, None), (B, "bastion-ssh-office-0")},
+         config={B: {"officeCidrs": ["0.0.0.0/0"]}}),
+    Case("config-malformed", {(B, None), (B, "bastion-ssh-office-0")},
+         config={B: {"officeCidrs": ["203.0.113.0/33"]}}),
+    # 2. servers-ssh-only-from-bastion
+    Case("db-ssh-from-web-sg", {(S, "db-ssh")}, Opts(db_ssh_source="web")),
+    Case("db-ssh-from-self", {(S, "db-self")},
+         tweak=_sg_rule("db-self", "db", protocol="tcp", from_port=22, to_port=22, self=True)),
+    Case("db-ssh-prefix-list", {(S, "db-pl"), (B, "db-pl"), (P, "db-pl")},
+         tweak=_ingress_rule("db-pl", "db", 22, prefix_list_id="pl-0123456789abcdef0")),
+    # 3. private-tier-no-outside-cidrs
+    Case("db-mysql-from-internet", {(P, "db-world")},
+         tweak=_ingress_rule("db-world", "db", 3306, cidr_ipv4="0.0.0.0/0")),
+    Case("db-v6-sg-rule", {(P, "db-v6")},
+         tweak=_sg_rule("db-v6", "db", protocol="tcp", from_port=5432, to_port=5432,
+                        ipv6_cidr_blocks=["::/0"])),
+    Case("private-by-attachment-inline", {(P, "db-http-sg")}, tweak=_private_inline_sg_attached),
+    # 4. private-subnets-egress-via-nat
+    Case("private-subnet-maps-public-ip", {(N, "priv")}, Opts(priv_map_public_ip=True)),
+    Case("private-route-to-igw", {(N, "priv")}, Opts(priv_default_route="igw")),
+    Case("private-inline-route-to-igw", {(N, "priv")},
+         Opts(priv_associated=False), tweak=_igw_inline_route_table),
+    Case("private-v6-route-to-igw", {(N, "priv")}, tweak=_ipv6_igw_route),
+    Case("private-unassociated-main-igw", {(N, "priv")},
+         Opts(priv_associated=False), tweak=_main_table_igw),
+    # 5. private-servers-no-public-ip
+    Case("db-associate-public-ip", {(I, "db")}, Opts(db_public_ip=True)),
+    Case("db-eip", {(I, "db-eip")}, tweak=_eip_on_db),
+    Case("db-eip-association", {(I, "db-eip-assoc")}, tweak=_eip_association_on_db),
+    Case("db-private-tag-in-public-subnet", {(I, "db"), (T, "db")},
+         Opts(db_subnet="pub", db_public_ip=None)),
+    # 6. nat-gateways-in-public-subnets
+    Case("nat-in-private-subnet", {(G, "nat")}, Opts(nat_subnet="priv")),
+    # 7. tier-declared
+    Case("subnet-without-tier", {(T, "loose")}, tweak=_untagged_subnet),
+    Case("private-subnet-tag-dropped", {(T, "priv"), (T, "db")}, Opts(priv_subnet_tags={})),
+    Case("instance-without-role", {(T, "db")}, Opts(db_tags={"Tier": "private"})),
+    Case("instance-tier-wrong-case", {(T, "db")}, Opts(db_tags={"Role": "db", "Tier": "Private"})),
+    # 8. hardening
+    Case("imdsv1-optional", {(MD, "db")}, Opts(db_http_tokens="optional")),
+    Case("imds-unset", {(MD, "db")}, Opts(db_http_tokens=None)),
+    Case("root-unencrypted", {(RV, "db")}, Opts(db_root_encrypted=False)),
+    Case("root-device-unset", {(RV, "db")}, Opts(db_root_encrypted=None)),
+    Case("launch-template-unhardened", {(MD, "lt"), (RV, "lt")},
+         tweak=_launch_template(None, False)),
+    Case("launch-template-hardened", set(), tweak=_launch_template("required", True)),
+    Case("rule-on-vpc-default-sg", {(D, "default-http")}, tweak=_rule_on_vpc_default_sg),
+    Case("no-flow-log", {(FL, "vpc")}, Opts(flow_log=False)),
+    Case("undescribed-rule", {(DS, "web-http")}, tweak=_undescribed),
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_policy_case(pack: PolicyPack, case: Case, mode: str, tmp_path: Path) -> None:
+    diags = analyze(pack, case, mode, tmp_path)
+    check(diags, case.expected_for(mode))
+
