@@ -558,12 +558,63 @@ def _undescribed(w: World) -> None:
     )
 
 
+def _nat_in_foreign_subnet(w: World) -> None:
+    aws.ec2.NatGateway("foreign-nat", subnet_id="subnet-0123456789abcdef0",
+                       allocation_id="eipalloc-0123456789abcdef0")
+
+
+def _extra_instance(name: str, subnet_id: Any, tags: dict[str, str]) -> Tweak:
+    def tweak(w: World) -> None:
+        aws.ec2.Instance(
+            name,
+            ami="ami-0123456789abcdef0",
+            instance_type="t3.micro",
+            subnet_id=subnet_id(w) if callable(subnet_id) else subnet_id,
+            vpc_security_group_ids=[w.sgs["web"].id],
+            metadata_options=aws.ec2.InstanceMetadataOptionsArgs(http_tokens="required"),
+            root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(encrypted=True),
+            tags=tags,
+        )
+
+    return tweak
+
+
+def _eip_on_private_eni(w: World) -> None:
+    eni = aws.ec2.NetworkInterface("priv-eni", subnet_id=w.subnets["priv"].id)
+    aws.ec2.Eip("eni-eip", domain="vpc", network_interface=eni.id)
+
+
+def _private_default_via_eni(w: World) -> None:
+    eni = aws.ec2.NetworkInterface("appliance-eni", subnet_id=w.subnets["pub"].id)
+    aws.ec2.Route(
+        "private-via-appliance",
+        route_table_id=w.private_rt.id,
+        destination_ipv6_cidr_block="::/0",
+        network_interface_id=eni.id,
+    )
+
+
+def _web_ssh_port_from_output(w: World) -> None:
+    port = w.nat.id.apply(lambda _: 22)
+    aws.vpc.SecurityGroupIngressRule(
+        "web-computed",
+        security_group_id=w.sgs["web"].id,
+        ip_protocol="tcp",
+        from_port=port,
+        to_port=port,
+        cidr_ipv4="0.0.0.0/0",
+        description="computed port",
+    )
+
+
 CASES: list[Case] = [
     Case("compliant-dev", set()),
     Case("compliant-prod", set(), Opts(office_cidrs=("198.51.100.0/24", "2001:db8::/32")),
          config="prod"),
     Case("compliant-office-subnet", set(),
          tweak=_bastion_rule("bastion-ssh-narrow", cidr_ipv4="203.0.113.128/25")),
+    Case("compliant-prod-v6-office-subnet", set(),
+         Opts(office_cidrs=("198.51.100.0/24", "2001:db8:1::/48")), config="prod"),
     Case("compliant-no-nat-route", set(), Opts(priv_default_route="none")),
     Case("compliant-private-nat-in-private-subnet", set(), tweak=_private_nat),
     Case("compliant-ipv6-egress-only", set(), tweak=_ipv6_eigw_route),
@@ -585,6 +636,11 @@ CASES: list[Case] = [
     Case("bastion-computed-cidr", set(), tweak=_office_from_eip,
          preview_expected={(B, "bastion-ssh-computed")}),
     # Outside a management subnet the bastion's group is not the bastion's: nothing is.
+    Case("bastion-prefix-list", {(B, "bastion-pl")},
+         tweak=_bastion_rule("bastion-pl", prefix_list_id="pl-0123456789abcdef0")),
+    # The port is computed (unknown in preview): the rule may admit SSH, so it fails closed.
+    Case("web-ssh-computed-port", {(B, "web-computed"), (S, "web-computed")},
+         tweak=_web_ssh_port_from_output),
     Case("bastion-on-wrong-subnet",
          {(B, "bastion-ssh-office-0"), (T, "bastion"), (S, "bastion-ssh-office-0"),
           (S, "web-ssh"), (S, "db-ssh")},
@@ -628,19 +684,30 @@ CASES: list[Case] = [
     Case("private-inline-route-to-igw", {(N, "priv")},
          Opts(priv_associated=False), tweak=_igw_inline_route_table),
     Case("private-v6-route-to-igw", {(N, "priv")}, tweak=_ipv6_igw_route),
+    Case("private-v6-default-via-eni", {(N, "priv")}, tweak=_private_default_via_eni),
     Case("private-unassociated-main-igw", {(N, "priv")},
          Opts(priv_associated=False), tweak=_main_table_igw),
     # 5. private-servers-no-public-ip
     Case("db-associate-public-ip", {(I, "db")}, Opts(db_public_ip=True)),
     Case("db-eip", {(I, "db-eip")}, tweak=_eip_on_db),
     Case("db-eip-association", {(I, "db-eip-assoc")}, tweak=_eip_association_on_db),
+    Case("eip-on-private-eni", {(I, "eni-eip")}, tweak=_eip_on_private_eni),
     Case("db-private-tag-in-public-subnet", {(I, "db"), (T, "db")},
          Opts(db_subnet="pub", db_public_ip=None)),
     # 6. nat-gateways-in-public-subnets
     Case("nat-in-private-subnet", {(G, "nat")}, Opts(nat_subnet="priv")),
+    Case("nat-in-foreign-subnet", {(G, "foreign-nat")}, tweak=_nat_in_foreign_subnet),
     # 7. tier-declared
     Case("subnet-without-tier", {(T, "loose")}, tweak=_untagged_subnet),
     Case("private-subnet-tag-dropped", {(T, "priv"), (T, "db")}, Opts(priv_subnet_tags={})),
+    Case("instance-in-foreign-subnet", {(T, "ext")},
+         tweak=_extra_instance("ext", "subnet-0123456789abcdef0",
+                               {"Role": "ext", "Tier": "public"})),
+    Case("instance-without-subnet", {(T, "nosubnet")},
+         tweak=_extra_instance("nosubnet", None, {"Role": "x", "Tier": "public"})),
+    Case("instance-tier-mismatch", {(T, "misplaced")},
+         tweak=_extra_instance("misplaced", lambda w: w.subnets["mgmt"].id,
+                               {"Role": "web2", "Tier": "public"})),
     Case("instance-without-role", {(T, "db")}, Opts(db_tags={"Tier": "private"})),
     Case("instance-tier-wrong-case", {(T, "db")}, Opts(db_tags={"Role": "db", "Tier": "Private"})),
     # 8. hardening

@@ -228,8 +228,21 @@ def _classify(stack: Stack, holder: Res, key: str, entry: dict[str, Any], nested
     for f in _OTHER_TARGETS:
         value = entry.get(f)
         if value not in (None, ""):
-            return "other", f"{f} {'(unknown during preview)' if is_unknown(value) else value}"
+            return "other", f"{f} {_target_name(stack, holder, key if nested else f, value)}"
     return "other", "no target"
+
+
+def _target_name(stack: Stack, holder: Res, key: str, value: Any) -> str:
+    """A route target by resource name when it is one of the stack's resources."""
+    if isinstance(value, str):
+        found = [r for r in stack if r.get("id") == value and r is not holder]
+        return names(found[:1]) if found else value
+    deps = [
+        d
+        for u in holder.property_dependencies.get(key, [])
+        if (d := stack.by_urn.get(u)) is not None and d.type not in ROUTE_TABLES
+    ]
+    return names(deps) if deps else "(unknown during preview)"
 
 
 def _routes_of(stack: Stack, table: Res) -> list[Route]:
@@ -523,11 +536,14 @@ def _validate_nat(args: StackValidationArgs, report: ReportViolation) -> None:
             continue
         ref = subnet_of(stack, nat)
         if not ref.resolved:
+            where = (
+                f"subnet {', '.join(ref.external)}, which is not part of this stack"
+                if ref.external
+                else "a subnet that cannot be determined during preview"
+            )
             report(
-                f"{label} is in a subnet that cannot be determined"
-                + (f" ({', '.join(ref.external)})" if ref.external else " during preview")
-                + ", so it cannot be shown to be public-tier. Place it in a public-tier subnet "
-                "of this stack.",
+                f"{label} is in {where}, so it cannot be shown to be public-tier. Place it in a "
+                f"public-tier subnet of this stack.",
                 nat.urn,
             )
             continue

@@ -41,6 +41,7 @@ OFFICE_SCHEMA: Final = PolicyConfigSchema(
             "type": "array",
             "items": {"type": "string"},
             "minItems": 1,
+            "uniqueItems": True,
             "description": (
                 "The office networks (IPv4 or IPv6 CIDRs, e.g. 203.0.113.0/24) the bastion "
                 "may admit SSH from. /0 and malformed CIDRs are refused."

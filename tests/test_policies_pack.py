@@ -1,0 +1,126 @@
+"""The policy pack as the CLI sees it: its name, policies, levels, config schema and per-stack
+config files, plus the whole program (dev and prod) under the pack in both modes."""
+
+from __future__ import annotations
+
+import ast
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from google.protobuf import json_format  # type: ignore[import-untyped, unused-ignore]
+from pulumi.runtime.proto import analyzer_pb2
+
+from review.engine import PolicyPack, ReviewError, load_stack_config, run_program
+
+ROOT = Path(__file__).resolve().parent.parent
+PACK_DIR = ROOT / "policies"
+
+EXPECTED_LEVELS = {
+    "bastion-ssh-only-from-office": "mandatory",
+    "servers-ssh-only-from-bastion": "mandatory",
+    "private-tier-no-outside-cidrs": "mandatory",
+    "private-subnets-egress-via-nat": "mandatory",
+    "private-servers-no-public-ip": "mandatory",
+    "nat-gateways-in-public-subnets": "mandatory",
+    "tier-declared": "mandatory",
+    "imdsv2-required": "mandatory",
+    "root-volume-encrypted": "mandatory",
+    "default-sg-no-rules": "mandatory",
+    "vpc-flow-logs": "advisory",
+    "sg-rules-described": "advisory",
+}
+OFFICE = "bastion-ssh-only-from-office"
+
+
+@pytest.fixture(scope="module")
+def pack() -> Iterator[PolicyPack]:
+    with PolicyPack(PACK_DIR) as p:
+        yield p
+
+
+def test_pack_name_policies_and_levels(pack: PolicyPack) -> None:
+    info = pack.info()
+    assert info.name == "tiered-network-guardrails"
+    assert info.version == "0.1.0"  # from PulumiPolicy.yaml
+    names = {analyzer_pb2.ADVISORY: "advisory", analyzer_pb2.MANDATORY: "mandatory"}
+    levels = {p.name: names[p.enforcementLevel] for p in info.policies}
+    assert levels == EXPECTED_LEVELS
+    stack = analyzer_pb2.PolicyType.POLICY_TYPE_STACK
+    assert all(p.policy_type == stack for p in info.policies), "only stack policies"
+
+
+def test_office_cidrs_schema(pack: PolicyPack) -> None:
+    schemas = {
+        p.name: json_format.MessageToDict(p.configSchema)
+        for p in pack.info().policies
+        if p.configSchema.properties
+    }
+    assert set(schemas) == {OFFICE}
+    schema = schemas[OFFICE]
+    assert schema["required"] == ["officeCidrs"]
+    prop = schema["properties"]["officeCidrs"]
+    assert prop["type"] == "array"
+    assert prop["items"] == {"type": "string"}
+    assert prop["minItems"] == 1
+
+
+def _write(tmp_path: Path, config: object) -> Path:
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    return path
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {},
+        {OFFICE: {}},
+        {OFFICE: {"officeCidrs": []}},
+        {OFFICE: {"officeCidrs": "203.0.113.0/24"}},
+        {OFFICE: {"officeCidrs": [24]}},
+    ],
+    ids=["no-config", "no-key", "empty-list", "not-a-list", "not-strings"],
+)
+def test_schema_refuses_bad_office_config(
+    pack: PolicyPack, tmp_path: Path, config: object
+) -> None:
+    with pytest.raises(ReviewError, match=r"officeCidrs|bastion-ssh-only-from-office"):
+        pack.configure(_write(tmp_path, config))
+
+
+@pytest.mark.parametrize(
+    ("stack", "cidrs"),
+    [("dev", ["203.0.113.0/24"]), ("prod", ["198.51.100.0/24", "2001:db8::/32"])],
+)
+def test_stack_config_files(pack: PolicyPack, stack: str, cidrs: list[str]) -> None:
+    path = PACK_DIR / "config" / f"{stack}.json"
+    assert json.loads(path.read_text()) == {OFFICE: {"officeCidrs": cidrs}}
+    pack.configure(path)
+    assert pack.policies[OFFICE].properties == {"officeCidrs": cidrs}
+
+
+def test_rules_import_from_repo_root_without_starting_the_pack() -> None:
+    from policies.rules import POLICIES
+
+    assert [p.name for p in POLICIES] == list(EXPECTED_LEVELS)
+
+
+def test_main_only_assembles_the_pack() -> None:
+    tree = ast.parse((PACK_DIR / "__main__.py").read_text())
+    defs = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)]
+    assert not defs, "rules belong in policies/rules/, not in __main__.py"
+    imports = {n.module for n in tree.body if isinstance(n, ast.ImportFrom)}
+    assert "rules" in imports
+
+
+@pytest.mark.parametrize("mode", ["update", "preview"])
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_program_passes_every_mandatory_policy(pack: PolicyPack, stack: str, mode: str) -> None:
+    pack.configure(PACK_DIR / "config" / f"{stack}.json")
+    run = run_program(ROOT, config=load_stack_config(ROOT, stack), mode=mode, stack=stack)
+    diags = pack.analyze(run)
+    assert not [d for d in diags if d.cant_run], [d.message for d in diags if d.cant_run]
+    mandatory = [d for d in diags if d.level == "mandatory"]
+    assert not mandatory, "\n".join(f"{d.policy} {d.urn}: {d.message}" for d in mandatory)
