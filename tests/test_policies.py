@@ -51,7 +51,7 @@ OFFICE_KEY = "bastion-ssh-only-from-office.officeCidrs"
 class Opts:
     office_cidrs: tuple[str, ...] = ("203.0.113.0/24",)
     flow_log: bool = True
-    priv_map_public_ip: bool = False
+    priv_map_public_ip: bool | None = False  # None: not set (AWS default false)
     priv_subnet_tags: dict[str, str] | None = None
     priv_associated: bool = True
     priv_default_route: str = "nat"  # "nat" | "igw" | "none"
@@ -185,7 +185,9 @@ class World:
             root_encrypted=o.db_root_encrypted,
         )
 
-    def subnet(self, name: str, cidr: str, tags: dict[str, str], public: bool) -> aws.ec2.Subnet:
+    def subnet(
+        self, name: str, cidr: str, tags: dict[str, str], public: bool | None
+    ) -> aws.ec2.Subnet:
         return aws.ec2.Subnet(
             name,
             vpc_id=self.vpc.id,
@@ -527,12 +529,27 @@ def _launch_template(http_tokens: str | None, encrypted: bool) -> Tweak:
             block_device_mappings=[
                 aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
                     device_name="/dev/sda1",
-                    ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(encrypted=str(encrypted).lower()),
+                    ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                        encrypted=str(encrypted).lower()  # a string on the wire
+                    ),
                 )
             ],
         )
 
     return tweak
+
+
+def _default_sg_egress(w: World) -> None:
+    aws.ec2.DefaultSecurityGroup(
+        "default-sg-3",
+        vpc_id=w.vpc.id,
+        egress=[
+            aws.ec2.DefaultSecurityGroupEgressArgs(
+                protocol="-1", from_port=0, to_port=0, cidr_blocks=["0.0.0.0/0"],
+                description="everything out",
+            )
+        ],
+    )
 
 
 def _rule_on_vpc_default_sg(w: World) -> None:
@@ -680,6 +697,9 @@ CASES: list[Case] = [
     Case("private-by-attachment-inline", {(P, "db-http-sg")}, tweak=_private_inline_sg_attached),
     # 4. private-subnets-egress-via-nat
     Case("private-subnet-maps-public-ip", {(N, "priv")}, Opts(priv_map_public_ip=True)),
+    # Decision: an absent mapPublicIpOnLaunch is false (the AWS and provider default).
+    Case("compliant-private-subnet-map-public-ip-unset", set(),
+         Opts(priv_map_public_ip=None)),
     Case("private-route-to-igw", {(N, "priv")}, Opts(priv_default_route="igw")),
     Case("private-inline-route-to-igw", {(N, "priv")},
          Opts(priv_associated=False), tweak=_igw_inline_route_table),
@@ -718,6 +738,7 @@ CASES: list[Case] = [
     Case("launch-template-unhardened", {(MD, "lt"), (RV, "lt")},
          tweak=_launch_template(None, False)),
     Case("launch-template-hardened", set(), tweak=_launch_template("required", True)),
+    Case("default-sg-inline-egress", {(D, "default-sg-3")}, tweak=_default_sg_egress),
     Case("rule-on-vpc-default-sg", {(D, "default-http")}, tweak=_rule_on_vpc_default_sg),
     Case("no-flow-log", {(FL, "vpc")}, Opts(flow_log=False)),
     Case("undescribed-rule", {(DS, "web-http")}, tweak=_undescribed),

@@ -124,3 +124,31 @@ def test_program_passes_every_mandatory_policy(pack: PolicyPack, stack: str, mod
     assert not [d for d in diags if d.cant_run], [d.message for d in diags if d.cant_run]
     mandatory = [d for d in diags if d.level == "mandatory"]
     assert not mandatory, "\n".join(f"{d.policy} {d.urn}: {d.message}" for d in mandatory)
+
+
+def test_fail_closed_reports_instead_of_skipping() -> None:
+    """Should a rule ever touch an unknown through the SDK's proxy, the violation is reported
+    (at the policy's level) rather than downgraded to an advisory "can't run policy"."""
+    from pulumi_policy import StackValidationArgs
+    from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
+
+    from policies.rules._wire import fail_closed
+
+    @fail_closed("some-policy")
+    def touches_unknown(args: StackValidationArgs, report: object) -> None:
+        raise UnknownValueError(UNKNOWN_STRING_VALUE, ["securityGroupId"])
+
+    @fail_closed("some-policy")
+    def crashes(args: StackValidationArgs, report: object) -> None:
+        raise KeyError("boom")
+
+    messages: list[str] = []
+
+    def report(message: str, urn: str | None = None) -> None:
+        messages.append(message)
+
+    touches_unknown(StackValidationArgs([]), report)
+    crashes(StackValidationArgs([]), report)
+    assert len(messages) == 2
+    assert "some-policy" in messages[0] and ".securityGroupId" in messages[0]
+    assert "KeyError" in messages[1]

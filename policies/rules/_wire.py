@@ -20,12 +20,13 @@ the property dependencies the SDK records for the input (always known, even in a
 
 from __future__ import annotations
 
+import functools
 import ipaddress
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from pulumi_policy import PolicyResource, Secret
+from pulumi_policy import PolicyResource, ReportViolation, Secret, StackValidationArgs
 
 # The proxies are private to pulumi_policy, but they are the only way to see a value without
 # triggering UnknownValueError: both hand out their raw container for the key "__target"
@@ -38,6 +39,7 @@ from pulumi_policy.proxy import (
     UNKNOWN_NUMBER_VALUE,
     UNKNOWN_OBJECT_VALUE,
     UNKNOWN_STRING_VALUE,
+    UnknownValueError,
     _DictProxy,
     _ListProxy,
 )
@@ -383,3 +385,44 @@ def listing(items: Iterable[str]) -> str:
 
 def names(resources: Iterable[Res]) -> str:
     return ", ".join(r.label for r in resources)
+
+
+# ---------------------------------------------------------------------------------------------
+# Fail closed, never skip
+
+
+StackValidate = Callable[[StackValidationArgs, ReportViolation], None]
+
+
+def fail_closed(name: str) -> Callable[[StackValidate], StackValidate]:
+    """Wrap a stack validation so that it can't be skipped or crash the analysis.
+
+    The SDK turns an ``UnknownValueError`` escaping a policy into an advisory "can't run policy
+    ... during preview" -- a silent hole for a mandatory policy -- and any other exception into
+    a failed gRPC call. The rules never touch the proxy, but should one slip through, report a
+    violation (at the policy's own level) that says so instead.
+    """
+
+    def wrap(validate: StackValidate) -> StackValidate:
+        @functools.wraps(validate)
+        def guarded(args: StackValidationArgs, report: ReportViolation) -> None:
+            try:
+                validate(args, report)
+            except UnknownValueError as exc:
+                report(
+                    f"Policy '{name}' needed a value that is unknown during preview "
+                    f"({exc.message}), so the stack cannot be shown to comply. Make the value "
+                    f"known at preview time (a literal or a value derived from config).",
+                    None,
+                )
+            except Exception as exc:
+                report(
+                    f"Policy '{name}' failed while checking the stack ({type(exc).__name__}: "
+                    f"{exc}), so the stack cannot be shown to comply. Report this to the policy "
+                    f"pack's owners.",
+                    None,
+                )
+
+        return guarded
+
+    return wrap

@@ -29,6 +29,7 @@ from ._wire import (
     VPC,
     Res,
     Stack,
+    fail_closed,
     ids,
     is_unknown,
     truthy,
@@ -45,6 +46,7 @@ def _kind(res: Res) -> str:
     return "Instance" if res.type == INSTANCE else "Launch template"
 
 
+@fail_closed(IMDSV2)
 def _validate_imdsv2(args: StackValidationArgs, report: ReportViolation) -> None:
     stack = Stack(args.resources)
     for res in stack.of_type(INSTANCE, LAUNCH_TEMPLATE):
@@ -68,6 +70,7 @@ def _validate_imdsv2(args: StackValidationArgs, report: ReportViolation) -> None
         )
 
 
+@fail_closed(ROOT_ENCRYPTED)
 def _validate_root_volume(args: StackValidationArgs, report: ReportViolation) -> None:
     stack = Stack(args.resources)
     for inst in stack.of_type(INSTANCE):
@@ -112,6 +115,7 @@ def _validate_root_volume(args: StackValidationArgs, report: ReportViolation) ->
             )
 
 
+@fail_closed(DEFAULT_SG)
 def _validate_default_sg(args: StackValidationArgs, report: ReportViolation) -> None:
     stack = Stack(args.resources)
     for rule in security_group_rules(stack):
@@ -135,6 +139,7 @@ def _validate_default_sg(args: StackValidationArgs, report: ReportViolation) -> 
             )
 
 
+@fail_closed(FLOW_LOGS)
 def _validate_flow_logs(args: StackValidationArgs, report: ReportViolation) -> None:
     stack = Stack(args.resources)
     logged: list[Res] = []
@@ -149,6 +154,7 @@ def _validate_flow_logs(args: StackValidationArgs, report: ReportViolation) -> N
             )
 
 
+@fail_closed(DESCRIBED)
 def _validate_described(args: StackValidationArgs, report: ReportViolation) -> None:
     stack = Stack(args.resources)
     for rule in security_group_rules(stack):

@@ -50,6 +50,7 @@ from ._wire import (
     VPC,
     Res,
     Stack,
+    fail_closed,
     ids,
     inside,
     is_unknown,
@@ -94,6 +95,7 @@ def _private_groups(stack: Stack) -> dict[str, str]:
     return out
 
 
+@fail_closed(PRIVATE_SG)
 def _validate_private_sg(args: StackValidationArgs, report: ReportViolation) -> None:
     stack = Stack(args.resources)
     private = _private_groups(stack)
@@ -338,6 +340,7 @@ def _main_tables(stack: Stack, subnet: Res) -> list[Res]:
     return tables
 
 
+@fail_closed(PRIVATE_SUBNETS)
 def _validate_private_subnets(args: StackValidationArgs, report: ReportViolation) -> None:
     stack = Stack(args.resources)
     associations = stack.of_type(RT_ASSOCIATION)
@@ -429,6 +432,7 @@ def _enis_of(stack: Stack, inst: Res) -> list[Res]:
     return enis
 
 
+@fail_closed(PRIVATE_SERVERS)
 def _validate_private_servers(args: StackValidationArgs, report: ReportViolation) -> None:
     stack = Stack(args.resources)
     servers = [i for i in stack.of_type(INSTANCE) if instance_is_private(stack, i)]
@@ -522,6 +526,7 @@ def _check_eip_like(
 # nat-gateways-in-public-subnets
 
 
+@fail_closed(NAT_PUBLIC)
 def _validate_nat(args: StackValidationArgs, report: ReportViolation) -> None:
     stack = Stack(args.resources)
     for nat in stack.of_type(NAT_GATEWAY):

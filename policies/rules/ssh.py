@@ -29,7 +29,7 @@ from ._net import (
     ref_label,
     security_group_rules,
 )
-from ._wire import INSTANCE, Network, Res, Stack, inside, is_unknown, names, parse_cidr
+from ._wire import INSTANCE, Network, Res, Stack, fail_closed, inside, is_unknown, names, parse_cidr
 
 BASTION_SSH: Final = "bastion-ssh-only-from-office"
 SERVERS_SSH: Final = "servers-ssh-only-from-bastion"
@@ -114,6 +114,7 @@ def _ssh_rules(stack: Stack) -> list[Rule]:
     ]
 
 
+@fail_closed(BASTION_SSH)
 def _validate_bastion(args: StackValidationArgs, report: ReportViolation) -> None:
     stack = Stack(args.resources)
     offices, problems = office_networks(args.get_config())
@@ -182,6 +183,7 @@ def _validate_bastion(args: StackValidationArgs, report: ReportViolation) -> Non
         )
 
 
+@fail_closed(SERVERS_SSH)
 def _validate_servers(args: StackValidationArgs, report: ReportViolation) -> None:
     stack = Stack(args.resources)
     atts = attachments(stack)

@@ -16,7 +16,7 @@ from pulumi_policy import (
 )
 
 from ._net import subnet_of
-from ._wire import INSTANCE, ROLE_TAG, SUBNET, TIER_TAG, TIERS, Res, Stack, is_unknown
+from ._wire import INSTANCE, ROLE_TAG, SUBNET, TIER_TAG, TIERS, Res, Stack, fail_closed, is_unknown
 
 TIER_DECLARED: Final = "tier-declared"
 _VALID: Final = " | ".join(TIERS)
@@ -39,6 +39,7 @@ def _tier_problem(res: Res, kind: str) -> str | None:
     return None
 
 
+@fail_closed(TIER_DECLARED)
 def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
     stack = Stack(args.resources)
     for subnet in stack.of_type(SUBNET):
