@@ -28,3 +28,13 @@ test: lint typecheck unit
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+
+# Offline `pulumi preview --policy-pack policies --policy-pack-config policies/config/$(STACK).json`:
+# the program under mocks (MODE=both|update|preview) and the policy pack over it.
+# Exit 0 clean, 1 mandatory violation (or a mandatory policy that can't run in preview), 2 error.
+review: $(STAMP)
+	$(BIN)/python -m review --stack $(STACK) --mode $(MODE)
+
+# Median wall time of `python -m review` for dev and prod (5 runs each) and of one pytest run.
+bench: $(STAMP)
+	$(BIN)/python -m review.bench --runs 5 --stacks dev prod

@@ -20,6 +20,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -274,6 +275,10 @@ def _run_in_fresh_context(
     except RuntimeError:
         old_loop = None
     loop = asyncio.new_event_loop()
+    # One worker: the SDK hands each RPC to the loop's default executor; with a single thread
+    # they reach the monitor in the order the (deterministic) event loop submits them, so the
+    # recorded registration order and the mocks' address allocation are reproducible.
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=1, thread_name_prefix="review-rpc"))
     asyncio.set_event_loop(loop)
     try:
         if program_dir is not None:
