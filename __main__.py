@@ -49,6 +49,7 @@ for plan in settings.servers:
                 )
                 for peer, p in plan.peer_ports
             ],
+            depends_on=network.egress_ready[plan.subnet],
         ),
         opts,
     )
@@ -66,6 +67,7 @@ bastion = Bastion(
         servers=list(servers.values()),
         instance_type=settings.bastion_instance_type,
         idle_timeout_seconds=settings.idle_timeout_seconds,
+        depends_on=network.egress_ready[settings.management_subnet],
     ),
     opts,
 )

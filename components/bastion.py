@@ -17,7 +17,14 @@ import pulumi
 import pulumi_aws as aws
 
 from .errors import ConfigError, parse_cidr
-from .server import SSH_PORT, Server, encrypted_root, imdsv2_required, validate_public_key
+from .server import (
+    SSH_PORT,
+    Server,
+    encrypted_root,
+    imdsv2_required,
+    instance_options,
+    validate_public_key,
+)
 from .tags import BASTION_ROLE, Tier, resource_tags
 from .userdata import HostEntry, bastion_user_data
 
@@ -73,6 +80,9 @@ class BastionArgs:
     admin_user: str = "ubuntu"
     idle_timeout_seconds: int = 600
     root_volume_gib: int = 16
+    # Resources the instance and its EIP must wait for: the management subnet's association
+    # and its default route (which implies the internet gateway is attached).
+    depends_on: Sequence[pulumi.Resource] = ()
 
     def __post_init__(self) -> None:
         validate_office_cidrs("officeCidrs", self.office_cidrs)
@@ -224,14 +234,15 @@ class Bastion(pulumi.ComponentResource):
             metadata_options=imdsv2_required(),
             root_block_device=encrypted_root(args.root_volume_gib),
             tags=tags(name),
-            opts=child,
+            opts=instance_options(self, args.depends_on),
         )
         self.eip = aws.ec2.Eip(
             f"{name}-eip",
             domain="vpc",
             instance=self.instance.id,
             tags=tags(f"{name}-eip"),
-            opts=child,
+            # Associating an EIP fails (Gateway.NotAttached) until the IGW is attached.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
         )
         self.public_ip = self.eip.public_ip
         self.private_ip = self.instance.private_ip

@@ -289,6 +289,10 @@ class TieredNetwork(pulumi.ComponentResource):
     public_route_table: aws.ec2.RouteTable
     private_route_tables: dict[str, aws.ec2.RouteTable]  # by AZ, or "shared"
     flow_log: aws.ec2.FlowLog | None
+    # Per subnet: what must exist before an instance there can reach the internet (its
+    # association and its table's default route). Instances depend on these so cloud-init's
+    # first package install does not race the NAT gateway.
+    egress_ready: dict[str, list[pulumi.Resource]]
     vpc_id: pulumi.Output[str]
     vpc_cidr: str
     nat_public_ips: pulumi.Output[list[str]]
@@ -345,7 +349,7 @@ class TieredNetwork(pulumi.ComponentResource):
             tags=tags("public-rt", Tier.PUBLIC),
             opts=child,
         )
-        aws.ec2.Route(
+        public_default = aws.ec2.Route(
             f"{name}-public-default",
             route_table_id=self.public_route_table.id,
             destination_cidr_block="0.0.0.0/0",
@@ -389,6 +393,7 @@ class TieredNetwork(pulumi.ComponentResource):
 
         # Private route tables: one shared table, or one per AZ for one-per-az.
         self.private_route_tables = {}
+        default_routes: dict[str, aws.ec2.Route] = {}
         per_az = args.nat_strategy is NatStrategy.ONE_PER_AZ
         for key in private_azs if per_az else (["shared"] if private else []):
             logical = f"private-{key[len(args.region) :]}-rt" if per_az else "private-rt"
@@ -401,7 +406,7 @@ class TieredNetwork(pulumi.ComponentResource):
             self.private_route_tables[key] = table
             if nat_azs:
                 nat = self.nat_gateways[key if per_az else nat_azs[0]]
-                aws.ec2.Route(
+                default_routes[key] = aws.ec2.Route(
                     f"{name}-{logical}-default",
                     route_table_id=table.id,
                     destination_cidr_block="0.0.0.0/0",
@@ -410,17 +415,21 @@ class TieredNetwork(pulumi.ComponentResource):
                 )
 
         # Every subnet gets an explicit association; none is left on the VPC's main table.
+        self.egress_ready = {}
         for p in args.plan:
             if p.spec.tier is Tier.PRIVATE:
-                table = self.private_route_tables[p.az if per_az else "shared"]
+                key = p.az if per_az else "shared"
+                table = self.private_route_tables[key]
+                route = default_routes.get(key)
             else:
-                table = self.public_route_table
-            aws.ec2.RouteTableAssociation(
+                table, route = self.public_route_table, public_default
+            association = aws.ec2.RouteTableAssociation(
                 f"{name}-{p.spec.name}-rta",
                 subnet_id=self.subnets[p.spec.name].id,
                 route_table_id=table.id,
                 opts=child,
             )
+            self.egress_ready[p.spec.name] = [association, *([route] if route else [])]
 
         self.flow_log = self._flow_logs(name, args) if args.flow_logs else None
 
@@ -464,7 +473,7 @@ class TieredNetwork(pulumi.ComponentResource):
             tags=resource_tags(args.prefix, "flow-logs-role"),
             opts=child,
         )
-        aws.iam.RolePolicy(
+        policy = aws.iam.RolePolicy(
             f"{name}-flow-logs-policy",
             role=role.id,
             policy=group.arn.apply(
@@ -496,5 +505,6 @@ class TieredNetwork(pulumi.ComponentResource):
             log_destination=group.arn,
             iam_role_arn=role.arn,
             tags=resource_tags(args.prefix, "flow-log"),
-            opts=child,
+            # Created only once the role may write, or delivery starts out failing.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
         )

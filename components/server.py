@@ -9,6 +9,8 @@ The service runs as a systemd unit with Restart=on-failure (lesson 1: not nohup,
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -65,6 +67,8 @@ class ServerArgs:
     public_ip: bool = False
     root_volume_gib: int = 16
     role: str | None = None  # defaults to the server's name
+    # Resources the instance must wait for, e.g. TieredNetwork.egress_ready[subnet].
+    depends_on: Sequence[pulumi.Resource] = ()
 
     def __post_init__(self) -> None:
         validate_server(
@@ -146,6 +150,10 @@ def validate_public_key(setting: str, key: object) -> None:
             "make one with `ssh-keygen -t ed25519 -f ~/.ssh/<prefix>-key` and set it with "
             '`pulumi config set sshPublicKey "$(cat ~/.ssh/<prefix>-key.pub)"`',
         )
+    if "PRIVATE KEY" in key:
+        raise ConfigError(
+            setting, "<redacted>", "this is a private key", "use the .pub file instead"
+        )
     parts = key.split()
     if len(parts) < 2 or parts[0] not in (
         "ssh-ed25519",
@@ -161,9 +169,17 @@ def validate_public_key(setting: str, key: object) -> None:
             "paste the .pub file's single line (ssh-ed25519 AAAA... comment), never the "
             "private key",
         )
-    if "PRIVATE KEY" in key:
+    try:
+        blob = base64.b64decode(parts[1], validate=True)
+    except (binascii.Error, ValueError):
+        blob = b""
+    # The blob starts with its own length-prefixed algorithm name (RFC 4253 6.6).
+    if blob[4 : 4 + int.from_bytes(blob[:4], "big")] != parts[0].encode():
         raise ConfigError(
-            setting, "<redacted>", "this is a private key", "use the .pub file instead"
+            setting,
+            key[:40] + "...",
+            "the key data is not a valid " + parts[0] + " key",
+            "paste the whole .pub line unchanged (ssh-keygen -y -f <private key> prints it)",
         )
 
 
@@ -178,6 +194,16 @@ def encrypted_root(volume_gib: int) -> aws.ec2.InstanceRootBlockDeviceArgs:
     """An encrypted gp3 root volume: shared by Server and Bastion."""
     return aws.ec2.InstanceRootBlockDeviceArgs(
         encrypted=True, volume_type="gp3", volume_size=volume_gib, delete_on_termination=True
+    )
+
+
+def instance_options(
+    parent: pulumi.Resource, depends_on: Sequence[pulumi.Resource]
+) -> pulumi.ResourceOptions:
+    """A new Ubuntu image must not silently replace a server (and its data) on the next `up`:
+    the AMI is read at creation only; take a new one on purpose with `pulumi up --replace`."""
+    return pulumi.ResourceOptions(
+        parent=parent, depends_on=list(depends_on), ignore_changes=["ami"]
     )
 
 
@@ -275,7 +301,7 @@ class Server(pulumi.ComponentResource):
             tags=tags(name),
             metadata_options=imdsv2_required(),
             root_block_device=encrypted_root(args.root_volume_gib),
-            opts=child,
+            opts=instance_options(self, args.depends_on),
         )
         self.private_ip = self.instance.private_ip
         self.public_ip = self.instance.public_ip

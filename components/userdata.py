@@ -96,7 +96,11 @@ _Dumper.add_representer(str, _str_representer)
 def render_cloud_config(config: dict[str, Any]) -> str:
     """`#cloud-config` + YAML; raises ValueError when EC2's 16 KiB limit is exceeded."""
     body = yaml.dump(
-        config, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=4096,
+        config,
+        Dumper=_Dumper,
+        sort_keys=False,
+        default_flow_style=False,
+        width=4096,
         allow_unicode=True,
     )
     document = "#cloud-config\n" + body
@@ -113,25 +117,33 @@ def render_cloud_config(config: dict[str, Any]) -> str:
 def _check_prefix(prefix: str) -> None:
     if not isinstance(prefix, str) or not _PREFIX_RE.match(prefix):
         raise ConfigError(
-            "prefix", prefix, "must be 1-31 lowercase letters, digits and hyphens, starting "
-            "with a letter", "use the owner's short prefix, e.g. 'jdoe'",
+            "prefix",
+            prefix,
+            "must be 1-31 lowercase letters, digits and hyphens, starting with a letter",
+            "use the owner's short prefix, e.g. 'jdoe'",
         )
 
 
 def _check_host_name(setting: str, name: str, prefix: str) -> None:
     if not isinstance(name, str) or not _HOST_RE.match(name):
         raise ConfigError(
-            setting, name, "must match [a-z][a-z0-9-]* (it becomes an ssh Host alias and an "
-            "/etc/hosts name)", "use a short lowercase name such as 'web' or 'db'",
+            setting,
+            name,
+            "must match [a-z][a-z0-9-]* (it becomes an ssh Host alias and an /etc/hosts name)",
+            "use a short lowercase name such as 'web' or 'db'",
         )
     if name in _RESERVED_HOSTS:
         raise ConfigError(
-            setting, name, "is reserved (it names this machine or the bastion)",
+            setting,
+            name,
+            "is reserved (it names this machine or the bastion)",
             "pick another name, e.g. 'web' or 'db'",
         )
     if len(f"{prefix}-{name}") > 63:
         raise ConfigError(
-            setting, name, f"'{prefix}-{name}' is longer than a 63-character host name",
+            setting,
+            name,
+            f"'{prefix}-{name}' is longer than a 63-character host name",
             "shorten the name or the prefix",
         )
 
@@ -139,7 +151,9 @@ def _check_host_name(setting: str, name: str, prefix: str) -> None:
 def _check_user(setting: str, user: str) -> None:
     if not isinstance(user, str) or not _USER_RE.match(user):
         raise ConfigError(
-            setting, user, "is not a valid Linux user name",
+            setting,
+            user,
+            "is not a valid Linux user name",
             "use lowercase letters, digits, '_' and '-', starting with a letter or '_'",
         )
 
@@ -153,7 +167,9 @@ def _check_hosts(prefix: str, hosts: Sequence[HostEntry]) -> None:
         _check_host_name(f"{where}.name", host.name, prefix)
         if host.name in seen:
             raise ConfigError(
-                f"{where}.name", host.name, "duplicate host name",
+                f"{where}.name",
+                host.name,
+                "duplicate host name",
                 "give every managed server a unique name",
             )
         seen.add(host.name)
@@ -161,7 +177,9 @@ def _check_hosts(prefix: str, hosts: Sequence[HostEntry]) -> None:
             ipaddress.ip_address(host.private_ip)
         except (ValueError, TypeError):
             raise ConfigError(
-                f"{where}.private_ip", host.private_ip, "is not an IPv4/IPv6 address",
+                f"{where}.private_ip",
+                host.private_ip,
+                "is not an IPv4/IPv6 address",
                 "pass the instance's private IP without a prefix length, e.g. 192.168.7.130",
             ) from None
         _check_user(f"{where}.user", host.user)
@@ -170,13 +188,18 @@ def _check_hosts(prefix: str, hosts: Sequence[HostEntry]) -> None:
 def _check_authorized_keys(keys: Sequence[str]) -> list[str]:
     if isinstance(keys, str):
         raise ConfigError(
-            "ssh_authorized_keys", keys, "is a single string", "pass a sequence of keys",
+            "ssh_authorized_keys",
+            keys,
+            "is a single string",
+            "pass a sequence of keys",
         )
     out = []
     for i, key in enumerate(keys):
         if not isinstance(key, str) or not _PUBKEY_RE.match(key.strip()):
             raise ConfigError(
-                f"ssh_authorized_keys[{i}]", key, "is not an OpenSSH public key line",
+                f"ssh_authorized_keys[{i}]",
+                key,
+                "is not an OpenSSH public key line",
                 "paste the one-line .pub file, e.g. 'ssh-ed25519 AAAA... you@laptop'",
             )
         out.append(key.strip())
@@ -186,7 +209,9 @@ def _check_authorized_keys(keys: Sequence[str]) -> list[str]:
 def _check_single_line(setting: str, value: str) -> None:
     if not isinstance(value, str) or not value.strip() or "\n" in value or "\r" in value:
         raise ConfigError(
-            setting, value, "must be a non-empty single line (it goes into a unit file)",
+            setting,
+            value,
+            "must be a non-empty single line (it goes into a unit file)",
             "remove line breaks; put long commands in a script listed in files",
         )
 
@@ -196,13 +221,17 @@ def _check_service(service: ServiceSpec) -> None:
         raise ConfigError("service", service, "is not a ServiceSpec", "pass a ServiceSpec")
     if not isinstance(service.name, str) or not _UNIT_RE.match(service.name):
         raise ConfigError(
-            "service.name", service.name, "is not a valid unit name ([a-z0-9-]+)",
+            "service.name",
+            service.name,
+            "is not a valid unit name ([a-z0-9-]+)",
             "use the unit name without '.service', e.g. 'app' or 'nginx'",
         )
     _check_single_line("service.description", service.description)
     if service.exec_start is None and not service.packages:
         raise ConfigError(
-            "service", service.name, "has neither exec_start nor packages",
+            "service",
+            service.name,
+            "has neither exec_start nor packages",
             "set exec_start for a full unit, or packages whose unit "
             f"'{service.name}.service' gets a restart drop-in",
         )
@@ -211,46 +240,64 @@ def _check_service(service: ServiceSpec) -> None:
     for i, pkg in enumerate(service.packages):
         if not isinstance(pkg, str) or not re.match(r"^[a-z0-9][a-z0-9+.:=~-]*$", pkg):
             raise ConfigError(
-                f"service.packages[{i}]", pkg, "is not an apt package name",
+                f"service.packages[{i}]",
+                pkg,
+                "is not an apt package name",
                 "use a Debian package name, optionally pinned as name=version",
             )
     paths: set[str] = set()
     for i, entry in enumerate(service.files):
         path = entry[0] if isinstance(entry, tuple) and len(entry) == 2 else None
         if (
-            not isinstance(path, str) or not path.startswith("/") or "\n" in path
+            not isinstance(path, str)
+            or not path.startswith("/")
+            or "\n" in path
             or ".." in path.split("/")
         ):
             raise ConfigError(
-                f"service.files[{i}]", entry, "needs an absolute path without '..'",
+                f"service.files[{i}]",
+                entry,
+                "needs an absolute path without '..'",
                 "pass (path, content) with an absolute path, e.g. ('/etc/app/app.env', '...')",
             )
         if path in paths:
             raise ConfigError(
-                f"service.files[{i}]", path, "duplicate path", "list each file once",
+                f"service.files[{i}]",
+                path,
+                "duplicate path",
+                "list each file once",
             )
         if not isinstance(entry[1], str):
             raise ConfigError(
-                f"service.files[{i}]", path, "content is not a string", "pass text content",
+                f"service.files[{i}]",
+                path,
+                "content is not a string",
+                "pass text content",
             )
         paths.add(path)
     if service.user is not None:
         _check_user("service.user", service.user)
         if service.exec_start is None:
             raise ConfigError(
-                "service.user", service.user, "only applies to a full unit (exec_start)",
+                "service.user",
+                service.user,
+                "only applies to a full unit (exec_start)",
                 "drop user, or set exec_start",
             )
     for i, cap in enumerate(service.capabilities):
         if not isinstance(cap, str) or not _CAP_RE.match(cap):
             raise ConfigError(
-                f"service.capabilities[{i}]", cap, "is not a capability name",
+                f"service.capabilities[{i}]",
+                cap,
+                "is not a capability name",
                 "use e.g. 'CAP_NET_BIND_SERVICE'",
             )
     if service.capabilities and service.exec_start is None:
         raise ConfigError(
-            "service.capabilities", service.capabilities,
-            "only applies to a full unit (exec_start)", "drop capabilities, or set exec_start",
+            "service.capabilities",
+            service.capabilities,
+            "only applies to a full unit (exec_start)",
+            "drop capabilities, or set exec_start",
         )
 
 
@@ -262,49 +309,58 @@ def sshd_hardening() -> str:
     10-hardening.conf overrides 50-cloud-init.conf and 60-cloudimg-settings.conf.
     AllowTcpForwarding stays on: ProxyJump through the bastion needs it.
     """
-    return "\n".join([
-        "# Managed by cloud-init. Lesson 4: the bastion is the only door for admins' SSH.",
-        "PubkeyAuthentication yes",
-        "AuthenticationMethods publickey",
-        "PasswordAuthentication no",
-        "KbdInteractiveAuthentication no",
-        "PermitEmptyPasswords no",
-        "PermitRootLogin no",
-        "MaxAuthTries 3",
-        "LoginGraceTime 30",
-        "ClientAliveInterval 300",
-        "ClientAliveCountMax 2",
-        "# Jump with ProxyJump (ssh -J), never by forwarding the agent onto the host.",
-        "AllowAgentForwarding no",
-        "X11Forwarding no",
-        "PermitTunnel no",
-        "# Log key fingerprints of every login (audit).",
-        "LogLevel VERBOSE",
-        "Banner /etc/issue.net",
-        "",
-    ])
+    return "\n".join(
+        [
+            "# Managed by cloud-init. Lesson 4: the bastion is the only door for admins' SSH.",
+            "PubkeyAuthentication yes",
+            "AuthenticationMethods publickey",
+            "PasswordAuthentication no",
+            "KbdInteractiveAuthentication no",
+            "PermitEmptyPasswords no",
+            "PermitRootLogin no",
+            "MaxAuthTries 3",
+            "LoginGraceTime 30",
+            "ClientAliveInterval 300",
+            "ClientAliveCountMax 2",
+            "# Jump with ProxyJump (ssh -J), never by forwarding the agent onto the host.",
+            "AllowAgentForwarding no",
+            "X11Forwarding no",
+            "PermitTunnel no",
+            "# Log key fingerprints of every login (audit).",
+            "LogLevel VERBOSE",
+            "Banner /etc/issue.net",
+            "",
+        ]
+    )
 
 
 _AUTO_UPGRADES = (
-    'APT::Periodic::Update-Package-Lists "1";\n'
-    'APT::Periodic::Unattended-Upgrade "1";\n'
+    'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";\n'
 )
 
 
 def _common_files(banner: str) -> list[dict[str, Any]]:
     return [
-        {"path": SSHD_DROPIN, "owner": "root:root", "permissions": "0644",
-         "content": sshd_hardening()},
-        {"path": "/etc/issue.net", "owner": "root:root", "permissions": "0644",
-         "content": banner},
-        {"path": "/etc/apt/apt.conf.d/20auto-upgrades", "owner": "root:root",
-         "permissions": "0644", "content": _AUTO_UPGRADES},
+        {
+            "path": SSHD_DROPIN,
+            "owner": "root:root",
+            "permissions": "0644",
+            "content": sshd_hardening(),
+        },
+        {"path": "/etc/issue.net", "owner": "root:root", "permissions": "0644", "content": banner},
+        {
+            "path": "/etc/apt/apt.conf.d/20auto-upgrades",
+            "owner": "root:root",
+            "permissions": "0644",
+            "content": _AUTO_UPGRADES,
+        },
     ]
 
 
 # sshd -t needs /run/sshd, which Ubuntu 24.04 only creates when ssh.service runs (socket
 # activation); a config that fails the test is not loaded (the old one keeps serving).
 _SSHD_RESTART = "install -d -m 0755 /run/sshd && sshd -t && systemctl restart ssh"
+
 
 def _base_config(hostname: str, authorized_keys: list[str]) -> dict[str, Any]:
     config: dict[str, Any] = {
@@ -409,7 +465,7 @@ PS1="$BASTION_PS1"
 def _rsyslog_rule() -> str:
     return (
         "# Managed by cloud-init: the bastion's command audit (lesson 4).\n"
-        f"{AUDIT_FACILITY}.* action(type=\"omfile\" file=\"{AUDIT_LOG}\" "
+        f'{AUDIT_FACILITY}.* action(type="omfile" file="{AUDIT_LOG}" '
         'fileOwner="syslog" fileGroup="adm" fileCreateMode="0640")\n'
         "# Keep audit records out of /var/log/syslog.\n"
         "& stop\n"
@@ -452,15 +508,20 @@ def bastion_user_data(
     _check_user("admin_user", admin_user)
     if admin_user == "root":
         raise ConfigError(
-            "admin_user", admin_user, "root cannot log in over SSH (PermitRootLogin no)",
+            "admin_user",
+            admin_user,
+            "root cannot log in over SSH (PermitRootLogin no)",
             "use the image's default user, 'ubuntu'",
         )
     if (
-        isinstance(idle_timeout_seconds, bool) or not isinstance(idle_timeout_seconds, int)
+        isinstance(idle_timeout_seconds, bool)
+        or not isinstance(idle_timeout_seconds, int)
         or not 60 <= idle_timeout_seconds <= 3600
     ):
         raise ConfigError(
-            "idle_timeout_seconds", idle_timeout_seconds, "must be an integer in 60..3600",
+            "idle_timeout_seconds",
+            idle_timeout_seconds,
+            "must be an integer in 60..3600",
             "use the course's 600 (10 minutes)",
         )
 
@@ -473,50 +534,81 @@ def bastion_user_data(
     key = f"{home}/.ssh/id_ed25519"
     q = shlex.quote
     config: dict[str, Any] = _base_config(f"{prefix}-bastion", keys)
-    config.update({
-        "manage_etc_hosts": False,
-        "packages": ["rsyslog", "logrotate", "unattended-upgrades"],
-        "write_files": [
-            *_common_files(banner),
-            {"path": "/etc/motd", "owner": "root:root", "permissions": "0644",
-             "content": banner},
-            {"path": PROFILE_SCRIPT, "owner": "root:root", "permissions": "0644",
-             "content": _profile_script(prefix, idle_timeout_seconds)},
-            {"path": RSYSLOG_DROPIN, "owner": "root:root", "permissions": "0644",
-             "content": _rsyslog_rule()},
-            {"path": LOGROTATE_FILE, "owner": "root:root", "permissions": "0644",
-             "content": _logrotate()},
-            {"path": HOSTS_BLOCK_FILE, "owner": "root:root", "permissions": "0644",
-             "content": _hosts_block(prefix, hosts)},
-            # Deferred: written after users exist, so ownership resolves.
-            {"path": f"{home}/.ssh/config", "owner": owner, "permissions": "0600",
-             "defer": True, "content": _ssh_config(prefix, hosts)},
-            {"path": f"{home}/.bash_aliases", "owner": owner, "permissions": "0644",
-             "defer": True, "content": _bash_aliases(hosts)},
-        ],
-        "runcmd": [
-            _SSHD_RESTART,
-            # Audit log: rsyslog runs as 'syslog' and must be able to create the file.
-            "install -d -m 0750 -o syslog -g adm /var/log/bastion",
-            "systemctl restart rsyslog",
-            # /etc/hosts: replace the marked block (idempotent), static name -> private IP.
-            f"sed -i '/^{HOSTS_BEGIN}$/,/^{HOSTS_END}$/d' /etc/hosts",
-            f"cat {HOSTS_BLOCK_FILE} >> /etc/hosts",
-            # Ubuntu's ~/.bashrc would undo profile.d: HISTCONTROL=ignoreboth hides ' cmd' from
-            # history (and so from the audit), HISTSIZE/HISTFILESIZE shrink the history.
-            "sed -i -e 's/^HISTCONTROL=ignoreboth$/HISTCONTROL=ignoredups/' "
-            "-e 's/^HISTSIZE=/#&/' -e 's/^HISTFILESIZE=/#&/' "
-            f"/etc/skel/.bashrc {home}/.bashrc",
-            # The course's ssh-keygen step: a key made on the bastion, for its servers.
-            f"install -d -m 0700 -o {admin_user} -g {admin_user} {home}/.ssh",
-            f"[ -f {key} ] || runuser -u {admin_user} -- ssh-keygen -q -t ed25519 -N '' "
-            f"-C {q(f'{admin_user}@{prefix}-bastion')} -f {key}",
-            f"chown {owner} {home}/.ssh/config {home}/.bash_aliases",
-            f"chmod 0600 {home}/.ssh/config {key}",
-            f"echo 'bastion public key (add to the servers authorized_keys):' "
-            f"$(cat {key}.pub)",
-        ],
-    })
+    config.update(
+        {
+            "manage_etc_hosts": False,
+            "packages": ["rsyslog", "logrotate", "unattended-upgrades"],
+            "write_files": [
+                *_common_files(banner),
+                {
+                    "path": "/etc/motd",
+                    "owner": "root:root",
+                    "permissions": "0644",
+                    "content": banner,
+                },
+                {
+                    "path": PROFILE_SCRIPT,
+                    "owner": "root:root",
+                    "permissions": "0644",
+                    "content": _profile_script(prefix, idle_timeout_seconds),
+                },
+                {
+                    "path": RSYSLOG_DROPIN,
+                    "owner": "root:root",
+                    "permissions": "0644",
+                    "content": _rsyslog_rule(),
+                },
+                {
+                    "path": LOGROTATE_FILE,
+                    "owner": "root:root",
+                    "permissions": "0644",
+                    "content": _logrotate(),
+                },
+                {
+                    "path": HOSTS_BLOCK_FILE,
+                    "owner": "root:root",
+                    "permissions": "0644",
+                    "content": _hosts_block(prefix, hosts),
+                },
+                # Deferred: written after users exist, so ownership resolves.
+                {
+                    "path": f"{home}/.ssh/config",
+                    "owner": owner,
+                    "permissions": "0600",
+                    "defer": True,
+                    "content": _ssh_config(prefix, hosts),
+                },
+                {
+                    "path": f"{home}/.bash_aliases",
+                    "owner": owner,
+                    "permissions": "0644",
+                    "defer": True,
+                    "content": _bash_aliases(hosts),
+                },
+            ],
+            "runcmd": [
+                _SSHD_RESTART,
+                # Audit log: rsyslog runs as 'syslog' and must be able to create the file.
+                "install -d -m 0750 -o syslog -g adm /var/log/bastion",
+                "systemctl restart rsyslog",
+                # /etc/hosts: replace the marked block (idempotent), static name -> private IP.
+                f"sed -i '/^{HOSTS_BEGIN}$/,/^{HOSTS_END}$/d' /etc/hosts",
+                f"cat {HOSTS_BLOCK_FILE} >> /etc/hosts",
+                # Ubuntu's ~/.bashrc would undo profile.d: HISTCONTROL=ignoreboth hides ' cmd' from
+                # history (and so from the audit), HISTSIZE/HISTFILESIZE shrink the history.
+                "sed -i -e 's/^HISTCONTROL=ignoreboth$/HISTCONTROL=ignoredups/' "
+                "-e 's/^HISTSIZE=/#&/' -e 's/^HISTFILESIZE=/#&/' "
+                f"/etc/skel/.bashrc {home}/.bashrc",
+                # The course's ssh-keygen step: a key made on the bastion, for its servers.
+                f"install -d -m 0700 -o {admin_user} -g {admin_user} {home}/.ssh",
+                f"[ -f {key} ] || runuser -u {admin_user} -- ssh-keygen -q -t ed25519 -N '' "
+                f"-C {q(f'{admin_user}@{prefix}-bastion')} -f {key}",
+                f"chown {owner} {home}/.ssh/config {home}/.bash_aliases",
+                f"chmod 0600 {home}/.ssh/config {key}",
+                f"echo 'bastion public key (add to the servers authorized_keys):' $(cat {key}.pub)",
+            ],
+        }
+    )
     return render_cloud_config(config)
 
 
@@ -603,12 +695,23 @@ def server_user_data(
         if service.packages:
             config["packages"] = list(service.packages)
         content = _unit_file(service) if service.exec_start is not None else RESTART_DROPIN
-        files.append({"path": unit_path(service), "owner": "root:root",
-                      "permissions": "0644", "content": content})
+        files.append(
+            {
+                "path": unit_path(service),
+                "owner": "root:root",
+                "permissions": "0644",
+                "content": content,
+            }
+        )
         # Deferred: written after the packages are installed, so they win over defaults.
         files += [
-            {"path": path, "owner": "root:root", "permissions": "0644", "defer": True,
-             "content": body}
+            {
+                "path": path,
+                "owner": "root:root",
+                "permissions": "0644",
+                "defer": True,
+                "content": body,
+            }
             for path, body in service.files
         ]
         unit = f"{service.name}.service"

@@ -14,7 +14,7 @@ from components.settings import DB_SERVICE, WEB_SERVICE
 from components.tags import Tier
 from tests.conftest import RecordingMocks, build, resolve
 
-KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITestKeyOnlyForUnitTests000000000000000 t@example"
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHBsYWNlaG9sZGVyLXJlcGxhY2Utd2l0aC15b3VyLWtl t@example"
 
 
 def server_args(**changes: object) -> ServerArgs:
@@ -133,6 +133,17 @@ def test_private_server_has_no_public_ip_and_admits_only_its_peer(mocks: Recordi
         ({"ssh_public_key": ""}, "server.sshPublicKey", "ssh-keygen"),
         (
             {"ssh_public_key": "-----BEGIN OPENSSH PRIVATE KEY-----"},
+            "server.sshPublicKey",
+            "private key",
+        ),
+        ({"ssh_public_key": "ssh-rsa AAAA"}, "server.sshPublicKey", "not a valid ssh-rsa key"),
+        (
+            {"ssh_public_key": KEY.replace("ssh-ed25519", "ssh-rsa", 1)},
+            "server.sshPublicKey",
+            "not a valid ssh-rsa key",
+        ),
+        (
+            {"ssh_public_key": "ssh-dss AAAAB3NzaC1kc3M="},
             "server.sshPublicKey",
             "not an OpenSSH public key",
         ),

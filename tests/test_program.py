@@ -53,8 +53,10 @@ def by_id(run: ProgramRun, token: str) -> dict[str, RecordedResource]:
 
 def test_dev_mirrors_the_course(dev: ProgramRun) -> None:
     subnets = {r.inputs["tags"]["Name"]: r.inputs for r in of_type(dev, AWS + "subnet:Subnet")}
-    assert {n: (s["cidrBlock"], s["availabilityZone"][-1], s["tags"]["Tier"])
-            for n, s in subnets.items()} == {
+    assert {
+        n: (s["cidrBlock"], s["availabilityZone"][-1], s["tags"]["Tier"])
+        for n, s in subnets.items()
+    } == {
         "dev-external-a": ("192.168.10.0/26", "a", "public"),
         "dev-external-c": ("192.168.10.64/26", "c", "public"),
         "dev-internal": ("192.168.10.128/27", "a", "private"),
@@ -75,15 +77,20 @@ def test_dev_mirrors_the_course(dev: ProgramRun) -> None:
     by_urn = dev.by_urn()
     components = {r.urn for r in dev.resources if not r.custom and r.type.startswith("tierednet:")}
     assert {by_urn[u].type for u in components} == {
-        "tierednet:network:TieredNetwork", "tierednet:compute:Server", "tierednet:compute:Bastion"}
+        "tierednet:network:TieredNetwork",
+        "tierednet:compute:Server",
+        "tierednet:compute:Bastion",
+    }
     for r in dev.resources:
         if r.custom and r.type.startswith("aws:") and not r.type.startswith("pulumi:providers"):
             assert r.parent in components, f"{r.name} is not inside a component"
 
 
 def test_dev_security_groups_follow_the_course(dev: ProgramRun) -> None:
-    sgs = {r.outputs["id"]: r.inputs["tags"]["Role"]
-           for r in of_type(dev, AWS + "securityGroup:SecurityGroup")}
+    sgs = {
+        r.outputs["id"]: r.inputs["tags"]["Role"]
+        for r in of_type(dev, AWS + "securityGroup:SecurityGroup")
+    }
     rules = of_type(dev, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
     seen: set[tuple[str, int, str]] = set()
     for r in rules:
@@ -92,8 +99,10 @@ def test_dev_security_groups_follow_the_course(dev: ProgramRun) -> None:
         seen.add((sgs[i["securityGroupId"]], int(i["fromPort"]), source))
     assert seen == {
         ("bastion", 22, "203.0.113.0/24"),
-        ("web", 80, "0.0.0.0/0"), ("web", 80, "::/0"),
-        ("web", 443, "0.0.0.0/0"), ("web", 443, "::/0"),
+        ("web", 80, "0.0.0.0/0"),
+        ("web", 80, "::/0"),
+        ("web", 443, "0.0.0.0/0"),
+        ("web", 443, "::/0"),
         ("web", 22, "bastion"),
         ("db", 3306, "web"),
         ("db", 22, "bastion"),
@@ -119,19 +128,46 @@ def test_dev_outputs_and_bastion_hosts_carry_private_ips(dev: ProgramRun) -> Non
     assert "Restart=on-failure" in instances["db"].inputs["userData"]
 
 
+def test_instances_wait_for_their_subnets_egress_and_keep_their_ami(dev: ProgramRun) -> None:
+    """Real-AWS ordering the mocks can't show: cloud-init's first apt run needs the routes."""
+    urn = {r.name: r.urn for r in dev.resources}
+    instances = {r.inputs["tags"]["Role"]: r for r in of_type(dev, AWS + "instance:Instance")}
+    expect = {
+        "web": {"dev-external-a-rta", "dev-public-default"},
+        "db": {"dev-internal-rta", "dev-private-rt-default"},
+        "bastion": {"dev-management-rta", "dev-public-default"},
+    }
+    for role, names in expect.items():
+        assert {urn[n] for n in names} <= set(instances[role].dependencies), role
+        assert instances[role].ignore_changes == ["ami"], role
+    # The private default route leads to the NAT gateway, so the DB waits for NAT as well.
+    (private_route,) = [r for r in of_type(dev, AWS + "route:Route") if "natGatewayId" in r.inputs]
+    assert urn["dev-nat-a"] in private_route.dependencies
+    # The bastion's EIP waits for the management subnet's route, i.e. an attached IGW.
+    (eip,) = [e for e in of_type(dev, AWS + "eip:Eip") if "instance" in e.inputs]
+    assert urn["dev-public-default"] in eip.dependencies
+    (public_route,) = [r for r in of_type(dev, AWS + "route:Route") if "gatewayId" in r.inputs]
+    assert urn["dev-igw"] in public_route.dependencies
+
+
 def test_prod_spreads_over_three_azs_with_a_nat_each(prod: ProgramRun) -> None:
     subnets = by_id(prod, AWS + "subnet:Subnet")
     nats = of_type(prod, AWS + "natGateway:NatGateway")
     assert sorted(subnets[n.inputs["subnetId"]].inputs["availabilityZone"] for n in nats) == [
-        "ap-northeast-2a", "ap-northeast-2b", "ap-northeast-2c"]
+        "ap-northeast-2a",
+        "ap-northeast-2b",
+        "ap-northeast-2c",
+    ]
     assert all(subnets[n.inputs["subnetId"]].inputs["tags"]["Tier"] == "public" for n in nats)
     # Each private subnet's table routes to the NAT gateway of its own AZ.
-    nat_az = {n.outputs["id"]: subnets[n.inputs["subnetId"]].inputs["availabilityZone"]
-              for n in nats}
-    routes = {r.inputs["routeTableId"]: r.inputs
-              for r in of_type(prod, AWS + "route:Route")}
-    assoc = {a.inputs["subnetId"]: a.inputs["routeTableId"]
-             for a in of_type(prod, AWS + "routeTableAssociation:RouteTableAssociation")}
+    nat_az = {
+        n.outputs["id"]: subnets[n.inputs["subnetId"]].inputs["availabilityZone"] for n in nats
+    }
+    routes = {r.inputs["routeTableId"]: r.inputs for r in of_type(prod, AWS + "route:Route")}
+    assoc = {
+        a.inputs["subnetId"]: a.inputs["routeTableId"]
+        for a in of_type(prod, AWS + "routeTableAssociation:RouteTableAssociation")
+    }
     assert set(assoc) == set(subnets)
     private = [s for s in subnets.values() if s.inputs["tags"]["Tier"] == "private"]
     assert len(private) == 3
@@ -141,18 +177,25 @@ def test_prod_spreads_over_three_azs_with_a_nat_each(prod: ProgramRun) -> None:
     (flow,) = of_type(prod, AWS + "flowLog:FlowLog")
     (vpc,) = of_type(prod, AWS + "vpc:Vpc")
     assert flow.inputs["vpcId"] == vpc.outputs["id"]
+    (policy,) = of_type(prod, "aws:iam/rolePolicy:RolePolicy")
+    assert policy.urn in flow.dependencies  # the role may write before the log starts
     assert vpc.protect is True
-    office = {r.inputs.get("cidrIpv4") or r.inputs.get("cidrIpv6")
-              for r in of_type(prod, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
-              if r.name.startswith("bastion-ssh-office")}
+    office = {
+        r.inputs.get("cidrIpv4") or r.inputs.get("cidrIpv6")
+        for r in of_type(prod, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.name.startswith("bastion-ssh-office")
+    }
     assert office == {"198.51.100.0/24", "2001:db8::/32"}
     assert len(prod.outputs["natPublicIps"]) == 3
 
 
 def test_provider_default_tags_carry_project_and_stack(dev: ProgramRun) -> None:
     (provider,) = [r for r in dev.resources if r.type == "pulumi:providers:aws"]
-    tags = json.loads(provider.inputs["defaultTags"])["tags"] if isinstance(
-        provider.inputs["defaultTags"], str) else provider.inputs["defaultTags"]["tags"]
+    tags = (
+        json.loads(provider.inputs["defaultTags"])["tags"]
+        if isinstance(provider.inputs["defaultTags"], str)
+        else provider.inputs["defaultTags"]["tags"]
+    )
     assert tags == {"Project": "tiered-network", "Stack": "dev", "Owner": "dev"}
     assert provider.inputs["region"] == "ap-northeast-2"
 
@@ -161,23 +204,39 @@ def test_stack_and_pack_configs_agree_on_the_office_cidrs() -> None:
     for stack in ("dev", "prod"):
         stack_cidrs = json.loads(load_stack_config(ROOT, stack)["tiered-network:officeCidrs"])
         pack = json.loads((ROOT / "policies" / "config" / f"{stack}.json").read_text())
-        pack_cidrs = next(v["officeCidrs"] for v in pack.values()
-                          if isinstance(v, dict) and "officeCidrs" in v)
+        pack_cidrs = next(
+            v["officeCidrs"] for v in pack.values() if isinstance(v, dict) and "officeCidrs" in v
+        )
         assert sorted(stack_cidrs) == sorted(pack_cidrs), stack
 
 
 BAD_INPUT = [
     ({"vpcCidr": "192.168.10.0/33"}, "vpcCidr", "not a valid CIDR"),
     ({"subnets": ["web:public:a:10.0.0.0/26"]}, "subnets[0].cidr", "outside the VPC"),
-    ({"subnets": ["a:public:a:192.168.10.0/25", "b:private:a:192.168.10.64/26"]},
-     "subnets[1].cidr", "overlaps"),
-    ({"subnets": ["a:public:a:/25", "b:private:a:/25", "c:management:a:/27"]},
-     "subnets[2].size", "does not fit"),
+    (
+        {"subnets": ["a:public:a:192.168.10.0/25", "b:private:a:192.168.10.64/26"]},
+        "subnets[1].cidr",
+        "overlaps",
+    ),
+    (
+        {"subnets": ["a:public:a:/25", "b:private:a:/25", "c:management:a:/27"]},
+        "subnets[2].size",
+        "does not fit",
+    ),
     ({"subnets": ["a:public:a"]}, "subnets[0]", "name:tier:az:size"),
     ({"subnets": ["a:dmz:a:/26"]}, "subnets[0].tier", "unknown tier"),
     ({"availabilityZones": ["us-east-1a"]}, "availabilityZones[0]", "not an AZ of region"),
-    ({"subnets": ["external-a:public:a:/26", "internal:private:b:/27",
-                  "management:management:a:/27"]}, "subnets[1].az", "not one of"),
+    (
+        {
+            "subnets": [
+                "external-a:public:a:/26",
+                "internal:private:b:/27",
+                "management:management:a:/27",
+            ]
+        },
+        "subnets[1].az",
+        "not one of",
+    ),
     ({"officeCidrs": ["0.0.0.0/0"]}, "officeCidrs[0]", "whole internet"),
     ({"officeCidrs": ["::/0"]}, "officeCidrs[0]", "whole internet"),
     ({"sshPublicKey": ""}, "sshPublicKey", "ssh-keygen"),
