@@ -27,6 +27,7 @@ import queue
 import subprocess
 import sys
 import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -272,6 +273,9 @@ class PolicyPack:
             stderr=subprocess.PIPE,
         )
         assert self.proc.stdout is not None and self.proc.stderr is not None
+        # A pack left unclosed (forgotten context manager, exception, interpreter exit) must not
+        # outlive its owner: the server loops forever.
+        self._finalizer = weakref.finalize(self, _kill, self.proc)
         self._threads = [
             threading.Thread(target=self._read_stdout, args=(self.proc.stdout,), daemon=True),
             threading.Thread(target=self._read_stderr, args=(self.proc.stderr,), daemon=True),
@@ -492,6 +496,12 @@ class PolicyPack:
             urn = d.urn if d.urn in by_urn else run.stack_urn
             diagnostics.append(to_diag(d, urn))
         return diagnostics
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait(timeout=5)
 
 
 # ----------------------------------------------------------- wire helpers

@@ -689,3 +689,41 @@ def test_real_project_reviews_without_errors() -> None:
     assert report.exit_code in (0, 1)
     assert {r.mode for r in report.results} == {"update", "preview"}
     assert any(r.type == "aws:ec2/vpc:Vpc" for r in report.results[0].run.resources)
+
+
+REMEDIATING_PACK = """\
+from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy
+
+def add_owner(args):
+    if args.resource_type == "aws:ec2/instance:Instance":
+        props = dict(args.props)
+        props["tags"] = {**(props.get("tags") or {}), "Owner": "ops"}
+        return props
+    return None
+
+def has_owner(args, report):
+    if args.resource_type == "aws:ec2/instance:Instance":
+        if "Owner" not in (args.props.get("tags") or {}):
+            report("no Owner tag")
+
+PolicyPack("remediating", enforcement_level=EnforcementLevel.MANDATORY, policies=[
+    ResourceValidationPolicy(name="add-owner", description="add an Owner tag",
+                             remediate=add_owner, enforcement_level=EnforcementLevel.REMEDIATE),
+    ResourceValidationPolicy(name="has-owner", description="Owner tag", validate=has_owner),
+])
+"""
+
+
+def test_remediations_run_before_analyze_and_are_reported(tmp_path: Path) -> None:
+    pack_dir = _write_pack(tmp_path / "rem", REMEDIATING_PACK)
+    run = run_program(small_program, config=CONFIG, mode="update", stack="t")
+    with PolicyPack(pack_dir) as pack:
+        pack.configure(None)
+        diags = pack.analyze(run)
+    assert [(d.policy, d.level) for d in diags] == [("add-owner", "remediate")]
+    assert diags[0].urn == _by_name(run, "web").urn
+
+    with PolicyPack(pack_dir) as pack:  # without the remediation, the violation shows
+        pack.configure(_config_file(tmp_path, {"add-owner": "disabled"}))
+        diags = pack.analyze(run)
+    assert [(d.policy, d.level) for d in diags] == [("has-owner", "mandatory")]
