@@ -252,6 +252,7 @@ class PolicyPack:
         self._channel: grpc.Channel | None = None
         self._info: analyzer_pb2.AnalyzerInfo | None = None
         self.policies: dict[str, ResolvedPolicy] = {}
+        self.stack_configured = False
         self.stdout_lines: list[str] = []
         self._stderr: collections.deque[str] = collections.deque(maxlen=40)
         self._first_line: queue.Queue[bytes | None] = queue.Queue()
@@ -320,7 +321,7 @@ class PolicyPack:
             raise self._fail(f"did not print its port within {self.startup_timeout:.0f}s") from None
         if line is None:
             code = self.proc.wait(timeout=5)
-            raise self._fail(f"exited with status {code} before listening")
+            raise self._fail(f"exited with status {code} before listening (fix the pack)")
         text = line.decode(errors="replace").strip()
         if not text.isdigit():
             raise self._fail(f"printed {text[:80]!r} instead of a port number")
@@ -392,6 +393,7 @@ class PolicyPack:
             tags={},
         )
         stub = self.wait_ready()
+        self.stack_configured = True
         try:
             stub.ConfigureStack(request)
         except grpc.RpcError as exc:
@@ -417,6 +419,13 @@ class PolicyPack:
         if not self.policies:
             self.policies = resolve_policy_config(
                 self.info(), {}, "<no policy config>", self.pack_dir
+            )
+        if not self.stack_configured:  # the engine always sends it when the pack starts
+            self.configure_stack(
+                stack=run.stack,
+                project=run.project,
+                config=run.config,
+                dry_run=run.mode == "preview",
             )
         info = self.info()
         resources = with_default_providers(run)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -73,10 +74,14 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({"error": message, "exitCode": EXIT_ERROR}, indent=2))
         print(f"error: {message}", file=sys.stderr)
         return EXIT_ERROR
-    if args.json:
-        print(json.dumps(report.to_dict(), indent=2, sort_keys=False))
-    else:
-        print(report.render(plan=not args.no_plan))
+    try:
+        if args.json:
+            print(json.dumps(report.to_dict(), indent=2, sort_keys=False))
+        else:
+            print(report.render(plan=not args.no_plan))
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. piped into `head`: the exit code still tells the result
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return report.exit_code
 
 
