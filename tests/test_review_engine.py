@@ -727,3 +727,11 @@ def test_remediations_run_before_analyze_and_are_reported(tmp_path: Path) -> Non
         pack.configure(_config_file(tmp_path, {"add-owner": "disabled"}))
         diags = pack.analyze(run)
     assert [(d.policy, d.level) for d in diags] == [("has-owner", "mandatory")]
+
+
+def test_unsupported_invoke_fails_the_program_naming_the_token() -> None:
+    def uses_unmocked_invoke() -> None:
+        aws.s3.get_bucket(bucket="logs")
+
+    with pytest.raises(ProgramError, match=r"no mock for invoke 'aws:s3/getBucket:getBucket'"):
+        run_program(uses_unmocked_invoke, config=CONFIG, mode="update")
