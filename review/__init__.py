@@ -5,23 +5,7 @@ Public API (also importable from ``review.engine``): ``run_program``, ``ProgramR
 ``ReviewReport``, ``ReviewError``, ``ProgramError``; the mocks are in ``review.mocks``.
 """
 
-# engine first: it re-exports names from analyzer/report, which import it back.
-from .analyzer import Diagnostic, PolicyPack
-from .engine import ProgramRun, RecordedResource, run_program
-from .errors import ProgramError, ReviewError
-from .report import ModeResult, ReviewReport, review
-from .stack_config import load_stack_config
-
-__all__ = [
-    "Diagnostic",
-    "ModeResult",
-    "PolicyPack",
-    "ProgramError",
-    "ProgramRun",
-    "RecordedResource",
-    "ReviewError",
-    "ReviewReport",
-    "load_stack_config",
-    "review",
-    "run_program",
-]
+# The public API and its __all__ live in one place, review.engine (which re-exports the
+# analyzer's and report's names); the package only mirrors it.
+from .engine import *  # noqa: F403
+from .engine import __all__  # noqa: F401
