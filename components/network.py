@@ -20,9 +20,8 @@ import pulumi
 import pulumi_aws as aws
 
 from .errors import ConfigError, parse_ipv4_cidr
-from .tags import Tier, resource_tags
+from .tags import NAME_RE, Tier, resource_tags
 
-_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 _AZ_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")
 
 
@@ -97,7 +96,7 @@ def _resolve_az(setting: str, az: str, region: str, azs: Sequence[str]) -> str:
 
 def plan_network(args: NetworkArgs) -> tuple[PlannedSubnet, ...]:
     """Validate the layout and carve every subnet from the VPC CIDR (pure; no resources)."""
-    if not _NAME_RE.match(args.prefix):
+    if not NAME_RE.match(args.prefix):
         raise ConfigError(
             "prefix",
             args.prefix,
@@ -154,7 +153,7 @@ def plan_network(args: NetworkArgs) -> tuple[PlannedSubnet, ...]:
     fixed: list[tuple[int, ipaddress.IPv4Network]] = []
     for i, spec in enumerate(args.subnets):
         where = f"subnets[{i}]"
-        if not _NAME_RE.match(spec.name):
+        if not NAME_RE.match(spec.name):
             raise ConfigError(
                 f"{where}.name",
                 spec.name,

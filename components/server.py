@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,11 +18,10 @@ import pulumi
 import pulumi_aws as aws
 
 from .errors import ConfigError
-from .tags import BASTION_ROLE, Tier, resource_tags
+from .tags import BASTION_ROLE, NAME_RE, Tier, resource_tags
 from .userdata import ServiceSpec, server_user_data
 
 SSH_PORT = 22
-_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 
 
 @dataclass(frozen=True)
@@ -221,7 +219,7 @@ class Server(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ServerArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        if not _NAME_RE.match(name):
+        if not NAME_RE.match(name):
             raise ConfigError(
                 "server name",
                 name,

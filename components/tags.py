@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 TIER_TAG = "Tier"
 ROLE_TAG = "Role"
 BASTION_ROLE = "bastion"
+# Prefixes, subnet and server names: they end up in Name tags and resource names.
+NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 
 
 class Tier(StrEnum):
