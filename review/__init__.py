@@ -1,11 +1,28 @@
 """Offline review of the Pulumi program: mocks, a recording engine and a policy-pack driver.
 
-Public API (also importable from ``review.engine``): ``run_program``, ``ProgramRun``,
-``RecordedResource``, ``load_stack_config``, ``PolicyPack``, ``Diagnostic``, ``review``,
-``ReviewReport``, ``ReviewError``, ``ProgramError``; the mocks are in ``review.mocks``.
+Dependencies run one way: ``plan`` (data) <- ``engine`` (run the program under ``mocks``) <-
+``analyzer`` (drive the pack) <- ``report`` (format) <- ``pipeline`` (``review()``) <- ``cli``.
+This package only re-exports the public API.
 """
 
-# The public API and its __all__ live in one place, review.engine (which re-exports the
-# analyzer's and report's names); the package only mirrors it.
-from .engine import *  # noqa: F403
-from .engine import __all__  # noqa: F401
+from .analyzer import Diagnostic, PolicyPack
+from .engine import run_program
+from .errors import ProgramError, ReviewError
+from .pipeline import review
+from .plan import ProgramRun, RecordedResource
+from .report import ModeResult, ReviewReport
+from .stack_config import load_stack_config
+
+__all__ = [
+    "Diagnostic",
+    "ModeResult",
+    "PolicyPack",
+    "ProgramError",
+    "ProgramRun",
+    "RecordedResource",
+    "ReviewError",
+    "ReviewReport",
+    "load_stack_config",
+    "review",
+    "run_program",
+]

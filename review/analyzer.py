@@ -20,7 +20,6 @@ synthesized (``pulumi:providers:aws::default_<version>`` with the ``aws:*`` conf
 from __future__ import annotations
 
 import collections
-import importlib.metadata
 import json
 import os
 import queue
@@ -28,10 +27,10 @@ import subprocess
 import sys
 import threading
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 import grpc  # type: ignore[import-untyped, unused-ignore]
 import yaml  # type: ignore[import-untyped, unused-ignore]
@@ -39,10 +38,8 @@ from google.protobuf import empty_pb2, json_format, struct_pb2  # type: ignore[i
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from .errors import ReviewError
+from .plan import ProgramRun, RecordedResource, with_default_providers
 from .schema import SchemaError, validate
-
-if TYPE_CHECKING:  # avoids an import cycle at runtime
-    from .engine import ProgramRun, RecordedResource
 
 LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 _PB_LEVEL = {
@@ -588,53 +585,3 @@ def _analyzer_resource(
     if provider is not None:
         res.provider.CopyFrom(provider)
     return res
-
-
-def _package_version(package: str) -> str:
-    try:
-        return importlib.metadata.version(f"pulumi_{package}")
-    except importlib.metadata.PackageNotFoundError:
-        return "0.0.0"
-
-
-def with_default_providers(run: ProgramRun) -> Sequence[RecordedResource]:
-    """The run's resources with the engine's default providers inserted before their first user,
-    and each custom resource without an explicit provider pointed at its default provider."""
-    from dataclasses import replace
-
-    from .engine import RecordedResource
-
-    out: list[RecordedResource] = []
-    defaults: dict[str, RecordedResource] = {}
-    for r in run.resources:
-        package = r.type.split(":", 1)[0]
-        if r.custom and not r.provider and package != "pulumi":
-            prov = defaults.get(package)
-            if prov is None:
-                version = _package_version(package)
-                name = f"default_{version.replace('.', '_').replace('-', '_')}"
-                ptype = f"pulumi:providers:{package}"
-                inputs: dict[str, Any] = {
-                    k.split(":", 1)[1]: v
-                    for k, v in run.config.items()
-                    if k.startswith(package + ":")
-                }
-                inputs["version"] = version
-                prov = RecordedResource(
-                    urn=f"urn:pulumi:{run.stack}::{run.project}::{ptype}::{name}",
-                    type=ptype,
-                    name=name,
-                    custom=True,
-                    parent="",
-                    provider="",
-                    inputs=inputs,
-                    outputs=dict(inputs),
-                    dependencies=[],
-                    property_dependencies={},
-                    protect=False,
-                )
-                defaults[package] = prov
-                out.append(prov)
-            r = replace(r, provider=f"{prov.urn}::default-provider-id")
-        out.append(r)
-    return out

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from .errors import ReviewError
-from .report import review
+from .pipeline import review
 
 EXIT_OK, EXIT_VIOLATION, EXIT_ERROR = 0, 1, 2
 

@@ -6,8 +6,8 @@ the resource monitor is a recording ``MockMonitor`` and the provider is ``AwsMoc
 happens in a fresh ``contextvars`` context with its own event loop, so runs are independent and
 leave the caller's Pulumi runtime state (settings, root stack, config) untouched.
 
-The rest of the public API (``PolicyPack``, ``Diagnostic``, ``review``, ``ReviewReport``) lives
-in ``review.analyzer`` / ``review.report`` and is re-exported here.
+Dependencies run one way: ``plan`` (data) <- ``engine`` (run the program) <- ``analyzer`` (drive
+the pack) <- ``report`` (format) <- ``pipeline`` (``review()``) <- ``cli``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import threading
 import traceback
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -34,59 +33,11 @@ from pulumi.runtime.proto import engine_pb2
 from pulumi.runtime.stack import run_in_stack
 
 from .errors import ProgramError, ReviewError
-from .mocks import MODES, UNKNOWN, AwsMocks
+from .mocks import MODES, AwsMocks
+from .plan import STACK_TYPE, LogEntry, ProgramRun, RecordedResource
 
 SECRET_SIG_KEY = rpc._special_sig_key
 SECRET_SIG = rpc._special_secret_sig
-STACK_TYPE = "pulumi:pulumi:Stack"
-
-
-@dataclass(frozen=True)
-class RecordedResource:
-    """One RegisterResource call, in wire form (camelCase keys, unknown sentinels kept)."""
-
-    urn: str
-    type: str
-    name: str
-    custom: bool
-    parent: str  # parent URN or ""
-    provider: str  # provider reference "<urn>::<id>" or "" (default provider)
-    inputs: dict
-    outputs: dict
-    dependencies: list[str]
-    property_dependencies: dict[str, list[str]]
-    protect: bool
-    ignore_changes: list[str] = field(default_factory=list)
-    additional_secret_outputs: list[str] = field(default_factory=list)
-    delete_before_replace: bool | None = None
-
-
-@dataclass
-class LogEntry:
-    severity: str  # debug | info | warning | error
-    message: str
-    urn: str = ""
-
-
-@dataclass
-class ProgramRun:
-    mode: str  # "update" | "preview"
-    stack: str
-    project: str
-    resources: list[RecordedResource]  # registration order; Stack and components included
-    outputs: dict  # stack outputs, wire form; secrets shown as "[secret]"
-    logs: list[LogEntry] = field(default_factory=list)
-    config: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def stack_urn(self) -> str:
-        return f"urn:pulumi:{self.stack}::{self.project}::{STACK_TYPE}::{self.project}-{self.stack}"
-
-    def by_urn(self) -> dict[str, RecordedResource]:
-        return {r.urn: r for r in self.resources}
-
-    def custom_resources(self) -> list[RecordedResource]:
-        return [r for r in self.resources if r.custom]
 
 
 # ----------------------------------------------------------------- monitor
@@ -345,37 +296,3 @@ def _forget_program_modules(before: set[str], program_dir: Path) -> None:
         file = getattr(module, "__file__", None) or ""
         if file.startswith(root) and os.sep + ".venv" + os.sep not in file:
             del sys.modules[name]
-
-
-def is_unknown(value: Any) -> bool:
-    return value == UNKNOWN
-
-
-def contains_unknown(value: Any) -> bool:
-    if value == UNKNOWN:
-        return True
-    if isinstance(value, dict):
-        return any(contains_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(contains_unknown(v) for v in value)
-    return False
-
-
-# Re-exports: the whole public API is importable from review.engine.
-from .analyzer import Diagnostic, PolicyPack  # noqa: E402
-from .report import ModeResult, ReviewReport, review  # noqa: E402
-from .stack_config import load_stack_config  # noqa: E402
-
-__all__ = [
-    "Diagnostic",
-    "ModeResult",
-    "PolicyPack",
-    "ProgramError",
-    "ProgramRun",
-    "RecordedResource",
-    "ReviewError",
-    "ReviewReport",
-    "load_stack_config",
-    "review",
-    "run_program",
-]

@@ -19,7 +19,7 @@ from typing import Any
 import pulumi_aws as aws
 import pytest
 
-from review.engine import PolicyPack, run_program
+from review import PolicyPack, run_program
 
 ROOT = Path(__file__).resolve().parent.parent
 PACK_DIR = ROOT / "policies"

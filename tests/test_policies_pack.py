@@ -12,7 +12,7 @@ import pytest
 from google.protobuf import json_format  # type: ignore[import-untyped, unused-ignore]
 from pulumi.runtime.proto import analyzer_pb2
 
-from review.engine import PolicyPack, ReviewError, load_stack_config, run_program
+from review import PolicyPack, ReviewError, load_stack_config, run_program
 
 ROOT = Path(__file__).resolve().parent.parent
 PACK_DIR = ROOT / "policies"

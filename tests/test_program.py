@@ -17,7 +17,7 @@ import pulumi
 import pytest
 
 from components.errors import ConfigError
-from review.engine import ProgramRun, RecordedResource, load_stack_config, run_program
+from review import ProgramRun, RecordedResource, load_stack_config, run_program
 from review.errors import ProgramError
 from tests.conftest import RecordingMocks, build
 

@@ -17,14 +17,7 @@ import pulumi_aws as aws
 import pytest
 from pulumi.runtime.proto import analyzer_pb2
 
-from review.analyzer import (
-    _FileEntry,
-    load_policy_config_file,
-    resolve_policy_config,
-    with_default_providers,
-)
-from review.cli import main as cli_main
-from review.engine import (
+from review import (
     PolicyPack,
     ProgramError,
     ProgramRun,
@@ -32,7 +25,14 @@ from review.engine import (
     ReviewError,
     run_program,
 )
+from review.analyzer import (
+    _FileEntry,
+    load_policy_config_file,
+    resolve_policy_config,
+)
+from review.cli import main as cli_main
 from review.mocks import UNKNOWN
+from review.plan import with_default_providers
 from review.schema import SchemaError, validate
 from review.stack_config import load_stack_config
 

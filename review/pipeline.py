@@ -1,0 +1,120 @@
+"""``review()``: run the program in each mode and the policy pack over it, as
+``pulumi preview --policy-pack`` does, and return a ``ReviewReport``."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from .analyzer import PolicyPack
+from .engine import run_program
+from .errors import ProgramError, ReviewError
+from .mocks import MODES
+from .plan import ProgramRun
+from .report import ModeResult, ReviewReport
+from .stack_config import load_project, load_stack_config
+
+
+def pack_env(config: dict[str, str], *, stack: str, project: str, dry_run: bool) -> dict[str, str]:
+    """The environment the CLI gives a policy pack process."""
+    env = dict(os.environ)
+    env.update(
+        PULUMI_CONFIG=json.dumps(config),
+        PULUMI_PROJECT=project,
+        PULUMI_STACK=stack,
+        PULUMI_DRY_RUN="true" if dry_run else "false",
+        PULUMI_ORGANIZATION="organization",
+    )
+    return env
+
+
+def review(
+    project_dir: Path,
+    stack: str,
+    modes: Sequence[str] = MODES,
+    pack_dir: Path | None = None,
+    config_file: Path | None = None,
+    *,
+    python: str = sys.executable,
+) -> ReviewReport:
+    """Run the program in each mode and the policy pack on each run, as
+    ``pulumi preview --policy-pack <pack_dir> --policy-pack-config <config_file>`` would.
+    Defaults: ``<project>/policies`` and ``<project>/policies/config/<stack>.json``."""
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    project_dir = Path(project_dir).resolve()
+    modes = list(dict.fromkeys(modes))
+    for m in modes:
+        if m not in MODES:
+            raise ReviewError(f"unknown mode {m!r}; use update, preview or both")
+    pack_dir = Path(pack_dir).resolve() if pack_dir else project_dir / "policies"
+    config_file = (
+        Path(config_file).resolve()
+        if config_file
+        else project_dir / "policies" / "config" / f"{stack}.json"
+    )
+    project = load_project(project_dir)
+    config = load_stack_config(project_dir, stack)
+    if not config_file.exists():
+        raise ReviewError(
+            f'{config_file}: policy pack config not found; create it (e.g. {{"all": '
+            f'"mandatory"}}) or pass another --config-file'
+        )
+
+    # Start one pack per mode now (as the CLI does per operation, with PULUMI_DRY_RUN set
+    # accordingly): they boot while the program runs.
+    packs: dict[str, PolicyPack] = {}
+    try:
+        for m in modes:
+            packs[m] = PolicyPack(
+                pack_dir,
+                python,
+                env=pack_env(config, stack=stack, project=project.name, dry_run=m == "preview"),
+            )
+        timings["spawn"] = time.perf_counter() - t0
+
+        runs: dict[str, ProgramRun] = {}
+        for m in modes:
+            t = time.perf_counter()
+            runs[m] = run_program(
+                project.main, config=config, mode=m, stack=stack, project=project.name
+            )
+            timings[f"program_{m}"] = time.perf_counter() - t
+            errors = [e for e in runs[m].logs if e.severity == "error"]
+            if errors:
+                raise ProgramError(f"program logged an error ({m}): {errors[0].message}")
+
+        results: list[ModeResult] = []
+        for m in modes:
+            t = time.perf_counter()
+            pack = packs[m]
+            pack.wait_ready()
+            timings[f"pack_ready_{m}"] = time.perf_counter() - t0
+            pack.configure_stack(
+                stack=stack, project=project.name, config=config, dry_run=m == "preview"
+            )
+            pack.configure(config_file)
+            results.append(ModeResult(m, runs[m], pack.analyze(runs[m])))
+            timings[f"analyze_{m}"] = time.perf_counter() - t
+        info = packs[modes[0]].info()
+        policies = packs[modes[0]].policies
+    finally:
+        for pack in packs.values():
+            pack.close()
+    timings["total"] = time.perf_counter() - t0
+    return ReviewReport(
+        project=project.name,
+        stack=stack,
+        project_dir=project_dir,
+        pack_dir=pack_dir,
+        config_file=config_file,
+        pack_name=info.name,
+        pack_version=info.version,
+        policies=policies,
+        results=results,
+        timings=timings,
+    )
