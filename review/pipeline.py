@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .analyzer import PolicyPack
+from .cost import Bill, PriceTableError, estimate
 from .engine import run_program
 from .errors import ProgramError, ReviewError
 from .mocks import MODES
@@ -105,6 +106,12 @@ def review(
     finally:
         for pack in packs.values():
             pack.close()
+    bill: Bill | None = None
+    cost_error = ""
+    try:  # priced from the update run (ids known), else the only run there is
+        bill = estimate(runs.get("update") or runs[modes[0]])
+    except PriceTableError as exc:
+        cost_error = str(exc)
     timings["total"] = time.perf_counter() - t0
     return ReviewReport(
         project=project.name,
@@ -117,4 +124,6 @@ def review(
         policies=policies,
         results=results,
         timings=timings,
+        cost=bill,
+        cost_error=cost_error,
     )

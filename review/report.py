@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .analyzer import Diagnostic, ResolvedPolicy
+from .cost import Bill
 from .mocks import UNKNOWN
 from .plan import STACK_TYPE, ProgramRun, RecordedResource, with_default_providers
 
@@ -33,6 +34,8 @@ class ReviewReport:
     policies: dict[str, ResolvedPolicy]
     results: list[ModeResult]
     timings: dict[str, float] = field(default_factory=dict)
+    cost: Bill | None = None  # the plan's monthly bill (from the update run)
+    cost_error: str = ""  # why there is no bill (e.g. no price table for the region)
 
     # -- classification
     @property
@@ -112,6 +115,7 @@ class ReviewReport:
                 "cantRunOnMandatory": len(_merge_modes(self.blocking_cant_run)),
                 "remediated": len(_merge_modes(self.remediated)),
             },
+            "cost": self.cost.to_dict() if self.cost else {"error": self.cost_error},
             "exitCode": self.exit_code,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
@@ -133,6 +137,11 @@ class ReviewReport:
                 for entry in r.run.logs:
                     if entry.severity in ("warning", "error"):
                         out.append(f"    {entry.severity} [{r.mode}] {entry.message}")
+        out.append("")
+        if self.cost is not None:
+            out.extend(self.cost.render())
+        else:
+            out.append(f"Estimated monthly bill: not available ({self.cost_error})")
         out.append("")
         out.append(
             "Policies: " + ", ".join(f"{n}={p.level}" for n, p in sorted(self.policies.items()))
