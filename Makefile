@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 STACK  ?= dev
 MODE   ?= both
 
-.PHONY: install test lint typecheck unit review bench clean
+.PHONY: install test lint typecheck unit review diagram bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ clean:
 # Exit 0 clean, 1 mandatory violation (or a mandatory policy that can't run in preview), 2 error.
 review: $(STAMP)
 	$(BIN)/python -m review --stack $(STACK) --mode $(MODE)
+
+# The planned network as a picture: build/$(STACK)-network.svg and .png, drawn from the run the
+# review records (one program run). Graphviz is graphviz-pure from requirements-dev.txt (no root).
+# docs/dev-network.png (the README's picture) is `make diagram` + `cp build/dev-network.png docs/`.
+diagram: $(STAMP)
+	$(BIN)/python -m review --stack $(STACK) --mode update --no-plan --diagram build
 
 # Median wall time of `python -m review` for dev and prod (5 runs each) and of one pytest run.
 bench: $(STAMP)

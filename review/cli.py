@@ -54,6 +54,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print a machine-readable document")
     p.add_argument("--no-plan", action="store_true", help="omit the resource tree")
+    p.add_argument(
+        "--diagram",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="also draw the reviewed plan to DIR/<stack>-network.svg and .png",
+    )
     return p
 
 
@@ -74,6 +81,17 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({"error": message, "exitCode": EXIT_ERROR}, indent=2))
         print(f"error: {message}", file=sys.stderr)
         return EXIT_ERROR
+    if args.diagram is not None:
+        from .diagram import write_diagram  # graphviz only when asked
+
+        run = report.run("update") or report.results[0].run  # the run the review recorded
+        try:
+            written = write_diagram(run, args.diagram)
+        except (OSError, RuntimeError) as exc:
+            print(f"error: diagram: {' '.join(str(exc).split())}", file=sys.stderr)
+            return EXIT_ERROR
+        for path in written:
+            print(f"wrote {path}", file=sys.stderr)
     try:
         if args.json:
             print(json.dumps(report.to_dict(), indent=2, sort_keys=False))

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .index import PlanIndex, tags
 from .plan import ProgramRun, RecordedResource
 
 PRICES_DIR = Path(__file__).resolve().parent / "prices"
@@ -216,46 +217,11 @@ class Bill:
 
 
 # ------------------------------------------------------------------ plan reading
-class _Plan:
-    """Id (update mode) and URN lookups over one run's custom resources."""
-
-    def __init__(self, run: ProgramRun) -> None:
-        self.run = run
-        self.resources = run.custom_resources()
-        self.by_id: dict[str, RecordedResource] = {}
-        self.by_urn = {r.urn: r for r in self.resources}
-        for r in self.resources:
-            rid = r.outputs.get("id")
-            if isinstance(rid, str) and rid:
-                self.by_id[rid] = r
-
-    def of(self, typ: str) -> list[RecordedResource]:
-        return [r for r in self.resources if r.type == typ]
-
-    def ref(self, owner: RecordedResource, key: str) -> RecordedResource | None:
-        """The resource an input points at: by id (update), else by its property dependency."""
-        value = owner.inputs.get(key)
-        if isinstance(value, str) and value in self.by_id:
-            return self.by_id[value]
-        deps = owner.property_dependencies.get(key, [])
-        found = [self.by_urn[u] for u in deps if u in self.by_urn]
-        return found[0] if len(found) == 1 else None
-
-    def refs_to(self, target: RecordedResource, typ: str, key: str) -> list[RecordedResource]:
-        return [r for r in self.of(typ) if self.ref(r, key) is target]
-
-
-def _tags(r: RecordedResource) -> dict[str, Any]:
-    """A resource's map-form tags (an Auto Scaling group's list form is read separately)."""
-    tags = r.inputs.get("tags")
-    return tags if isinstance(tags, dict) else {}
-
-
 def _is_nat_tagged(*resources: RecordedResource | None) -> bool:
     for r in resources:
         if r is None:
             continue
-        if _tags(r).get("Role") == "nat":
+        if tags(r).get("Role") == "nat":
             return True
         for spec in r.inputs.get("tagSpecifications") or []:
             if isinstance(spec, dict) and (spec.get("tags") or {}).get("Role") == "nat":
@@ -307,7 +273,7 @@ def _template_volumes(lt: RecordedResource) -> list[tuple[str, float]]:
     return out or [("gp3", 8.0)]
 
 
-def _computes(plan: _Plan) -> Iterator[_Compute]:
+def _computes(plan: PlanIndex) -> Iterator[_Compute]:
     eip_targets: set[str] = set()
     for eip in plan.of(EIP):
         inst = plan.ref(eip, "instance")
@@ -378,7 +344,7 @@ def estimate(run: ProgramRun, usage: Usage | None = None, prices: PriceTable | N
     usage = usage or Usage()
     region = run.config.get("aws:region", "")
     prices = prices or load_prices(region)
-    plan = _Plan(run)
+    plan = PlanIndex(run)
     h = prices.hours
     bill = Bill(region=prices.region, currency=prices.currency, prices=prices, usage=usage)
     add = bill.items.append

@@ -76,3 +76,33 @@ def resolve(output: Any) -> Any:
     wait()
     assert "v" in box, "the output never resolved (unknown?)"
     return box["v"]
+
+
+# ---- issue 10 (cost, diagram): one update run of the real program per stack, per session.
+class StackRuns:
+    """Update runs of the real program with a shipped stack's config, cached per overrides."""
+
+    def __init__(self) -> None:
+        self._runs: dict[tuple[str, tuple[tuple[str, str], ...]], Any] = {}
+
+    def __call__(self, stack: str, **overrides: str) -> Any:
+        from pathlib import Path
+
+        from review.engine import run_program
+        from review.stack_config import load_project, load_stack_config
+
+        key = (stack, tuple(sorted(overrides.items())))
+        if key not in self._runs:
+            root = Path(__file__).resolve().parent.parent
+            project = load_project(root)
+            config = load_stack_config(root, stack)
+            config.update({f"{project.name}:{k}": v for k, v in overrides.items()})
+            self._runs[key] = run_program(
+                project.main, config=config, mode="update", stack=stack, project=project.name
+            )
+        return self._runs[key]
+
+
+@pytest.fixture(scope="session")
+def stack_runs() -> StackRuns:
+    return StackRuns()

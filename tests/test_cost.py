@@ -7,6 +7,7 @@ import dataclasses
 import datetime
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,29 +22,19 @@ from review.cost import (
     estimate,
     load_prices,
 )
-from review.engine import run_program
 from review.plan import ProgramRun, RecordedResource
-from review.stack_config import load_project, load_stack_config
 
 ROOT = Path(__file__).resolve().parent.parent
-NS = "tiered-network"
-
-
-def program_run(stack: str, **overrides: str) -> ProgramRun:
-    project = load_project(ROOT)
-    config = load_stack_config(ROOT, stack)
-    config.update({f"{NS}:{k}": v for k, v in overrides.items()})
-    return run_program(project.main, config=config, mode="update", stack=stack, project=NS)
 
 
 @pytest.fixture(scope="module")
-def dev_run() -> ProgramRun:
-    return program_run("dev")
+def dev_run(stack_runs: Any) -> ProgramRun:
+    return stack_runs("dev")
 
 
 @pytest.fixture(scope="module")
-def prod_run() -> ProgramRun:
-    return program_run("prod")
+def prod_run(stack_runs: Any) -> ProgramRun:
+    return stack_runs("prod")
 
 
 def item(bill: Bill, kind: str) -> dict:

@@ -1,0 +1,150 @@
+"""`make diagram`: the planned network drawn from the review's recorded run (review/diagram.py).
+The program runs once per stack for the session (the `stack_runs` fixture)."""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from review.diagram import build_picture, plan_reachability, render, to_dot
+from review.plan import ProgramRun
+
+ROOT = Path(__file__).resolve().parent.parent
+STACKS = ("dev", "prod")
+
+
+@pytest.fixture(scope="module")
+def svgs(stack_runs: Any) -> dict[str, str]:
+    return {
+        stack: render(to_dot(build_picture(stack_runs(stack))).source, "svg").decode()
+        for stack in STACKS
+    }
+
+
+def subnet_cidrs(run: ProgramRun) -> list[str]:
+    return [r.inputs["cidrBlock"] for r in run.resources if r.type == "aws:ec2/subnet:Subnet"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_picture_names_every_subnet_cidr(stack: str, stack_runs: Any, svgs: dict) -> None:
+    cidrs = subnet_cidrs(stack_runs(stack))
+    assert len(cidrs) >= 4
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svgs[stack])
+    for cidr in cidrs:
+        ipaddress.ip_network(cidr)
+        assert any(cidr in t for t in texts), f"{cidr} not drawn in the {stack} picture"
+
+
+def test_a_subnet_appended_to_the_stack_appears_in_the_picture(stack_runs: Any) -> None:
+    run = stack_runs(
+        "dev",
+        subnets='["external-a:public:a:/26", "external-c:public:c:/26", "internal:private:a:/27", '
+        '"management:management:a:/27", "extra:private:c:/28"]',
+    )
+    svg = render(to_dot(build_picture(run)).source, "svg").decode()
+    assert "192.168.10.192/28" in subnet_cidrs(run)
+    assert "extra  192.168.10.192/28" in svg.replace("&#160;", " ")
+
+
+def test_dev_picture_contents(stack_runs: Any) -> None:
+    pic = build_picture(stack_runs("dev"))
+    assert (pic.vpc_cidr, pic.region) == ("192.168.10.0/24", "ap-northeast-2")
+    tiers = {s.name: (s.tier, s.az, s.route_table) for s in pic.subnets}
+    assert tiers == {
+        "dev-external-a": ("public", "ap-northeast-2a", "dev-public-rt"),
+        "dev-external-c": ("public", "ap-northeast-2c", "dev-public-rt"),
+        "dev-internal": ("private", "ap-northeast-2a", "dev-private-rt"),
+        "dev-management": ("management", "ap-northeast-2a", "dev-public-rt"),
+    }
+    routes = {t.name: t.defaults for t in pic.route_tables}
+    assert routes == {
+        "dev-public-rt": [("0.0.0.0/0", "n_dev_igw")],
+        "dev-private-rt": [("0.0.0.0/0", "n_dev_nat_a")],
+    }
+    kinds = {(g.kind, g.subnet) for g in pic.gateways}
+    assert kinds == {("igw", ""), ("nat", "dev-external-a")}
+    servers = {s.name: s for s in pic.servers}
+    assert {n: (s.subnet, s.public) for n, s in servers.items()} == {
+        "web": ("dev-external-a", "public IP"),
+        "db": ("dev-internal", ""),
+        "bastion": ("dev-management", "EIP"),
+    }
+    assert ("n_web_instance", "n_db_instance", "tcp 3306") in pic.peer_edges
+    assert ("n_bastion_instance", "n_db_instance", "tcp 22") in pic.peer_edges
+
+
+def test_internet_paths_from_the_plan(stack_runs: Any) -> None:
+    reach = plan_reachability(build_picture(stack_runs("dev")))
+    assert reach["db"] == {"ingressFromInternet": []}
+    assert reach["bastion"]["ingressFromInternet"] == [
+        {"ports": "22", "protocol": "tcp", "sources": ["203.0.113.0/24"], "via": "EIP"}
+    ]
+    web = reach["web"]["ingressFromInternet"]
+    assert {(p["ports"], tuple(p["sources"]), p["via"]) for p in web} == {
+        ("80", ("0.0.0.0/0",), "public IP"),
+        ("443", ("0.0.0.0/0",), "public IP"),
+    }  # ::/0 is admitted by the group, but the web server has no IPv6 address: no path
+
+
+def test_prod_ipv6_office_cidr_is_not_a_path_without_ipv6(stack_runs: Any) -> None:
+    reach = plan_reachability(build_picture(stack_runs("prod")))
+    assert reach["bastion"]["ingressFromInternet"] == [
+        {"ports": "22", "protocol": "tcp", "sources": ["198.51.100.0/24"], "via": "EIP"}
+    ]
+
+
+def test_a_server_moved_to_a_subnet_without_an_igw_route_has_no_internet_path(
+    stack_runs: Any,
+) -> None:
+    run = stack_runs("dev")
+    resources = [
+        dataclasses.replace(r, inputs={**r.inputs, "subnetId": "dev-internal-id"})
+        if r.name == "web-instance"
+        else r
+        for r in run.resources
+    ]
+    reach = plan_reachability(build_picture(dataclasses.replace(run, resources=resources)))
+    assert reach["web"]["ingressFromInternet"] == []
+
+
+def test_a_reachability_map_from_the_model_is_drawn_as_given(stack_runs: Any) -> None:
+    pic = build_picture(stack_runs("dev"))
+    given = {
+        "db": {
+            "ingressFromInternet": [
+                {"ports": [3306], "protocol": "tcp", "sources": ["0.0.0.0/0"], "via": "nlb-x:3306"}
+            ]
+        }
+    }
+    source = to_dot(pic, given).source
+    assert "tcp 3306 from 0.0.0.0/0 (nlb-x:3306)" in source
+    red = re.findall(r"(\w+) -> (\w+) \[[^\]]*#c53030", source)
+    assert red == [("n_dev_igw", "n_db_instance")]  # the given map replaces the plan's reading
+
+
+def test_make_diagram_writes_svg_and_png(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "review", "--stack", "dev", "--mode", "update", "--no-plan",
+         "--diagram", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    svg, png = tmp_path / "dev-network.svg", tmp_path / "dev-network.png"
+    assert f"wrote {svg}" in proc.stderr and f"wrote {png}" in proc.stderr
+    assert svg.read_text().lstrip().startswith("<?xml")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Estimated monthly bill" in proc.stdout  # the same review, not a second tool
+
+
+def test_the_readme_shows_the_committed_picture() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "![" in readme and "docs/dev-network.png" in readme
+    assert (ROOT / "docs" / "dev-network.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "┌" not in readme  # the hand-drawn ASCII picture is gone
