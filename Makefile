@@ -5,8 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 STACK  ?= dev
 MODE   ?= both
+REVIEW_ARGS ?=
 
-.PHONY: install test lint typecheck unit review diagram bench clean
+.PHONY: install test lint lint-workflows typecheck unit review diagram bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +16,14 @@ $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
 
 install: $(STAMP)
 
-lint: $(STAMP)
+lint: $(STAMP) lint-workflows
 	$(BIN)/ruff check .
+
+# The pull-request workflow: actionlint (with shellcheck for its run: scripts) and zizmor's
+# security audits, offline (no GitHub API calls; --offline also ignores GH_TOKEN).
+lint-workflows: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/actionlint .github/workflows/*.yml
+	$(BIN)/zizmor --offline --persona auditor --no-progress .github/workflows/
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -33,7 +40,7 @@ clean:
 # the program under mocks (MODE=both|update|preview) and the policy pack over it.
 # Exit 0 clean, 1 mandatory violation (or a mandatory policy that can't run in preview), 2 error.
 review: $(STAMP)
-	$(BIN)/python -m review --stack $(STACK) --mode $(MODE)
+	$(BIN)/python -m review --stack $(STACK) --mode $(MODE) $(REVIEW_ARGS)
 
 # The planned network as a picture: build/$(STACK)-network.svg and .png, drawn from the run the
 # review records (one program run). Graphviz is graphviz-pure from requirements-dev.txt (no root).

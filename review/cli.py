@@ -55,6 +55,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print a machine-readable document")
     p.add_argument("--no-plan", action="store_true", help="omit the resource tree")
     p.add_argument(
+        "--markdown",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also write the review as Markdown (verdict, reachability, bill) for a PR summary",
+    )
+    p.add_argument(
         "--diagram",
         type=Path,
         default=None,
@@ -92,6 +99,21 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_ERROR
         for path in written:
             print(f"wrote {path}", file=sys.stderr)
+    if args.markdown is not None:
+        from .diagram import build_picture, plan_reachability
+        from .summary import markdown
+
+        run = report.run("update") or report.results[0].run
+        picture = f"`{args.diagram / (run.stack + '-network.png')}`" if args.diagram else ""
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text(
+            markdown(
+                report.to_dict(),
+                fallback_reachability=plan_reachability(build_picture(run)),
+                picture=picture,
+            )
+        )
+        print(f"wrote {args.markdown}", file=sys.stderr)
     try:
         if args.json:
             print(json.dumps(report.to_dict(), indent=2, sort_keys=False))
