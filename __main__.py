@@ -4,6 +4,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.ami import ubuntu_lts_ami
+from components.audit import AuditLog, AuditLogArgs, AuditLogMode
 from components.bastion import Bastion, BastionArgs
 from components.network import TieredNetwork
 from components.server import IngressRule, Server, ServerArgs
@@ -54,6 +55,21 @@ for plan in settings.servers:
         opts,
     )
 
+# auditLog: cloudwatch -- the audit trail leaves the box for an encrypted log group.
+audit_log = (
+    AuditLog(
+        "bastion-audit",
+        AuditLogArgs(
+            prefix=prefix,
+            region=settings.region,
+            retention_days=settings.audit_log_retention_days,
+        ),
+        opts,
+    )
+    if settings.audit_log is AuditLogMode.CLOUDWATCH
+    else None
+)
+
 bastion = Bastion(
     "bastion",
     BastionArgs(
@@ -67,6 +83,7 @@ bastion = Bastion(
         servers=list(servers.values()),
         instance_type=settings.bastion_instance_type,
         idle_timeout_seconds=settings.idle_timeout_seconds,
+        audit_log=audit_log,
         depends_on=network.egress_ready[settings.management_subnet],
     ),
     opts,
@@ -77,3 +94,4 @@ pulumi.export("bastionPublicIp", bastion.public_ip)
 pulumi.export("serverPrivateIps", {name: s.private_ip for name, s in servers.items()})
 pulumi.export("natPublicIps", network.nat_public_ips)
 pulumi.export("sshConfig", bastion.ssh_config)
+pulumi.export("auditLogGroup", audit_log.log_group.name if audit_log else None)

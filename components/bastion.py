@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from .audit import AuditLog
 from .errors import ConfigError, parse_cidr
 from .server import (
     SSH_PORT,
@@ -80,6 +81,9 @@ class BastionArgs:
     admin_user: str = "ubuntu"
     idle_timeout_seconds: int = 600
     root_volume_gib: int = 16
+    # auditLog: cloudwatch -- the group the CloudWatch agent ships the audit logs to, and the
+    # instance profile that may write to it (None: the logs stay on the box).
+    audit_log: AuditLog | None = None
     # Resources the instance and its EIP must wait for: the management subnet's association
     # and its default route (which implies the internet gateway is attached).
     depends_on: Sequence[pulumi.Resource] = ()
@@ -207,6 +211,7 @@ class Bastion(pulumi.ComponentResource):
             opts=child,
         )
 
+        audit = args.audit_log
         names = [s.server_name for s in args.servers]
         user_data = pulumi.Output.all(*[s.private_ip for s in args.servers]).apply(
             lambda ips: bastion_user_data(
@@ -217,7 +222,13 @@ class Bastion(pulumi.ComponentResource):
                 ],
                 admin_user=args.admin_user,
                 idle_timeout_seconds=args.idle_timeout_seconds,
+                cloudwatch_log_group=audit.log_group_name if audit else None,
+                region=audit.region if audit else None,
             )
+        )
+        # The agent starts shipping at boot: the group and the role's permission come first.
+        boot_after = list(args.depends_on) + (
+            [audit.log_group, audit.role_policy] if audit else []
         )
         self.instance = aws.ec2.Instance(
             f"{name}-instance",
@@ -226,6 +237,8 @@ class Bastion(pulumi.ComponentResource):
             subnet_id=args.subnet_id,
             vpc_security_group_ids=[self.security_group.id],
             key_name=self.key_pair.key_name,
+            # An instance profile's provider id is its name (what EC2 takes here).
+            iam_instance_profile=audit.instance_profile.id if audit else None,
             # A public IP from boot so cloud-init can reach the package mirrors; the EIP below
             # replaces it as the stable address.
             associate_public_ip_address=True,
@@ -234,7 +247,7 @@ class Bastion(pulumi.ComponentResource):
             metadata_options=imdsv2_required(),
             root_block_device=encrypted_root(args.root_volume_gib),
             tags=tags(name),
-            opts=instance_options(self, args.depends_on),
+            opts=instance_options(self, boot_after),
         )
         self.eip = aws.ec2.Eip(
             f"{name}-eip",

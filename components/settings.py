@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import pulumi
 
+from .audit import AuditLogMode, validate_retention_days
 from .bastion import validate_idle_timeout, validate_office_cidrs
 from .errors import ConfigError
 from .network import NatStrategy, NetworkArgs, PlannedSubnet, SubnetSpec
@@ -72,6 +73,8 @@ class StackSettings:
     bastion_instance_type: str
     idle_timeout_seconds: int
     servers: tuple[ServerPlan, ...]
+    audit_log: AuditLogMode = AuditLogMode.CLOUDWATCH
+    audit_log_retention_days: int = 365
 
 
 T = TypeVar("T")
@@ -230,4 +233,8 @@ def load_settings(cfg: Any, region: str | None) -> StackSettings:
             "idleTimeoutSeconds", _get("idleTimeoutSeconds", cfg.get_int)
         ),
         servers=servers,
+        audit_log=AuditLogMode.parse("auditLog", _get("auditLog", cfg.get)),
+        audit_log_retention_days=validate_retention_days(
+            "auditLogRetentionDays", _get("auditLogRetentionDays", cfg.get_int)
+        ),
     )

@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml  # type: ignore[import-untyped]
 
+from .cwagent import cloudwatch_agent_cloud_config, merge_cloud_config
 from .errors import ConfigError
 
 #: EC2 rejects user data above 16 KiB (before base64).
@@ -497,10 +498,14 @@ def bastion_user_data(
     admin_user: str = "ubuntu",
     idle_timeout_seconds: int = 600,
     ssh_authorized_keys: Sequence[str] = (),
+    cloudwatch_log_group: str | None = None,
+    region: str | None = None,
 ) -> str:
     """The bastion's `#cloud-config`: hardened sshd, audit log, hosts, ssh config, key.
 
     `ssh_authorized_keys`: extra public keys for the default user (e.g. other admins').
+    `cloudwatch_log_group` (with `region`): also ship the audit logs there with the CloudWatch
+    agent (`auditLog: cloudwatch`, components/cwagent.py).
     """
     _check_prefix(prefix)
     _check_hosts(prefix, hosts)
@@ -609,6 +614,10 @@ def bastion_user_data(
             ],
         }
     )
+    if cloudwatch_log_group is not None:
+        config = merge_cloud_config(
+            config, cloudwatch_agent_cloud_config(cloudwatch_log_group, region or "")
+        )
     return render_cloud_config(config)
 
 

@@ -180,10 +180,11 @@ class Bill:
 
     @property
     def monthly(self) -> float:
-        return round(sum(i.monthly for i in self.items), 2)
+        """The sum of the items as printed (each rounded to the cent), so the bill adds up."""
+        return round(sum(round(i.monthly, 2) for i in self.items), 2)
 
     def total(self, *kinds: str) -> float:
-        return round(sum(i.monthly for i in self.items if i.kind in kinds), 2)
+        return round(sum(round(i.monthly, 2) for i in self.items if i.kind in kinds), 2)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -89,11 +89,16 @@ def test_dev_bill_items(dev_run: ProgramRun) -> None:
     assert ips["quantity"] == 3 * h
     assert item(bill, "ebs")["quantity"] == 3 * 16
     assert not [i for i in bill.items if i.kind in ("flowLogs", "interfaceEndpoint", "natInstance")]
-    assert bill.monthly == pytest.approx(sum(i.monthly for i in bill.items), abs=0.01)
+    # auditLog: cloudwatch (the default): the audit group at the stated volume, and its KMS key.
+    audit = item(bill, "auditLogs")
+    assert audit["resources"] == ["bastion-audit-group"] and audit["assumption"]
+    assert item(bill, "auditLogsStorage")["quantity"] == pytest.approx(12.0, abs=0.05)  # 365 d
+    assert item(bill, "kms")["resources"] == ["bastion-audit-key"]
+    assert bill.monthly == pytest.approx(sum(i.monthly for i in bill.items), abs=0.02)
     expected = h * (p.price("natGateway", "perHour") + 3 * 0.013 + 3 * 0.005)
-    assert bill.monthly == pytest.approx(
-        expected + 20 * p.price("natGateway", "perGbProcessed") + 48 * 0.0912, abs=0.01
-    )
+    expected += 20 * p.price("natGateway", "perGbProcessed") + 48 * 0.0912
+    expected += 0.76 + 12 * 0.0314 + 1.0  # audit: 1 GB ingested, 12 GB-months kept, one key
+    assert bill.monthly == pytest.approx(expected, abs=0.05)
 
 
 def test_prod_bill_has_three_nat_gateways_and_flow_logs(prod_run: ProgramRun) -> None:

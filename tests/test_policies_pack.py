@@ -30,6 +30,7 @@ EXPECTED_LEVELS = {
     "default-sg-no-rules": "mandatory",
     "vpc-flow-logs": "advisory",
     "sg-rules-described": "advisory",
+    "bastion-audit-off-box": "advisory",
 }
 OFFICE = "bastion-ssh-only-from-office"
 
@@ -96,7 +97,9 @@ def test_schema_refuses_bad_office_config(
 )
 def test_stack_config_files(pack: PolicyPack, stack: str, cidrs: list[str]) -> None:
     path = PACK_DIR / "config" / f"{stack}.json"
-    assert json.loads(path.read_text()) == {OFFICE: {"officeCidrs": cidrs}}
+    # prod also makes bastion-audit-off-box mandatory (issue 10).
+    audit = {"bastion-audit-off-box": "mandatory"} if stack == "prod" else {}
+    assert json.loads(path.read_text()) == {OFFICE: {"officeCidrs": cidrs}, **audit}
     pack.configure(path)
     assert pack.policies[OFFICE].properties == {"officeCidrs": cidrs}
 

@@ -80,6 +80,7 @@ def test_dev_mirrors_the_course(dev: ProgramRun) -> None:
         "tierednet:network:TieredNetwork",
         "tierednet:compute:Server",
         "tierednet:compute:Bastion",
+        "tierednet:audit:AuditLog",  # auditLog: cloudwatch, the default
     }
     for r in dev.resources:
         if r.custom and r.type.startswith("aws:") and not r.type.startswith("pulumi:providers"):
@@ -177,7 +178,11 @@ def test_prod_spreads_over_three_azs_with_a_nat_each(prod: ProgramRun) -> None:
     (flow,) = of_type(prod, AWS + "flowLog:FlowLog")
     (vpc,) = of_type(prod, AWS + "vpc:Vpc")
     assert flow.inputs["vpcId"] == vpc.outputs["id"]
-    (policy,) = of_type(prod, "aws:iam/rolePolicy:RolePolicy")
+    (policy,) = [
+        r
+        for r in of_type(prod, "aws:iam/rolePolicy:RolePolicy")
+        if r.name.endswith("flow-logs-policy")
+    ]
     assert policy.urn in flow.dependencies  # the role may write before the log starts
     assert vpc.protect is True
     office = {

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from . import hardening, private_tier, ssh, tiers
+from . import audit, hardening, private_tier, ssh, tiers
 
 POLICIES: list[Policy] = [
     *ssh.POLICIES,
     *private_tier.POLICIES,
     *tiers.POLICIES,
     *hardening.POLICIES,
+    *audit.POLICIES,
 ]
 
-__all__ = ["POLICIES", "hardening", "private_tier", "ssh", "tiers"]
+__all__ = ["POLICIES", "audit", "hardening", "private_tier", "ssh", "tiers"]
