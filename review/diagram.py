@@ -384,12 +384,21 @@ def _is_doc(net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
     )
 
 
+def _way_out(gateway_kind: str, has_address: bool) -> str:
+    """The way out through a default route's target: an IGW needs a public (v4) or any (v6)
+    address of the server's own."""
+    if gateway_kind == "igw":
+        return "igw" if has_address else "none"
+    return {"nat": "nat", "natinstance": "nat", "eigw": "egress-only"}.get(gateway_kind, "none")
+
+
 def plan_reachability(picture: NetworkPicture) -> dict[str, dict[str, Any]]:
     """Who on the internet reaches which server, from the plan alone, in the shape of the
     review's ``reachability`` JSON. The reachability model (policies) answers this for every
     path form; this reading covers the direct one: a public address in a subnet whose default
     route leads to an internet gateway, and a rule admitting an internet CIDR."""
     igws = {g.node for g in picture.gateways if g.kind == "igw"}
+    kinds = {g.node: g.kind for g in picture.gateways}
     tables = {t.name: t for t in picture.route_tables}
     subnets = {s.name: s for s in picture.subnets}
     out: dict[str, dict[str, Any]] = {}
@@ -409,7 +418,13 @@ def plan_reachability(picture: NetworkPicture) -> dict[str, dict[str, Any]]:
                 paths.append(
                     {"ports": i.ports, "protocol": i.protocol, "sources": sources, "via": via}
                 )
-        out[s.name] = {"ingressFromInternet": paths}
+        out[s.name] = {
+            "ingressFromInternet": paths,
+            "egress": {
+                "ipv4": _way_out(kinds.get(defaults.get("0.0.0.0/0", ""), ""), bool(s.public)),
+                "ipv6": _way_out(kinds.get(defaults.get("::/0", ""), ""), s.ipv6),
+            },
+        }
     return out
 
 

@@ -82,7 +82,8 @@ def test_dev_picture_contents(stack_runs: Any) -> None:
 
 def test_internet_paths_from_the_plan(stack_runs: Any) -> None:
     reach = plan_reachability(build_picture(stack_runs("dev")))
-    assert reach["db"] == {"ingressFromInternet": []}
+    assert reach["db"] == {"ingressFromInternet": [], "egress": {"ipv4": "nat", "ipv6": "none"}}
+    assert reach["web"]["egress"] == {"ipv4": "igw", "ipv6": "none"}  # no IPv6 address
     assert reach["bastion"]["ingressFromInternet"] == [
         {"ports": "22", "protocol": "tcp", "sources": ["203.0.113.0/24"], "via": "EIP"}
     ]
@@ -112,6 +113,7 @@ def test_a_server_moved_to_a_subnet_without_an_igw_route_has_no_internet_path(
     ]
     reach = plan_reachability(build_picture(dataclasses.replace(run, resources=resources)))
     assert reach["web"]["ingressFromInternet"] == []
+    assert reach["web"]["egress"]["ipv4"] == "nat"
 
 
 def test_a_reachability_map_from_the_model_is_drawn_as_given(stack_runs: Any) -> None:
