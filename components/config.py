@@ -33,7 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import yaml  # type: ignore[import-untyped, unused-ignore]
+from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.settings import get_monitor
 
 from .errors import ConfigError
 
@@ -79,7 +82,16 @@ class StackConfig:
     values: Mapping[str, Any]
     project: str
     keys: Mapping[str, Key]
+    stack: str = "dev"
     read: set[str] = field(default_factory=set)
+
+    @property
+    def stack_file(self) -> str:
+        return f"Pulumi.{self.stack}.yaml"
+
+    def full_key(self, setting: str) -> str:
+        """``subnets[1].cidr`` -> ``tiered-network:subnets[1].cidr`` (keys as the file has them)."""
+        return setting if ":" in setting else f"{self.project}:{setting}"
 
     @classmethod
     def from_runtime(cls, project_file: Path = PROJECT_FILE) -> StackConfig:
@@ -87,7 +99,7 @@ class StackConfig:
         from pulumi.runtime.config import CONFIG, get_config_env
 
         project, keys = declared_keys(project_file)
-        return cls({**get_config_env(), **CONFIG.get()}, project, keys)
+        return cls({**get_config_env(), **CONFIG.get()}, project, keys, pulumi.get_stack())
 
     # -- whole-map checks
     def check_unknown(self) -> None:
@@ -184,3 +196,11 @@ class StackConfig:
             f"must be {expected} (Pulumi.yaml declares it {kind})",
             _HOW[kind].replace("`key", f"`{key}"),
         )
+
+
+def real_update() -> bool:
+    """True only in a real ``pulumi up``: not a preview (``pulumi.runtime.is_dry_run()``) and a
+    resource monitor that is the engine's, not Pulumi's MockMonitor. The review's "update" mode
+    and the unit tests run under mocks: they are told (a warning) rather than stopped, since
+    nothing they do reaches AWS."""
+    return not pulumi.runtime.is_dry_run() and not isinstance(get_monitor(), MockMonitor)

@@ -8,11 +8,14 @@ and type-checking them is components/config.py (see its docstring for how to add
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 
+import pulumi
+
 from .bastion import validate_idle_timeout, validate_office_cidrs
-from .config import StackConfig
+from .config import StackConfig, real_update
 from .errors import ConfigError
 from .network import NatStrategy, NetworkArgs, PlannedSubnet, SubnetSpec
 from .server import IngressRule, validate_public_key, validate_server
@@ -119,8 +122,63 @@ def _subnet_of(setting: str, name: str, plan: tuple[PlannedSubnet, ...]) -> Plan
     )
 
 
-def load_settings(conf: StackConfig) -> StackSettings:
-    """Read and validate the whole stack config, before any resource exists."""
+def load_settings(conf: StackConfig, *, deploying: bool | None = None) -> StackSettings:
+    """Read and validate the whole stack config, before any resource exists.
+
+    Errors name the stack file and the full key (one line, a pulumi.RunError). The shipped
+    placeholders (SSH key, documentation-range office CIDRs) are a warning in a preview and an
+    error in a real update (`deploying`, by default components.config.real_update()).
+    """
+    try:
+        settings = _load(conf)
+    except ConfigError as err:
+        raise err.located(conf.stack_file, conf.full_key(err.setting)) from None
+    found = [e.located(conf.stack_file, conf.full_key(e.setting)) for e in placeholders(settings)]
+    if found and (real_update() if deploying is None else deploying):
+        raise found[0]
+    for warning in found:
+        pulumi.log.warn(f"{warning} (a preview allows it; `pulumi up` refuses it)")
+    return settings
+
+
+# The example values Pulumi.<stack>.yaml ships with: never deployable.
+PLACEHOLDER_KEY_DATA = frozenset(
+    {"AAAAC3NzaC1lZDI1NTE5AAAAIHBsYWNlaG9sZGVyLXJlcGxhY2Utd2l0aC15b3VyLWtl"}
+)
+DOCUMENTATION_RANGES = tuple(
+    ipaddress.ip_network(n)
+    for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
+)  # RFC 5737, RFC 3849
+
+
+def placeholders(settings: StackSettings) -> list[ConfigError]:
+    """The shipped example values still in the stack, each as the error a real update raises."""
+    found = []
+    if settings.ssh_public_key.split()[1] in PLACEHOLDER_KEY_DATA:
+        found.append(
+            ConfigError(
+                "sshPublicKey",
+                settings.ssh_public_key[:40] + "...",
+                "is the shipped placeholder key; nobody holds its private key",
+                'set yours: `pulumi config set sshPublicKey "$(cat ~/.ssh/<prefix>-key.pub)"`',
+            )
+        )
+    for i, cidr in enumerate(settings.office_cidrs):
+        net = ipaddress.ip_network(cidr)
+        if any(net.version == d.version and net.overlaps(d) for d in DOCUMENTATION_RANGES):
+            found.append(
+                ConfigError(
+                    f"officeCidrs[{i}]",
+                    cidr,
+                    "is a documentation range (RFC 5737/3849): no office is there",
+                    "set your office's public range (`curl -s https://checkip.amazonaws.com`)"
+                    " here and in policies/config/<stack>.json",
+                )
+            )
+    return found
+
+
+def _load(conf: StackConfig) -> StackSettings:
     conf.check_unknown()
     region = conf.raw("aws:region")
     if not region:
@@ -180,6 +238,14 @@ def load_settings(conf: StackConfig) -> StackSettings:
         ),
     )
     for plan in servers:
+        if plan.public_ip and plan.tier is not Tier.PUBLIC:
+            raise ConfigError(
+                f"{plan.name}PublicIp",
+                True,
+                f"{plan.name} is in {plan.subnet}, a {plan.tier.value} subnet: only public-tier "
+                "servers may have a public IP",
+                f"set {plan.name}PublicIp: false, or put {plan.name} in a public subnet",
+            )
         validate_server(
             plan.name,
             tier=plan.tier,
