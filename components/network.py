@@ -201,8 +201,8 @@ def plan_network(args: NetworkArgs) -> tuple[PlannedSubnet, ...]:
             _check_subnet_size(f"{where}.cidr", spec.cidr, net.prefixlen)
             for j, other, other_net in earlier:
                 if net.overlaps(other_net):
-                    free = _first_free(vpc, net.prefixlen, [n for _, _, n in earlier])
-                    hint = f"e.g. {free}, " if free else ""
+                    block = _first_free(vpc, net.prefixlen, [n for _, _, n in earlier])
+                    hint = f"e.g. {block}, " if block else ""
                     raise ConfigError(
                         f"{where}.cidr",
                         spec.cidr,
@@ -225,11 +225,11 @@ def plan_network(args: NetworkArgs) -> tuple[PlannedSubnet, ...]:
         taken = [n for _, _, n in earlier]
         found = _first_free(vpc, spec.size, taken)
         if found is None:
-            free = vpc.num_addresses - sum(t.num_addresses for t in taken)
+            left = vpc.num_addresses - sum(t.num_addresses for t in taken)
             raise ConfigError(
                 f"{where}.size",
                 f"/{spec.size}",
-                f"does not fit in {vpc} ({free} addresses left, not in one aligned block)",
+                f"does not fit in {vpc} ({left} addresses left, not in one aligned block)",
                 "shrink the subnets, enlarge vpcCidr, or give explicit CIDRs",
             )
         cidrs[i] = found
