@@ -6,11 +6,12 @@ import pulumi_aws as aws
 from components.ami import ubuntu_lts_ami
 from components.audit import AuditLog, AuditLogArgs, AuditLogMode
 from components.bastion import Bastion, BastionArgs
+from components.config import StackConfig
 from components.network import TieredNetwork
 from components.server import IngressRule, Server, ServerArgs
 from components.settings import load_settings
 
-settings = load_settings(pulumi.Config(), pulumi.Config("aws").get("region"))
+settings = load_settings(StackConfig.from_runtime())
 prefix = settings.prefix
 
 # Project and stack tags on every resource, through the provider's default tags.

@@ -9,13 +9,14 @@ The service runs as a systemd unit with Restart=on-failure (lesson 1: not nohup,
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from cryptography.hazmat.primitives.serialization import load_ssh_public_key
 
 from .errors import ConfigError
 from .tags import BASTION_ROLE, NAME_RE, Tier, resource_tags
@@ -139,46 +140,75 @@ def validate_server(
             raise ConfigError(setting, "", "rule has no description", "say what the port is for")
 
 
+# What EC2 ImportKeyPair takes (the key pair and, so, the instances' keys): Ed25519, and RSA of
+# at least 2048 bits. ECDSA and FIDO (sk-*) keys are refused by AWS. The docs list RSA lengths
+# up to 4096; longer keys are refused here too (the adversarial reading).
+RSA_MIN_BITS, RSA_MAX_BITS = 2048, 4096
+_MAKE_KEY = "make one with `ssh-keygen -t ed25519 -f ~/.ssh/<prefix>-key`"
+
+
 def validate_public_key(setting: str, key: object) -> None:
+    """One OpenSSH public key line that EC2 ImportKeyPair accepts, parsed for real with
+    cryptography's load_ssh_public_key (a truncated or altered key fails here, not in AWS)."""
     if not isinstance(key, str) or not key.strip():
         raise ConfigError(
             setting,
             key,
             "no SSH public key given",
-            "make one with `ssh-keygen -t ed25519 -f ~/.ssh/<prefix>-key` and set it with "
+            f"{_MAKE_KEY} and set it with "
             '`pulumi config set sshPublicKey "$(cat ~/.ssh/<prefix>-key.pub)"`',
         )
     if "PRIVATE KEY" in key:
         raise ConfigError(
             setting, "<redacted>", "this is a private key", "use the .pub file instead"
         )
+    lines = [line for line in key.strip().splitlines() if line.strip()]
+    if len(lines) > 1:
+        raise ConfigError(
+            setting,
+            f"<{len(lines)} lines>",
+            f"holds {len(lines)} lines; a key pair takes exactly one public key",
+            "set one key (the .pub file's single line); add other admins' keys on the hosts",
+        )
     parts = key.split()
-    if len(parts) < 2 or parts[0] not in (
-        "ssh-ed25519",
-        "ssh-rsa",
-        "ecdsa-sha2-nistp256",
-        "ecdsa-sha2-nistp384",
-        "ecdsa-sha2-nistp521",
+    shown = key.strip()[:40] + ("..." if len(key.strip()) > 40 else "")
+    if len(parts) < 2 or parts[0] not in ("ssh-ed25519", "ssh-rsa"):
+        kind = parts[0] if parts else ""
+        refused = kind.startswith(("ecdsa-", "sk-", "ssh-dss"))
+        raise ConfigError(
+            setting,
+            shown,
+            f"EC2 does not import {kind} keys" if refused else "not an OpenSSH public key",
+            f"use an Ed25519 key ({_MAKE_KEY}) or RSA of {RSA_MIN_BITS}+ bits; paste the .pub "
+            "file's single line (ssh-ed25519 AAAA... comment), never the private key",
+        )
+    if any(p.startswith(("ssh-", "ecdsa-", "sk-")) for p in parts[2:]):
+        raise ConfigError(
+            setting,
+            shown,
+            "holds several keys on one line; a key pair takes exactly one public key",
+            "set one key (the .pub file's single line)",
+        )
+    try:
+        public = load_ssh_public_key(f"{parts[0]} {parts[1]}".encode())
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        raise ConfigError(
+            setting,
+            shown,
+            f"the key data is not a valid {parts[0]} key ({exc}); it may be truncated",
+            "paste the whole .pub line unchanged (ssh-keygen -y -f <private key> prints it)",
+        ) from None
+    if isinstance(public, rsa.RSAPublicKey) and not (
+        RSA_MIN_BITS <= public.key_size <= RSA_MAX_BITS
     ):
         raise ConfigError(
             setting,
-            key[:40],
-            "not an OpenSSH public key",
-            "paste the .pub file's single line (ssh-ed25519 AAAA... comment), never the "
-            "private key",
+            shown,
+            f"a {public.key_size}-bit RSA key; EC2 takes {RSA_MIN_BITS} to {RSA_MAX_BITS} bits",
+            f"{_MAKE_KEY}, or `ssh-keygen -t rsa -b 4096`",
         )
-    try:
-        blob = base64.b64decode(parts[1], validate=True)
-    except (binascii.Error, ValueError):
-        blob = b""
-    # The blob starts with its own length-prefixed algorithm name (RFC 4253 6.6).
-    if blob[4 : 4 + int.from_bytes(blob[:4], "big")] != parts[0].encode():
-        raise ConfigError(
-            setting,
-            key[:40] + "...",
-            "the key data is not a valid " + parts[0] + " key",
-            "paste the whole .pub line unchanged (ssh-keygen -y -f <private key> prints it)",
-        )
+    if not isinstance(public, (rsa.RSAPublicKey, ed25519.Ed25519PublicKey)):
+        raise ConfigError(setting, shown, "EC2 imports only Ed25519 and RSA keys", _MAKE_KEY)
 
 
 def imdsv2_required() -> aws.ec2.InstanceMetadataOptionsArgs:

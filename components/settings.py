@@ -2,21 +2,21 @@
 
 Everything here runs before the first resource is registered, so a bad value stops the
 program with a message naming the key, the value and the fix, and nothing is half-created.
-Defaults live in Pulumi.yaml's `config:` block (the single source); the Pulumi CLI and the
-review engine both apply them.
+Keys, their types and defaults are declared once, in Pulumi.yaml's `config:` block; reading
+and type-checking them is components/config.py (see its docstring for how to add a key).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
 import pulumi
 
 from .audit import AuditLogMode, validate_retention_days
 from .bastion import validate_idle_timeout, validate_office_cidrs
+from .config import StackConfig, real_update
 from .errors import ConfigError
 from .network import NatStrategy, NetworkArgs, PlannedSubnet, SubnetSpec
 from .server import IngressRule, validate_public_key, validate_server
@@ -77,26 +77,6 @@ class StackSettings:
     audit_log_retention_days: int = 365
 
 
-T = TypeVar("T")
-
-
-def _get(setting: str, read: Callable[[str], T | None]) -> T:
-    try:
-        value = read(setting)
-    except pulumi.ConfigTypeError as exc:
-        raise ConfigError(
-            setting, str(exc), "has the wrong type", "see Pulumi.yaml for the key's type"
-        ) from None
-    if value is None:
-        raise ConfigError(
-            setting,
-            None,
-            "is not set",
-            f"set it with `pulumi config set {setting} <value>` (see README)",
-        )
-    return value
-
-
 def parse_subnet(setting: str, text: object) -> SubnetSpec:
     """`name:tier:az:size-or-cidr`, e.g. `external-a:public:a:/26` or `internal:private:a:/27`."""
     parts = text.split(":") if isinstance(text, str) else []
@@ -145,38 +125,88 @@ def _subnet_of(setting: str, name: str, plan: tuple[PlannedSubnet, ...]) -> Plan
     )
 
 
-def load_settings(cfg: Any, region: str | None) -> StackSettings:
-    """Read and validate the whole stack config (`cfg` is a pulumi.Config)."""
+def load_settings(conf: StackConfig, *, deploying: bool | None = None) -> StackSettings:
+    """Read and validate the whole stack config, before any resource exists.
+
+    Errors name the stack file and the full key (one line, a pulumi.RunError). The shipped
+    placeholders (SSH key, documentation-range office CIDRs) are a warning in a preview and an
+    error in a real update (`deploying`, by default components.config.real_update()).
+    """
+    try:
+        settings = _load(conf)
+    except ConfigError as err:
+        raise err.located(conf.stack_file, conf.full_key(err.setting)) from None
+    found = [e.located(conf.stack_file, conf.full_key(e.setting)) for e in placeholders(settings)]
+    if found and (real_update() if deploying is None else deploying):
+        raise found[0]
+    for warning in found:
+        pulumi.log.warn(f"{warning} (a preview allows it; `pulumi up` refuses it)")
+    return settings
+
+
+# The example values Pulumi.<stack>.yaml ships with: never deployable.
+PLACEHOLDER_KEY_DATA = frozenset(
+    {"AAAAC3NzaC1lZDI1NTE5AAAAIHBsYWNlaG9sZGVyLXJlcGxhY2Utd2l0aC15b3VyLWtl"}
+)
+DOCUMENTATION_RANGES = tuple(
+    ipaddress.ip_network(n)
+    for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
+)  # RFC 5737, RFC 3849
+
+
+def placeholders(settings: StackSettings) -> list[ConfigError]:
+    """The shipped example values still in the stack, each as the error a real update raises."""
+    found = []
+    if settings.ssh_public_key.split()[1] in PLACEHOLDER_KEY_DATA:
+        found.append(
+            ConfigError(
+                "sshPublicKey",
+                settings.ssh_public_key[:40] + "...",
+                "is the shipped placeholder key; nobody holds its private key",
+                'set yours: `pulumi config set sshPublicKey "$(cat ~/.ssh/<prefix>-key.pub)"`',
+            )
+        )
+    for i, cidr in enumerate(settings.office_cidrs):
+        net = ipaddress.ip_network(cidr)
+        if any(net.version == d.version and net.overlaps(d) for d in DOCUMENTATION_RANGES):
+            found.append(
+                ConfigError(
+                    f"officeCidrs[{i}]",
+                    cidr,
+                    "is a documentation range (RFC 5737/3849): no office is there",
+                    "set your office's public range (`curl -s https://checkip.amazonaws.com`)"
+                    " here and in policies/config/<stack>.json",
+                )
+            )
+    return found
+
+
+def _load(conf: StackConfig) -> StackSettings:
+    conf.check_unknown()
+    region = conf.raw("aws:region")
     if not region:
         raise ConfigError(
             "aws:region", region, "is not set", "run `pulumi config set aws:region ap-northeast-2`"
         )
-    prefix = _get("prefix", cfg.get)
-    subnets = _get("subnets", cfg.get_object)
-    if not isinstance(subnets, list):
-        raise ConfigError("subnets", subnets, "must be a list", "see Pulumi.yaml")
-    azs = _get("availabilityZones", cfg.get_object)
-    if not isinstance(azs, list) or not all(isinstance(a, str) for a in azs):
-        raise ConfigError(
-            "availabilityZones", azs, "must be a list of AZ names", f"e.g. [{region}a, {region}c]"
-        )
+    prefix = conf.string("prefix")
+    subnets = conf.strings("subnets")
+    azs = conf.strings("availabilityZones")
     network = NetworkArgs(
         prefix=prefix,
         region=region,
-        vpc_cidr=_get("vpcCidr", cfg.get),
+        vpc_cidr=conf.string("vpcCidr"),
         availability_zones=tuple(azs),
         subnets=tuple(parse_subnet(f"subnets[{i}]", s) for i, s in enumerate(subnets)),
-        nat_strategy=NatStrategy.parse("natStrategy", _get("natStrategy", cfg.get)),
-        flow_logs=_get("flowLogs", cfg.get_bool),
-        flow_log_retention_days=_get("flowLogRetentionDays", cfg.get_int),
-        protect_vpc=_get("protectVpc", cfg.get_bool),
+        nat_strategy=NatStrategy.parse("natStrategy", conf.string("natStrategy")),
+        flow_logs=conf.boolean("flowLogs"),
+        flow_log_retention_days=conf.integer("flowLogRetentionDays"),
+        protect_vpc=conf.boolean("protectVpc"),
     )
-    office = validate_office_cidrs("officeCidrs", cfg.get_object("officeCidrs"))
-    key = cfg.get("sshPublicKey")
+    office = validate_office_cidrs("officeCidrs", conf.strings("officeCidrs"))
+    key = conf.string("sshPublicKey")
     validate_public_key("sshPublicKey", key)
-    assert isinstance(key, str)
 
-    mgmt_name = _get("managementSubnet", cfg.get)
+    mgmt_name = conf.string("managementSubnet")
     mgmt = _subnet_of("managementSubnet", mgmt_name, network.plan)
     if mgmt.spec.tier is not Tier.MANAGEMENT:
         raise ConfigError(
@@ -186,15 +216,15 @@ def load_settings(cfg: Any, region: str | None) -> StackSettings:
             "put the bastion in a management-tier subnet",
         )
 
-    web_subnet = _subnet_of("webSubnet", _get("webSubnet", cfg.get), network.plan)
-    db_subnet = _subnet_of("dbSubnet", _get("dbSubnet", cfg.get), network.plan)
+    web_subnet = _subnet_of("webSubnet", conf.string("webSubnet"), network.plan)
+    db_subnet = _subnet_of("dbSubnet", conf.string("dbSubnet"), network.plan)
     servers = (
         ServerPlan(
             name="web",
             subnet=web_subnet.spec.name,
             tier=web_subnet.spec.tier,
-            instance_type=_instance_type("webInstanceType", _get("webInstanceType", cfg.get)),
-            public_ip=_get("webPublicIp", cfg.get_bool),
+            instance_type=_instance_type("webInstanceType", conf.string("webInstanceType")),
+            public_ip=conf.boolean("webPublicIp"),
             internet_ports=(80, 443),
             peer_ports=(),
             service=WEB_SERVICE,
@@ -203,7 +233,7 @@ def load_settings(cfg: Any, region: str | None) -> StackSettings:
             name="db",
             subnet=db_subnet.spec.name,
             tier=db_subnet.spec.tier,
-            instance_type=_instance_type("dbInstanceType", _get("dbInstanceType", cfg.get)),
+            instance_type=_instance_type("dbInstanceType", conf.string("dbInstanceType")),
             public_ip=False,
             internet_ports=(),
             peer_ports=(("web", 3306),),
@@ -211,6 +241,14 @@ def load_settings(cfg: Any, region: str | None) -> StackSettings:
         ),
     )
     for plan in servers:
+        if plan.public_ip and plan.tier is not Tier.PUBLIC:
+            raise ConfigError(
+                f"{plan.name}PublicIp",
+                True,
+                f"{plan.name} is in {plan.subnet}, a {plan.tier.value} subnet: only public-tier "
+                "servers may have a public IP",
+                f"set {plan.name}PublicIp: false, or put {plan.name} in a public subnet",
+            )
         validate_server(
             plan.name,
             tier=plan.tier,
@@ -227,14 +265,14 @@ def load_settings(cfg: Any, region: str | None) -> StackSettings:
         ssh_public_key=key,
         management_subnet=mgmt_name,
         bastion_instance_type=_instance_type(
-            "bastionInstanceType", _get("bastionInstanceType", cfg.get)
+            "bastionInstanceType", conf.string("bastionInstanceType")
         ),
         idle_timeout_seconds=validate_idle_timeout(
-            "idleTimeoutSeconds", _get("idleTimeoutSeconds", cfg.get_int)
+            "idleTimeoutSeconds", conf.integer("idleTimeoutSeconds")
         ),
         servers=servers,
-        audit_log=AuditLogMode.parse("auditLog", _get("auditLog", cfg.get)),
+        audit_log=AuditLogMode.parse("auditLog", conf.string("auditLog")),
         audit_log_retention_days=validate_retention_days(
-            "auditLogRetentionDays", _get("auditLogRetentionDays", cfg.get_int)
+            "auditLogRetentionDays", conf.integer("auditLogRetentionDays")
         ),
     )

@@ -145,7 +145,7 @@ def test_private_server_has_no_public_ip_and_admits_only_its_peer(mocks: Recordi
         (
             {"ssh_public_key": "ssh-dss AAAAB3NzaC1kc3M="},
             "server.sshPublicKey",
-            "not an OpenSSH public key",
+            "EC2 does not import ssh-dss keys",
         ),
     ],
 )

@@ -246,7 +246,7 @@ BAD_INPUT = [
     ({"officeCidrs": ["::/0"]}, "officeCidrs[0]", "whole internet"),
     ({"sshPublicKey": ""}, "sshPublicKey", "ssh-keygen"),
     ({"natStrategy": "two"}, "natStrategy", "single, one-per-az, none"),
-    ({"webSubnet": "internal"}, "web.publicIp", "must not have a public IP"),
+    ({"webSubnet": "internal"}, "webPublicIp", "only public-tier servers"),
     ({"managementSubnet": "external-a"}, "managementSubnet", "is a public subnet"),
     ({"idleTimeoutSeconds": "5"}, "idleTimeoutSeconds", "60 to 3600"),
     ({"webInstanceType": "huge"}, "webInstanceType", "not an EC2 instance type"),
