@@ -44,6 +44,7 @@ DB_SERVICE = ServiceSpec(
     packages=("mariadb-server",),
     # Listen on the private interface so the web tier can reach 3306 (its SG still decides who).
     files=(("/etc/mysql/mariadb.conf.d/60-bind.cnf", "[mysqld]\nbind-address = 0.0.0.0\n"),),
+    data_dir="/var/lib/mysql",
 )
 
 
@@ -59,6 +60,8 @@ class ServerPlan:
     internet_ports: tuple[int, ...]
     peer_ports: tuple[tuple[str, int], ...]  # (server name, port) allowed in
     service: ServiceSpec
+    availability_zone: str = ""
+    data_volume_gib: int | None = None  # the service's data on its own EBS volume
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class StackSettings:
     bastion_instance_type: str
     idle_timeout_seconds: int
     servers: tuple[ServerPlan, ...]
+    protect_data: bool = False
 
 
 def parse_subnet(setting: str, text: object) -> SubnetSpec:
@@ -225,6 +229,7 @@ def _load(conf: StackConfig) -> StackSettings:
             internet_ports=(80, 443),
             peer_ports=(),
             service=WEB_SERVICE,
+            availability_zone=web_subnet.az,
         ),
         ServerPlan(
             name="db",
@@ -235,6 +240,8 @@ def _load(conf: StackConfig) -> StackSettings:
             internet_ports=(),
             peer_ports=(("web", 3306),),
             service=DB_SERVICE,
+            availability_zone=db_subnet.az,
+            data_volume_gib=_data_volume("dbDataVolumeGiB", conf.integer("dbDataVolumeGiB")),
         ),
     )
     for plan in servers:
@@ -268,4 +275,11 @@ def _load(conf: StackConfig) -> StackSettings:
             "idleTimeoutSeconds", conf.integer("idleTimeoutSeconds")
         ),
         servers=servers,
+        protect_data=conf.boolean("protectData"),
     )
+
+
+def _data_volume(setting: str, gib: int) -> int:
+    if not 1 <= gib <= 16384:
+        raise ConfigError(setting, gib, "out of range", "use 1 to 16384 GiB (gp3's limits)")
+    return gib
