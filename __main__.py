@@ -52,6 +52,9 @@ for plan in settings.servers:
                 for peer, p in plan.peer_ports
             ],
             depends_on=network.egress_ready[plan.subnet],
+            availability_zone=plan.availability_zone,
+            data_volume_gib=plan.data_volume_gib,
+            protect_data=settings.protect_data,
         ),
         opts,
     )

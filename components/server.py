@@ -65,6 +65,11 @@ class ServerArgs:
     service: ServiceSpec | None = None
     public_ip: bool = False
     root_volume_gib: int = 16
+    # The service's data on its own encrypted EBS volume (service.data_dir), which outlives
+    # the instance: needs the subnet's AZ. protect_data adds Pulumi's protect (prod).
+    data_volume_gib: int | None = None
+    availability_zone: str | None = None
+    protect_data: bool = False
     role: str | None = None  # defaults to the server's name
     # Resources the instance must wait for, e.g. TieredNetwork.egress_ready[subnet].
     depends_on: Sequence[pulumi.Resource] = ()
@@ -78,6 +83,25 @@ class ServerArgs:
             ssh_public_key=self.ssh_public_key,
             root_volume_gib=self.root_volume_gib,
         )
+        if self.data_volume_gib is not None:
+            if not 1 <= self.data_volume_gib <= 16384:
+                raise ConfigError(
+                    "server.dataVolumeGiB", self.data_volume_gib, "out of range", "use 1 to 16384"
+                )
+            if self.service is None or self.service.data_dir is None:
+                raise ConfigError(
+                    "server.dataVolumeGiB",
+                    self.data_volume_gib,
+                    "the service keeps no data (ServiceSpec.data_dir is unset)",
+                    "drop the data volume or set the service's data_dir",
+                )
+            if not self.availability_zone:
+                raise ConfigError(
+                    "server.availabilityZone",
+                    self.availability_zone,
+                    "a data volume must be created in the instance's AZ",
+                    "pass the subnet's AZ",
+                )
 
 
 def validate_server(
@@ -226,12 +250,14 @@ def encrypted_root(volume_gib: int) -> aws.ec2.InstanceRootBlockDeviceArgs:
 
 
 def instance_options(
-    parent: pulumi.Resource, depends_on: Sequence[pulumi.Resource]
+    parent: pulumi.Resource,
+    depends_on: Sequence[pulumi.Resource],
+    ignore: Sequence[str] = (),
 ) -> pulumi.ResourceOptions:
     """A new Ubuntu image must not silently replace a server (and its data) on the next `up`:
     the AMI is read at creation only; take a new one on purpose with `pulumi up --replace`."""
     return pulumi.ResourceOptions(
-        parent=parent, depends_on=list(depends_on), ignore_changes=["ami"]
+        parent=parent, depends_on=list(depends_on), ignore_changes=["ami", *ignore]
     )
 
 
@@ -312,6 +338,37 @@ class Server(pulumi.ComponentResource):
             opts=child,
         )
 
+        # The service's data lives on its own volume, not on the instance: replacing the
+        # instance (a new AMI on purpose, a new subnet) re-attaches it instead of losing it.
+        self.data_volume: aws.ebs.Volume | None = None
+        user_data: pulumi.Input[str]
+        render = dict(
+            prefix=args.prefix,
+            name=name,
+            service=args.service,
+            ssh_authorized_keys=(args.ssh_public_key,),
+        )
+        if args.data_volume_gib is not None:
+            assert args.availability_zone is not None
+            self.data_volume = aws.ebs.Volume(
+                f"{name}-data",
+                availability_zone=args.availability_zone,
+                size=args.data_volume_gib,
+                type="gp3",
+                encrypted=True,
+                final_snapshot=True,  # even a deliberate delete leaves a snapshot
+                tags=tags(f"{name}-data"),
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect_data),
+            )
+            user_data = self.data_volume.id.apply(
+                lambda vid: server_user_data(**render, data_volume_id=vid)  # type: ignore[arg-type]
+            )
+        else:
+            user_data = server_user_data(**render)  # type: ignore[arg-type]
+
+        # User data runs once, at first boot (cloud-init's per-instance modules). A change to it
+        # (a rotated key, an edited service) would otherwise stop and start the instance for
+        # nothing, or replace it with user_data_replace_on_change: it is read at creation only.
         self.instance = aws.ec2.Instance(
             f"{name}-instance",
             ami=args.ami_id,
@@ -319,18 +376,24 @@ class Server(pulumi.ComponentResource):
             subnet_id=args.subnet_id,
             vpc_security_group_ids=[self.security_group.id],
             associate_public_ip_address=args.public_ip,
-            user_data=server_user_data(
-                prefix=args.prefix,
-                name=name,
-                service=args.service,
-                ssh_authorized_keys=(args.ssh_public_key,),
-            ),
-            user_data_replace_on_change=True,
+            user_data=user_data,
+            user_data_replace_on_change=False,
             tags=tags(name),
             metadata_options=imdsv2_required(),
             root_block_device=encrypted_root(args.root_volume_gib),
-            opts=instance_options(self, args.depends_on),
+            opts=instance_options(self, args.depends_on, ignore=["userData"]),
         )
+        if self.data_volume is not None:
+            aws.ec2.VolumeAttachment(
+                f"{name}-data-attachment",
+                device_name="/dev/sdf",
+                instance_id=self.instance.id,
+                volume_id=self.data_volume.id,
+                # Stop the old instance before detaching: the DB flushes and shuts down cleanly.
+                stop_instance_before_detaching=True,
+                # The volume attaches to one instance at a time: detach from the old one first.
+                opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
+            )
         self.private_ip = self.instance.private_ip
         self.public_ip = self.instance.public_ip
         self.register_outputs(

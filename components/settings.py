@@ -45,6 +45,7 @@ DB_SERVICE = ServiceSpec(
     packages=("mariadb-server",),
     # Listen on the private interface so the web tier can reach 3306 (its SG still decides who).
     files=(("/etc/mysql/mariadb.conf.d/60-bind.cnf", "[mysqld]\nbind-address = 0.0.0.0\n"),),
+    data_dir="/var/lib/mysql",
 )
 
 
@@ -60,6 +61,8 @@ class ServerPlan:
     internet_ports: tuple[int, ...]
     peer_ports: tuple[tuple[str, int], ...]  # (server name, port) allowed in
     service: ServiceSpec
+    availability_zone: str = ""
+    data_volume_gib: int | None = None  # the service's data on its own EBS volume
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ class StackSettings:
     servers: tuple[ServerPlan, ...]
     audit_log: AuditLogMode = AuditLogMode.CLOUDWATCH
     audit_log_retention_days: int = 365
+    protect_data: bool = False
 
 
 def parse_subnet(setting: str, text: object) -> SubnetSpec:
@@ -228,6 +232,7 @@ def _load(conf: StackConfig) -> StackSettings:
             internet_ports=(80, 443),
             peer_ports=(),
             service=WEB_SERVICE,
+            availability_zone=web_subnet.az,
         ),
         ServerPlan(
             name="db",
@@ -238,6 +243,8 @@ def _load(conf: StackConfig) -> StackSettings:
             internet_ports=(),
             peer_ports=(("web", 3306),),
             service=DB_SERVICE,
+            availability_zone=db_subnet.az,
+            data_volume_gib=_data_volume("dbDataVolumeGiB", conf.integer("dbDataVolumeGiB")),
         ),
     )
     for plan in servers:
@@ -257,6 +264,16 @@ def _load(conf: StackConfig) -> StackSettings:
             ingress=[IngressRule.internet(p, f"port {p}") for p in plan.internet_ports]
             + [IngressRule.from_group("validation", p, f"port {p}") for _, p in plan.peer_ports],
         )
+    offline = conf.strings("serversWithoutInternet")
+    names = [p.name for p in servers]
+    for i, name in enumerate(offline):
+        if name not in names:
+            raise ConfigError(
+                f"serversWithoutInternet[{i}]", name, "no server of that name", f"use {names}"
+            )
+    for plan in servers:
+        if plan.name not in offline:
+            check_egress(plan, network)
     return StackSettings(
         prefix=prefix,
         region=region,
@@ -275,4 +292,51 @@ def _load(conf: StackConfig) -> StackSettings:
         audit_log_retention_days=validate_retention_days(
             "auditLogRetentionDays", conf.integer("auditLogRetentionDays")
         ),
+        protect_data=conf.boolean("protectData"),
     )
+
+
+def egress_path(plan: ServerPlan, network: NetworkArgs) -> str | None:
+    """How the server reaches the internet at first boot, or None. Public and management
+    subnets route 0.0.0.0/0 to the internet gateway, which serves only instances with a public
+    IP; private subnets route through NAT unless natStrategy is none."""
+    if plan.tier is Tier.PRIVATE:
+        return None if network.nat_strategy is NatStrategy.NONE else "NAT gateway"
+    return "internet gateway (public IP)" if plan.public_ip else None
+
+
+def check_egress(plan: ServerPlan, network: NetworkArgs) -> None:
+    """Refuse a server with no way out: cloud-init's first package install would fail and
+    leave it without its service (issue 8, item 3)."""
+    if egress_path(plan, network) is not None:
+        return
+    packages = ", ".join(plan.service.packages) or "its packages"
+    ack = f"or list {plan.name} in serversWithoutInternet if its image already has {packages}"
+    if plan.tier is Tier.PRIVATE:
+        raise ConfigError(
+            "natStrategy",
+            network.nat_strategy.value,
+            f"{plan.name} is in the private subnet {plan.subnet}, which has no route to the "
+            f"internet without NAT: cloud-init cannot install {packages}",
+            f"use natStrategy single or one-per-az, {ack}",
+        )
+    value: object
+    if plan.name == "web":
+        setting, value = "webPublicIp", False
+        fix = f"set webPublicIp: true, move web to a private subnet (through NAT), {ack}"
+    else:
+        setting, value = f"{plan.name}Subnet", plan.subnet
+        fix = f"put {plan.name} in a private subnet (through NAT), {ack}"
+    raise ConfigError(
+        setting,
+        value,
+        f"{plan.name} is in {plan.subnet}, a {plan.tier.value} subnet whose only way out is the "
+        f"internet gateway, but it has no public IP: cloud-init cannot install {packages}",
+        fix,
+    )
+
+
+def _data_volume(setting: str, gib: int) -> int:
+    if not 1 <= gib <= 16384:
+        raise ConfigError(setting, gib, "out of range", "use 1 to 16384 GiB (gp3's limits)")
+    return gib

@@ -21,6 +21,7 @@ import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml  # type: ignore[import-untyped]
@@ -41,6 +42,8 @@ LOGROTATE_FILE = "/etc/logrotate.d/bastion-audit"
 HOSTS_BLOCK_FILE = "/etc/bastion/hosts.block"
 HOSTS_BEGIN = "# BEGIN bastion hosts (managed by cloud-init)"
 HOSTS_END = "# END bastion hosts (managed by cloud-init)"
+SCRIPTS = Path(__file__).resolve().parent / "scripts"
+DATA_VOLUME_SCRIPT = "/usr/local/sbin/data-volume"
 
 _PREFIX_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")  # the same rule as components/network.py
 _HOST_RE = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -79,6 +82,8 @@ class ServiceSpec:
     files: tuple[tuple[str, str], ...] = ()  # (absolute path, content)
     user: str | None = None  # None -> DynamicUser=yes (full unit only)
     capabilities: tuple[str, ...] = ()  # e.g. ("CAP_NET_BIND_SERVICE",)
+    # Where the service keeps its data; given a data volume, that volume is mounted here.
+    data_dir: str | None = None
 
 
 # ------------------------------------------------------------------------------ rendering
@@ -675,18 +680,35 @@ def unit_path(service: ServiceSpec) -> str:
     return f"/etc/systemd/system/{service.name}.service.d/restart.conf"
 
 
+def data_volume_dropin(service: ServiceSpec) -> str:
+    return (
+        "# Managed by cloud-init: never start on the root volume's empty data directory.\n"
+        f"[Unit]\nRequiresMountsFor={service.data_dir}\n"
+    )
+
+
 def server_user_data(
     *,
     prefix: str,
     name: str,
     service: ServiceSpec | None,
     ssh_authorized_keys: Sequence[str] = (),
+    data_volume_id: str | None = None,
 ) -> str:
     """A server's `#cloud-config`: hostname, hardened sshd and its systemd service.
 
     `ssh_authorized_keys`: extra public keys for the default user -- e.g. the public key
     made on the bastion (its cloud-init output prints it), so `ssh web` works from there.
+    `data_volume_id`: an EBS volume mounted at the service's data_dir (scripts/data-volume.sh).
     """
+    if data_volume_id is not None and (service is None or service.data_dir is None):
+        raise ConfigError(
+            "data_volume_id", data_volume_id, "the service has no data_dir", "set data_dir"
+        )
+    if data_volume_id is not None and not re.fullmatch(r"[A-Za-z0-9-]+", data_volume_id):
+        raise ConfigError(
+            "data_volume_id", data_volume_id, "not an EBS volume id", "pass Volume.id"
+        )
     _check_prefix(prefix)
     _check_host_name("name", name, prefix)
     keys = _check_authorized_keys(ssh_authorized_keys)
@@ -731,6 +753,27 @@ def server_user_data(
             f"systemctl enable {unit}",
             f"systemctl restart {unit}",
         ]
+        if data_volume_id is not None and service.data_dir is not None:
+            files += [
+                {
+                    "path": DATA_VOLUME_SCRIPT,
+                    "owner": "root:root",
+                    "permissions": "0755",
+                    "content": (SCRIPTS / "data-volume.sh").read_text(encoding="utf-8"),
+                },
+                {
+                    "path": f"/etc/systemd/system/{unit}.d/data-volume.conf",
+                    "owner": "root:root",
+                    "permissions": "0644",
+                    "content": data_volume_dropin(service),
+                },
+            ]
+            runcmd.append(
+                " ".join(
+                    shlex.quote(a)
+                    for a in (DATA_VOLUME_SCRIPT, data_volume_id, service.data_dir, service.name)
+                )
+            )
     config["write_files"] = files
     config["runcmd"] = runcmd
     return render_cloud_config(config)

@@ -37,6 +37,10 @@ def prod_run(stack_runs: Any) -> ProgramRun:
     return stack_runs("prod")
 
 
+def data_volume_gib(run: ProgramRun) -> float:
+    return sum(r.inputs["size"] for r in run.resources if r.type == "aws:ebs/volume:Volume")
+
+
 def item(bill: Bill, kind: str) -> dict:
     found = [i.to_dict() for i in bill.items if i.kind == kind]
     assert len(found) == 1, f"expected one {kind} item, got {found}"
@@ -87,7 +91,9 @@ def test_dev_bill_items(dev_run: ProgramRun) -> None:
         "web-instance (auto-assigned)",
     ]
     assert ips["quantity"] == 3 * h
-    assert item(bill, "ebs")["quantity"] == 3 * 16
+    ebs = item(bill, "ebs")  # three 16 GiB roots and the DB's own data volume (issue 8)
+    assert ebs["quantity"] == 3 * 16 + data_volume_gib(dev_run)
+    assert "db-data" in " ".join(ebs["resources"])
     assert not [i for i in bill.items if i.kind in ("flowLogs", "interfaceEndpoint", "natInstance")]
     # auditLog: cloudwatch (the default): the audit group at the stated volume, and its KMS key.
     audit = item(bill, "auditLogs")
@@ -96,7 +102,8 @@ def test_dev_bill_items(dev_run: ProgramRun) -> None:
     assert item(bill, "kms")["resources"] == ["bastion-audit-key"]
     assert bill.monthly == pytest.approx(sum(i.monthly for i in bill.items), abs=0.02)
     expected = h * (p.price("natGateway", "perHour") + 3 * 0.013 + 3 * 0.005)
-    expected += 20 * p.price("natGateway", "perGbProcessed") + 48 * 0.0912
+    gib = 3 * 16 + data_volume_gib(dev_run)
+    expected += 20 * p.price("natGateway", "perGbProcessed") + gib * 0.0912
     expected += 0.76 + 12 * 0.0314 + 1.0  # audit: 1 GB ingested, 12 GB-months kept, one key
     assert bill.monthly == pytest.approx(expected, abs=0.05)
 
@@ -171,7 +178,7 @@ def test_the_nat_instance_is_priced_as_one(dev_run: ProgramRun) -> None:
     assert nat["resources"] == ["dev-nat-a-asg"] and nat["label"] == "NAT instance t4g.nano"
     assert not [i for i in bill.items if i.kind.startswith("natGateway")]
     assert "dev-nat-a-eip" in item(bill, "publicIpv4")["resources"]
-    assert item(bill, "ebs")["quantity"] == 3 * 16 + 8
+    assert item(bill, "ebs")["quantity"] == 3 * 16 + data_volume_gib(dev_run) + 8
 
 
 def test_nat_instance_is_at_least_30_dollars_a_month_cheaper_than_single_in_seoul(
