@@ -227,6 +227,7 @@ def _load(conf: StackConfig) -> StackSettings:
         protect_vpc=conf.boolean("protectVpc"),
     )
     office = validate_office_cidrs("officeCidrs", conf.strings("officeCidrs"))
+    check_office_reachable(office, network)
     key = conf.string("sshPublicKey")
     validate_public_key("sshPublicKey", key)
 
@@ -310,6 +311,20 @@ def _load(conf: StackConfig) -> StackSettings:
         servers=servers,
         protect_data=conf.boolean("protectData"),
     )
+
+
+def check_office_reachable(office: Sequence[str], network: NetworkArgs) -> None:
+    """An office range must be able to reach the bastion: the VPC is IPv4-only (no IPv6 block,
+    no IPv6 route to the internet gateway), so an IPv6 range never can (issue 8, item 6)."""
+    for i, cidr in enumerate(office):
+        if ipaddress.ip_network(cidr).version == 6:
+            raise ConfigError(
+                f"officeCidrs[{i}]",
+                cidr,
+                "an IPv6 range, but the VPC has no IPv6: the bastion is reachable over IPv4 "
+                "only, so SSH from this range can never reach it",
+                "use your office's public IPv4 range (`curl -s -4 https://checkip.amazonaws.com`)",
+            )
 
 
 def egress_path(plan: ServerPlan, network: NetworkArgs) -> str | None:
