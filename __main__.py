@@ -3,7 +3,7 @@
 import pulumi
 import pulumi_aws as aws
 
-from components.ami import ubuntu_lts_ami
+from components.ami import architecture, ubuntu_lts_ami
 from components.audit import AuditLog, AuditLogArgs, AuditLogMode
 from components.bastion import Bastion, BastionArgs
 from components.config import StackConfig
@@ -25,7 +25,16 @@ provider = aws.Provider(
 opts = pulumi.ResourceOptions(providers=[provider])
 
 network = TieredNetwork(prefix, settings.network, opts)
-ami = ubuntu_lts_ami(provider)
+amis: dict[str, pulumi.Output[str]] = {}
+
+
+def ami_for(instance_type: str) -> pulumi.Output[str]:
+    """One lookup per architecture: Graviton types get the arm64 image."""
+    arch = architecture(instance_type)
+    if arch not in amis:
+        amis[arch] = ubuntu_lts_ami(arch, provider)
+    return amis[arch]
+
 
 servers: dict[str, Server] = {}
 for plan in settings.servers:
@@ -36,7 +45,7 @@ for plan in settings.servers:
             tier=plan.tier,
             subnet_id=network.subnet_id(plan.subnet),
             vpc_id=network.vpc_id,
-            ami_id=ami,
+            ami_id=ami_for(plan.instance_type),
             ssh_public_key=settings.ssh_public_key,
             instance_type=plan.instance_type,
             public_ip=plan.public_ip,
@@ -81,7 +90,7 @@ bastion = Bastion(
         subnet_id=network.subnet_id(settings.management_subnet),
         vpc_id=network.vpc_id,
         vpc_cidr=settings.network.vpc_cidr,
-        ami_id=ami,
+        ami_id=ami_for(settings.bastion_instance_type),
         ssh_public_key=settings.ssh_public_key,
         office_cidrs=settings.office_cidrs,
         servers=list(servers.values()),

@@ -22,6 +22,31 @@ import pulumi_aws as aws
 from .errors import ConfigError, parse_ipv4_cidr
 from .tags import NAME_RE, Tier, resource_tags
 
+# The values CloudWatch Logs' PutRetentionPolicy accepts (retentionInDays).
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 _AZ_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")
 
 
@@ -141,12 +166,13 @@ def plan_network(args: NetworkArgs) -> tuple[PlannedSubnet, ...]:
         raise ConfigError("subnets", [], "no subnets given", "describe at least one subnet")
     if not isinstance(args.nat_strategy, NatStrategy):
         NatStrategy.parse("natStrategy", args.nat_strategy)
-    if not 1 <= args.flow_log_retention_days <= 3653:
+    if args.flow_log_retention_days not in LOG_RETENTION_DAYS:
+        near = min(LOG_RETENTION_DAYS, key=lambda d: abs(d - args.flow_log_retention_days))
         raise ConfigError(
             "flowLogRetentionDays",
             args.flow_log_retention_days,
-            "out of range",
-            "use a CloudWatch retention between 1 and 3653 days",
+            "not a retention CloudWatch Logs accepts",
+            f"use {near} or another of {', '.join(map(str, LOG_RETENTION_DAYS))}",
         )
 
     # Carve in declaration order: subnet i depends only on subnets 0..i-1, so appending a

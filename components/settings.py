@@ -9,11 +9,12 @@ and type-checking them is components/config.py (see its docstring for how to add
 from __future__ import annotations
 
 import ipaddress
-import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pulumi
 
+from .ami import validate_instance_type
 from .audit import AuditLogMode, validate_retention_days
 from .bastion import validate_idle_timeout, validate_office_cidrs
 from .config import StackConfig, real_update
@@ -32,7 +33,6 @@ TIER_ALIASES = {
     "management": Tier.MANAGEMENT,
     "mgmt": Tier.MANAGEMENT,
 }
-_INSTANCE_TYPE_RE = re.compile(r"^[a-z][a-z0-9-]*\d[a-z0-9-]*\.[a-z0-9]+$")
 
 WEB_SERVICE = ServiceSpec(
     name="nginx",
@@ -112,9 +112,26 @@ def parse_subnet(setting: str, text: object) -> SubnetSpec:
 
 
 def _instance_type(setting: str, value: str) -> str:
-    if not _INSTANCE_TYPE_RE.match(value):
-        raise ConfigError(setting, value, "not an EC2 instance type", "use e.g. t3.micro")
-    return value
+    return validate_instance_type(setting, value)
+
+
+def live_availability_zones(region: str) -> list[str]:
+    """The AZs AWS offers this account in the region now (an invoke; the mocks answer it)."""
+    import pulumi_aws as aws
+
+    return list(aws.get_availability_zones(state="available").names)
+
+
+def check_availability_zones(network: NetworkArgs, available: Sequence[str]) -> None:
+    for i, az in enumerate(network.availability_zones):
+        if az not in available:
+            raise ConfigError(
+                f"availabilityZones[{i}]",
+                az,
+                f"AWS offers no available AZ {az} in {network.region} to this account "
+                f"(aws.get_availability_zones: {', '.join(available) or 'none'})",
+                f"use one of {', '.join(available)}, or change aws:region",
+            )
 
 
 def _subnet_of(setting: str, name: str, plan: tuple[PlannedSubnet, ...]) -> PlannedSubnet:
@@ -129,7 +146,12 @@ def _subnet_of(setting: str, name: str, plan: tuple[PlannedSubnet, ...]) -> Plan
     )
 
 
-def load_settings(conf: StackConfig, *, deploying: bool | None = None) -> StackSettings:
+def load_settings(
+    conf: StackConfig,
+    *,
+    deploying: bool | None = None,
+    zones: Callable[[str], Sequence[str]] = live_availability_zones,
+) -> StackSettings:
     """Read and validate the whole stack config, before any resource exists.
 
     Errors name the stack file and the full key (one line, a pulumi.RunError). The shipped
@@ -138,6 +160,7 @@ def load_settings(conf: StackConfig, *, deploying: bool | None = None) -> StackS
     """
     try:
         settings = _load(conf)
+        check_availability_zones(settings.network, zones(settings.region))
     except ConfigError as err:
         raise err.located(conf.stack_file, conf.full_key(err.setting)) from None
     found = [e.located(conf.stack_file, conf.full_key(e.setting)) for e in placeholders(settings)]
@@ -207,6 +230,7 @@ def _load(conf: StackConfig) -> StackSettings:
         protect_vpc=conf.boolean("protectVpc"),
     )
     office = validate_office_cidrs("officeCidrs", conf.strings("officeCidrs"))
+    check_office_reachable(office, network)
     key = conf.string("sshPublicKey")
     validate_public_key("sshPublicKey", key)
 
@@ -294,6 +318,20 @@ def _load(conf: StackConfig) -> StackSettings:
         ),
         protect_data=conf.boolean("protectData"),
     )
+
+
+def check_office_reachable(office: Sequence[str], network: NetworkArgs) -> None:
+    """An office range must be able to reach the bastion: the VPC is IPv4-only (no IPv6 block,
+    no IPv6 route to the internet gateway), so an IPv6 range never can (issue 8, item 6)."""
+    for i, cidr in enumerate(office):
+        if ipaddress.ip_network(cidr).version == 6:
+            raise ConfigError(
+                f"officeCidrs[{i}]",
+                cidr,
+                "an IPv6 range, but the VPC has no IPv6: the bastion is reachable over IPv4 "
+                "only, so SSH from this range can never reach it",
+                "use your office's public IPv4 range (`curl -s -4 https://checkip.amazonaws.com`)",
+            )
 
 
 def egress_path(plan: ServerPlan, network: NetworkArgs) -> str | None:

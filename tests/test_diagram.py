@@ -94,7 +94,7 @@ def test_internet_paths_from_the_plan(stack_runs: Any) -> None:
     }  # ::/0 is admitted by the group, but the web server has no IPv6 address: no path
 
 
-def test_prod_ipv6_office_cidr_is_not_a_path_without_ipv6(stack_runs: Any) -> None:
+def test_prod_bastion_is_reached_only_from_the_office_through_its_eip(stack_runs: Any) -> None:
     reach = plan_reachability(build_picture(stack_runs("prod")))
     assert reach["bastion"]["ingressFromInternet"] == [
         {"ports": "22", "protocol": "tcp", "sources": ["198.51.100.0/24"], "via": "EIP"}

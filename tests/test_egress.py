@@ -47,3 +47,15 @@ def test_the_acknowledgement_key_lets_a_baked_image_go_without() -> None:
     assert not [r for r in done.resources if r.type == "aws:ec2/natGateway:NatGateway"]
     err = refused(serversWithoutInternet=["dbb"])
     assert err.setting == "serversWithoutInternet[0]"
+
+
+def test_ipv6_office_cidrs_are_refused_while_the_vpc_has_no_ipv6() -> None:
+    """Item 6: an IPv6 office range could never reach the IPv4-only bastion."""
+    err = refused(officeCidrs=["100.64.1.0/24", "2001:db8:1::/48"])
+    assert err.setting == "officeCidrs[1]" and err.value == "2001:db8:1::/48"
+    assert "VPC has no IPv6" in str(err) and "IPv4" in str(err)
+
+
+def test_ipv6_office_cidrs_are_refused_before_any_resource(mocks: RecordingMocks) -> None:
+    config = stack_config("prod", officeCidrs=["2001:db8:1::/48"])
+    assert registered_before_refusal(mocks, config) == []
