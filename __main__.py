@@ -76,6 +76,7 @@ audit_log = (
             prefix=prefix,
             region=settings.region,
             retention_days=settings.audit_log_retention_days,
+            protect=settings.protect_data,
         ),
         opts,
     )

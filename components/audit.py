@@ -83,6 +83,9 @@ class AuditLogArgs:
     prefix: str
     region: str
     retention_days: int = 365
+    # Pulumi's protect on the key and the group (prod's protectData): the audit history, and the
+    # key without which it can't be read, survive a `pulumi destroy` until unprotected.
+    protect: bool = False
 
     def __post_init__(self) -> None:
         if not NAME_RE.match(self.prefix):
@@ -191,7 +194,7 @@ class AuditLog(pulumi.ComponentResource):
                 partition.partition, caller.account_id, partition.dns_suffix
             ).apply(lambda v: key_policy(v[0], v[1], args.region, v[2], args.log_group_name)),
             tags=tags(f"{name}-key"),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
         aws.kms.Alias(
             f"{name}-key-alias",
@@ -205,7 +208,7 @@ class AuditLog(pulumi.ComponentResource):
             retention_in_days=args.retention_days,
             kms_key_id=self.key.arn,
             tags=tags(f"{name}-group"),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
         self.role = aws.iam.Role(
             f"{name}-role",

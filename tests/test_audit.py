@@ -81,6 +81,9 @@ def test_prod_ships_the_audit_log_to_an_encrypted_group(stack_runs: Any) -> None
     # The agent ships from boot: the group and the permission exist before the instance.
     assert {group.urn, named(run, "bastion-audit-write").urn} <= set(bastion.dependencies)
     assert run.outputs["auditLogGroup"] == GROUP
+    assert key.protect and group.protect  # prod's protectData: the history outlives a destroy
+    dev = stack_runs("dev")
+    assert not named(dev, "bastion-audit-key").protect
 
     cfg = yaml.safe_load(bastion.inputs["userData"])
     agent = next(f for f in cfg["write_files"] if f["path"] == AGENT_CONFIG)
