@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from .ami import architecture
 from .errors import ConfigError, parse_cidr
 from .server import (
     SSH_PORT,
@@ -217,6 +218,7 @@ class Bastion(pulumi.ComponentResource):
                 ],
                 admin_user=args.admin_user,
                 idle_timeout_seconds=args.idle_timeout_seconds,
+                arch=architecture(args.instance_type),
             )
         )
         self.instance = aws.ec2.Instance(
