@@ -80,6 +80,7 @@ bastion = Bastion(
         servers=list(servers.values()),
         instance_type=settings.bastion_instance_type,
         idle_timeout_seconds=settings.idle_timeout_seconds,
+        ssh_key_file=settings.ssh_key_file,
         depends_on=network.egress_ready[settings.management_subnet],
     ),
     opts,

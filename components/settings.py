@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pulumi
 
 from .ami import validate_instance_type
-from .bastion import validate_idle_timeout, validate_office_cidrs
+from .bastion import validate_idle_timeout, validate_key_file, validate_office_cidrs
 from .config import StackConfig, real_update
 from .errors import ConfigError
 from .network import NatStrategy, NetworkArgs, PlannedSubnet, SubnetSpec
@@ -76,6 +76,7 @@ class StackSettings:
     idle_timeout_seconds: int
     servers: tuple[ServerPlan, ...]
     protect_data: bool = False
+    ssh_key_file: str = "~/.ssh/id_ed25519"
 
 
 def parse_subnet(setting: str, text: object) -> SubnetSpec:
@@ -310,6 +311,7 @@ def _load(conf: StackConfig) -> StackSettings:
         ),
         servers=servers,
         protect_data=conf.boolean("protectData"),
+        ssh_key_file=validate_key_file("sshKeyFile", conf.string("sshKeyFile")),
     )
 
 
