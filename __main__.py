@@ -98,6 +98,7 @@ bastion = Bastion(
         instance_type=settings.bastion_instance_type,
         idle_timeout_seconds=settings.idle_timeout_seconds,
         audit_log=audit_log,
+        ssh_key_file=settings.ssh_key_file,
         depends_on=network.egress_ready[settings.management_subnet],
     ),
     opts,

@@ -16,7 +16,7 @@ import pulumi
 
 from .ami import validate_instance_type
 from .audit import AuditLogMode, validate_retention_days
-from .bastion import validate_idle_timeout, validate_office_cidrs
+from .bastion import validate_idle_timeout, validate_key_file, validate_office_cidrs
 from .config import StackConfig, real_update
 from .errors import ConfigError
 from .network import NatStrategy, NetworkArgs, PlannedSubnet, SubnetSpec
@@ -79,6 +79,7 @@ class StackSettings:
     audit_log: AuditLogMode = AuditLogMode.CLOUDWATCH
     audit_log_retention_days: int = 365
     protect_data: bool = False
+    ssh_key_file: str = "~/.ssh/id_ed25519"
 
 
 def parse_subnet(setting: str, text: object) -> SubnetSpec:
@@ -317,6 +318,7 @@ def _load(conf: StackConfig) -> StackSettings:
             "auditLogRetentionDays", conf.integer("auditLogRetentionDays")
         ),
         protect_data=conf.boolean("protectData"),
+        ssh_key_file=validate_key_file("sshKeyFile", conf.string("sshKeyFile")),
     )
 
 

@@ -43,6 +43,9 @@ HOSTS_BLOCK_FILE = "/etc/bastion/hosts.block"
 HOSTS_BEGIN = "# BEGIN bastion hosts (managed by cloud-init)"
 HOSTS_END = "# END bastion hosts (managed by cloud-init)"
 SCRIPTS = Path(__file__).resolve().parent / "scripts"
+AUDIT_RULES = "/etc/audit/rules.d/50-bastion-exec.rules"
+AUDISP_SYSLOG = "/etc/audit/plugins.d/syslog.conf"
+AUDIT_KEY = "bastion-exec"
 DATA_VOLUME_SCRIPT = "/usr/local/sbin/data-volume"
 
 _PREFIX_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")  # the same rule as components/network.py
@@ -426,7 +429,7 @@ def _bash_aliases(hosts: Sequence[HostEntry]) -> str:
 # once: user, source IP, pid, working directory, exit status and the command.
 _PROMPT_COMMAND = (
     "__ba_rc=$?; "
-    'read -r __ba_n __ba_cmd <<<"$(HISTTIMEFORMAT= history 1)"; '
+    "read -r __ba_n __ba_cmd <<<\"$(HISTTIMEFORMAT='' history 1)\"; "
     'if [ -z "${__ba_init:-}" ]; then __ba_init=1; __ba_last=$__ba_n; '
     'elif [ "$__ba_n" != "$__ba_last" ]; then __ba_last=$__ba_n; '
     f"logger -p {AUDIT_FACILITY}.notice -t {AUDIT_TAG} -- "
@@ -469,13 +472,29 @@ PS1="$BASTION_PS1"
 
 
 def _rsyslog_rule() -> str:
+    omfile = (
+        f'action(type="omfile" file="{AUDIT_LOG}" '
+        'fileOwner="syslog" fileGroup="adm" fileCreateMode="0640")'
+    )
     return (
         "# Managed by cloud-init: the bastion's command audit (lesson 4).\n"
-        f'{AUDIT_FACILITY}.* action(type="omfile" file="{AUDIT_LOG}" '
-        'fileOwner="syslog" fileGroup="adm" fileCreateMode="0640")\n'
+        "# sshd (LogLevel VERBOSE): logins with key fingerprints, forwarded (ProxyJump)\n"
+        "# connections; also kept in auth.log.\n"
+        f'if $programname == "sshd" then {omfile}\n'
+        "# The shell hook (bastion-audit) and auditd's execve records (audisp-syslog).\n"
+        f"{AUDIT_FACILITY}.* {omfile}\n"
         "# Keep audit records out of /var/log/syslog.\n"
         "& stop\n"
     )
+
+
+def audit_rules(arch: str = "x86_64") -> str:
+    """auditd execve rules by login uid (scripts/bastion-exec.rules). arm64 kernels take only
+    the 64-bit syscall table, so the b32 rule is dropped there."""
+    text = (SCRIPTS / "bastion-exec.rules").read_text(encoding="utf-8")
+    if arch == "arm64":
+        text = "".join(ln for ln in text.splitlines(keepends=True) if "arch=b32" not in ln)
+    return text
 
 
 def _logrotate() -> str:
@@ -503,10 +522,16 @@ def bastion_user_data(
     admin_user: str = "ubuntu",
     idle_timeout_seconds: int = 600,
     ssh_authorized_keys: Sequence[str] = (),
+    arch: str = "x86_64",
     cloudwatch_log_group: str | None = None,
     region: str | None = None,
 ) -> str:
     """The bastion's `#cloud-config`: hardened sshd, audit log, hosts, ssh config, key.
+
+    The audit log (/var/log/bastion/command.log) gets the course's PROMPT_COMMAND hook, auditd's
+    execve records for every interactive user (by auid: `set +o history`, HISTIGNORE or
+    `exec sh -c` hide nothing from it) and sshd's VERBOSE lines (key fingerprints, forwarded
+    connections: a ProxyJump-only session leaves a trace).
 
     `ssh_authorized_keys`: extra public keys for the default user (e.g. other admins').
     `cloudwatch_log_group` (with `region`): also ship the audit logs there with the CloudWatch
@@ -547,7 +572,13 @@ def bastion_user_data(
     config.update(
         {
             "manage_etc_hosts": False,
-            "packages": ["rsyslog", "logrotate", "unattended-upgrades"],
+            "packages": [
+                "rsyslog",
+                "logrotate",
+                "unattended-upgrades",
+                "auditd",
+                "audispd-plugins",
+            ],
             "write_files": [
                 *_common_files(banner),
                 {
@@ -580,6 +611,21 @@ def bastion_user_data(
                     "permissions": "0644",
                     "content": _hosts_block(prefix, hosts),
                 },
+                # Deferred: written after auditd is installed (its package ships these files).
+                {
+                    "path": AUDIT_RULES,
+                    "owner": "root:root",
+                    "permissions": "0640",
+                    "defer": True,
+                    "content": audit_rules(arch),
+                },
+                {
+                    "path": AUDISP_SYSLOG,
+                    "owner": "root:root",
+                    "permissions": "0640",
+                    "defer": True,
+                    "content": (SCRIPTS / "audisp-syslog.conf").read_text(encoding="utf-8"),
+                },
                 # Deferred: written after users exist, so ownership resolves.
                 {
                     "path": f"{home}/.ssh/config",
@@ -601,6 +647,9 @@ def bastion_user_data(
                 # Audit log: rsyslog runs as 'syslog' and must be able to create the file.
                 "install -d -m 0750 -o syslog -g adm /var/log/bastion",
                 "systemctl restart rsyslog",
+                # auditd refuses `systemctl restart`: load the rules, reload the plugins.
+                "augenrules --load",
+                "auditctl --signal reload",
                 # /etc/hosts: replace the marked block (idempotent), static name -> private IP.
                 f"sed -i '/^{HOSTS_BEGIN}$/,/^{HOSTS_END}$/d' /etc/hosts",
                 f"cat {HOSTS_BLOCK_FILE} >> /etc/hosts",
@@ -615,7 +664,7 @@ def bastion_user_data(
                 f"-C {q(f'{admin_user}@{prefix}-bastion')} -f {key}",
                 f"chown {owner} {home}/.ssh/config {home}/.bash_aliases",
                 f"chmod 0600 {home}/.ssh/config {key}",
-                f"echo 'bastion public key (add to the servers authorized_keys):' $(cat {key}.pub)",
+                f'echo "bastion public key (add to the servers authorized_keys): $(cat {key}.pub)"',
             ],
         }
     )
