@@ -30,7 +30,8 @@ from ._net import (
     vpc_cidrs,
     vpc_of_group,
 )
-from ._wire import (
+from ._wire import Stack, fail_closed
+from .records import (
     DEFAULT_ROUTE_TABLE,
     DEFAULT_SECURITY_GROUP,
     EIP,
@@ -49,8 +50,6 @@ from ._wire import (
     TIER_TAG,
     VPC,
     Res,
-    Stack,
-    fail_closed,
     ids,
     inside,
     is_unknown,

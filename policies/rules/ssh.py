@@ -29,7 +29,16 @@ from ._net import (
     ref_label,
     security_group_rules,
 )
-from ._wire import INSTANCE, Network, Res, Stack, fail_closed, inside, is_unknown, names, parse_cidr
+from ._wire import Stack, fail_closed
+from .records import (
+    INSTANCE,
+    Network,
+    Res,
+    inside,
+    is_unknown,
+    names,
+    parse_cidr,
+)
 
 BASTION_SSH: Final = "bastion-ssh-only-from-office"
 SERVERS_SSH: Final = "servers-ssh-only-from-bastion"
