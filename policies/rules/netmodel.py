@@ -1100,7 +1100,7 @@ class NetworkModel:
                     if addr[v] is not True:
                         uncertain += [r.text for r in reasons if not r.certain]
                     if src_unknown:
-                        uncertain.append(f"{text} of {rule.where}")
+                        uncertain.append(f"{_bare(text)} of {rule.where}")
                     if ports is None or proto == "unknown":
                         uncertain.append(f"the protocol/ports of {rule.where}")
                     via = ("public IPv4" if v == 4 else "IPv6 address") + " (" + "; ".join(
@@ -1129,20 +1129,19 @@ class NetworkModel:
                 sources, s_unknown = self._forwarder_sources(fwd, listener)
                 if not sources:
                     continue
-                admitted, a_unknown = self._admits_from(fwd, iface, listener.protocol,
-                                                        target.port)
-                if not admitted:
+                passed, a_unknown = self._admits_from(fwd, iface, listener.protocol,
+                                                      target.port, sources)
+                if not passed:
                     continue
                 uncertain = s_unknown + a_unknown + list(listener.uncertain)
                 if is_unknown(fwd.internet_facing):
                     uncertain.append(f"internal of {describe(fwd.res)}")
                 port = target.port
+                lis = f" listener {listener.res.label}" if listener.res is not fwd.res else ""
                 out.append(Exposure(
                     iface, listener.protocol, (port, port) if port is not None else None,
-                    sources,
-                    f"{_FWD_WORDS.get(fwd.kind, 'load balancer')} {fwd.res.label} listener "
-                    f"{listener.res.label if listener.res is not fwd.res else ''}"
-                    f"{' ' if listener.res is not fwd.res else ''}(port "
+                    passed,
+                    f"{_FWD_WORDS.get(fwd.kind, 'load balancer')} {fwd.res.label}{lis} (port "
                     f"{listener.port if listener.port is not None else 'unknown'})",
                     listener.res, [listener.res, fwd.res, *target.path], uncertain,
                     kind="forwarder"))
@@ -1168,30 +1167,47 @@ class NetworkModel:
                         continue
                     sources.append(text)
                     if unk or ports is None:
-                        uncertain.append(f"{text} of {rule.where}")
+                        uncertain.append(f"{_bare(text)} of {rule.where}")
         if fwd.groups_unknown and not sources:
             sources.append("the internet (unknown groups)")
         return list(dict.fromkeys(sources)), uncertain
 
-    def _admits_from(self, fwd: Forwarder, iface: Interface, proto: str,
-                     port: int | None) -> tuple[bool, list[str]]:
-        """The target's groups admit the target port from the balancer (its groups, or any
-        CIDR: balancer nodes have VPC addresses, and an NLB may preserve client addresses)."""
+    def _admits_from(self, fwd: Forwarder, iface: Interface, proto: str, port: int | None,
+                     sources: list[str]) -> tuple[list[str], list[str]]:
+        """Which of the balancer's internet ``sources`` get through the target's groups on the
+        target port. A rule naming the balancer's group, a VPC-internal CIDR (the balancer's
+        nodes), a prefix list or an unknown source passes them all; an internet CIDR passes
+        the part of them it covers (a balancer may preserve client addresses)."""
         uncertain: list[str] = list(iface.groups_unknown)
-        admitted = bool(iface.groups_unknown)
+        passed: list[str] = list(sources) if iface.groups_unknown else []
+        local = self.local_networks(iface)
+        nets = {s: parse_cidr(s) for s in sources}
         for rule, _g in self._admitting(iface):
             r_proto, ports = rule_span(rule)
             if r_proto not in (proto, "all", "unknown"):
                 continue
             if ports is not None and port is not None and not ports[0] <= port <= ports[1]:
                 continue
-            if any(g in fwd.groups for g in rule.sources.targets) or rule.cidrs or \
-                    rule.prefix_lists or rule.sources.unknown or (fwd.admits_all and (
-                    rule.sources.targets or rule.self_source is True)):
-                admitted = True
-                if ports is None or port is None:
-                    uncertain.append(f"the ports of {rule.where}")
-        return admitted, uncertain
+            if ports is None or port is None or r_proto == "unknown":
+                uncertain.append(f"the ports of {rule.where}")
+            from_lb = any(g in fwd.groups for g in rule.sources.targets) or (
+                fwd.admits_all and bool(rule.sources.targets))
+            if from_lb or rule.sources.unknown:
+                passed += sources
+                continue
+            for source, text, unk in _rule_sources(rule):
+                if source is None or not is_internet(source, local):
+                    passed += sources  # a prefix list, an unknown, or the balancer's nodes
+                    if unk:
+                        uncertain.append(f"{_bare(text)} of {rule.where}")
+                    continue
+                for s, net in nets.items():
+                    if net is None:
+                        passed.append(text)
+                    elif _overlaps(net, source):
+                        passed.append(str(source) if net.prefixlen <= source.prefixlen
+                                      else s)
+        return list(dict.fromkeys(passed)), uncertain
 
     def egress(self, iface: Interface) -> Egress:
         """The interface's way out to 0.0.0.0/0 and to ::/0."""
@@ -1209,7 +1225,7 @@ class NetworkModel:
         local = self.vpc_networks(iface.subnet.vpc)
         for table in choice.tables:
             for route in self.routes_of(table):
-                if not _leads_out(route, version, local):
+                if not leads_out(route, version, local):
                     continue
                 label = EGRESS_LABEL.get(route.kind, route.kind)
                 if version == 4 and route.kind == "eigw":
@@ -1291,6 +1307,10 @@ def server_name(inst: Res, index: Index) -> str:
     return inst.name
 
 
+def _bare(text: str) -> str:
+    return text.replace(" (unknown during preview)", "")
+
+
 def _rule_sources(rule: Rule) -> list[tuple[Network | None, str, bool]]:
     """(network or None when unknown/prefix list, text, unknown?) for each CIDR-like source."""
     out: list[tuple[Network | None, str, bool]] = []
@@ -1309,7 +1329,7 @@ def _rule_sources(rule: Rule) -> list[tuple[Network | None, str, bool]]:
     return out
 
 
-def _leads_out(route: Route, version: int, local: Sequence[Network]) -> bool:
+def leads_out(route: Route, version: int, local: Sequence[Network]) -> bool:
     for d in route.destinations:
         if is_unknown(d):
             return route.kind != "vpce"
@@ -1531,5 +1551,5 @@ __all__ = [
     "ALL_PORTS", "EGRESS_LABEL", "FORWARDER_BUILDERS", "GATEWAY_CLASSIFIERS", "Edge", "Egress",
     "Exposure", "Forwarder", "Gateway", "Interface", "Listener", "NetworkModel", "Node", "Reason",
     "Record", "Route", "Subnet", "Table", "TableChoice", "Target", "Way", "describe",
-    "is_internet", "rule_span", "server_name",
+    "is_internet", "leads_out", "rule_span", "server_name",
 ]
