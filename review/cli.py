@@ -93,26 +93,20 @@ def main(argv: list[str] | None = None) -> int:
 
         run = report.run("update") or report.results[0].run  # the run the review recorded
         try:
-            written = write_diagram(run, args.diagram)
+            # Internet paths from the pack's network model (issue 7), for the same run.
+            written = write_diagram(run, args.diagram, report.reachability(run.mode))
         except (OSError, RuntimeError) as exc:
             print(f"error: diagram: {' '.join(str(exc).split())}", file=sys.stderr)
             return EXIT_ERROR
         for path in written:
             print(f"wrote {path}", file=sys.stderr)
     if args.markdown is not None:
-        from .diagram import build_picture, plan_reachability
         from .summary import markdown
 
         run = report.run("update") or report.results[0].run
         picture = f"`{args.diagram / (run.stack + '-network.png')}`" if args.diagram else ""
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
-        args.markdown.write_text(
-            markdown(
-                report.to_dict(),
-                fallback_reachability=plan_reachability(build_picture(run)),
-                picture=picture,
-            )
-        )
+        args.markdown.write_text(markdown(report.to_dict(), picture=picture))
         print(f"wrote {args.markdown}", file=sys.stderr)
     try:
         if args.json:

@@ -6,11 +6,13 @@ subnets grouped by tier and AZ, with CIDRs and route tables; the gateways (IGW, 
 NAT gateways, NAT instances, VPC endpoints); each route table's default-route targets; the servers
 with their open ports and who may reach them; and the internet paths into the servers.
 
-The internet paths come from a reachability map in the shape of the review's ``reachability``
-JSON (issue 7: per server, ``ingressFromInternet: [{ports, protocol, sources, via}]``). When the
-caller has none, :func:`plan_reachability` derives it from the plan: a server with a public
-address (auto-assigned or an EIP) in a subnet whose default route goes to an internet gateway,
-and its security group rules that admit a CIDR outside the VPC.
+The internet paths come from the review's reachability matrix (``review.reachability``: the
+policy pack's own network model, per server ``ingressFromInternet: [{ports, protocol, sources,
+via}]``), which ``python -m review --diagram`` passes in for the same run. Without one,
+:func:`plan_reachability` reads the direct paths from the plan: a server with a public address
+(auto-assigned or an EIP) in a subnet whose default route goes to an internet gateway, and its
+security group rules that admit an internet CIDR (tests check both readings agree on the
+shipped stacks).
 
 The layout is Graphviz's ``dot``; the DOT source is built with the ``graphviz`` package and
 rendered by ``graphviz-pure`` (a self-contained port of Graphviz 16.1.0 installed from PyPI by
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
+import re
 import shutil
 import subprocess
 import sys
@@ -575,13 +578,14 @@ def to_dot(
         for path in paths:
             ports = path.get("ports")
             ports_list = [str(p) for p in ports] if isinstance(ports, list) else [str(ports)]
-            via = str(path.get("via", ""))
+            via = _short_via(str(path.get("via", "")))
             key = (str(path.get("protocol", "tcp")), ", ".join(path.get("sources") or []), via)
             merged.setdefault(key, [])
             merged[key] += [p for p in ports_list if p not in merged[key]]
         lines = [
-            f"{proto} {','.join(ports)} from {src} ({via})"
+            line
             for (proto, src, via), ports in merged.items()
+            for line in (f"{proto} {','.join(ports)} from {src}", f"via {via}")
         ]
         g.edge(
             igw,
@@ -592,6 +596,12 @@ def to_dot(
             penwidth="2",
         )
     return g
+
+
+def _short_via(via: str) -> str:
+    """The model's 'public IPv4 (associatePublicIpAddress of instance ...) + internet gateway
+    'x'' without the parenthesised evidence, which the review prints in full."""
+    return re.sub(r"\s*\([^()]*\)", "", via).strip()
 
 
 def _target_name(picture: NetworkPicture, node: str) -> str:

@@ -4,6 +4,7 @@ The program runs once per stack for the session (the `stack_runs` fixture)."""
 from __future__ import annotations
 
 import dataclasses
+import html
 import ipaddress
 import re
 import subprocess
@@ -126,7 +127,7 @@ def test_a_reachability_map_from_the_model_is_drawn_as_given(stack_runs: Any) ->
         }
     }
     source = to_dot(pic, given).source
-    assert "tcp 3306 from 0.0.0.0/0 (nlb-x:3306)" in source
+    assert "tcp 3306 from 0.0.0.0/0\nvia nlb-x:3306" in source
     red = re.findall(r"(\w+) -> (\w+) \[[^\]]*#c53030", source)
     assert red == [("n_dev_igw", "n_db_instance")]  # the given map replaces the plan's reading
 
@@ -143,6 +144,10 @@ def test_make_diagram_writes_svg_and_png(tmp_path: Path) -> None:
     assert svg.read_text().lstrip().startswith("<?xml")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "Estimated monthly bill" in proc.stdout  # the same review, not a second tool
+    # The internet paths are the network model's (its "via" names the gateway).
+    text = html.unescape(svg.read_text())
+    assert "tcp 80,443 from 0.0.0.0/0" in text
+    assert "via public IPv4 + internet gateway 'dev-igw'" in text
 
 
 def test_the_readme_shows_the_committed_picture() -> None:
@@ -150,3 +155,24 @@ def test_the_readme_shows_the_committed_picture() -> None:
     assert "![" in readme and "docs/dev-network.png" in readme
     assert (ROOT / "docs" / "dev-network.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "┌" not in readme  # the hand-drawn ASCII picture is gone
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_plans_reading_agrees_with_the_network_model(stack: str, stack_runs: Any) -> None:
+    """Two independent readings of the same plan: the diagram's fallback and the pack's model."""
+    from review.reachability import matrix
+
+    run = stack_runs(stack)
+    ours = plan_reachability(build_picture(run))
+    model = matrix(run)
+    assert set(ours) == set(model)
+
+    def paths(reach: dict) -> set:
+        return {
+            (server, p["ports"], p["protocol"], tuple(sorted(p["sources"])))
+            for server, entry in reach.items()
+            for p in entry["ingressFromInternet"]
+        }
+
+    assert paths(ours) == paths(model)
+    assert {k: v["egress"] for k, v in ours.items()} == {k: v["egress"] for k, v in model.items()}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from ._wire import (
+from .records import (
     BASTION_ROLE,
     DEFAULT_SECURITY_GROUP,
     ENI,
@@ -32,7 +32,6 @@ from ._wire import (
     Network,
     Ref,
     Res,
-    Stack,
     _Unknown,
     ids,
     is_unknown,
@@ -40,6 +39,9 @@ from ._wire import (
     number,
     parse_cidr,
     truthy,
+)
+from .records import (
+    Index as Stack,
 )
 
 SSH_PORT: Final = 22

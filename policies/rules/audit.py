@@ -7,7 +7,7 @@
   an attached managed ``Policy`` of the stack.
 
 Asked of the plan, not of the OS: the pack cannot see that the CloudWatch agent runs (the user
-data configures it; the program's tests check that). Links follow ``_wire.Stack.ref`` (ids in an
+data configures it; the program's tests check that). Links follow ``records.Index.ref`` (ids in an
 update, property dependencies in a preview); a policy document that is unknown during a preview
 fails closed, with the document named.
 """
@@ -25,13 +25,12 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from ._wire import (
+from ._wire import Stack, fail_closed
+from .records import (
     BASTION_ROLE,
     INSTANCE,
     ROLE_TAG,
     Res,
-    Stack,
-    fail_closed,
     is_unknown,
     names,
     number,

@@ -21,15 +21,14 @@ from pulumi_policy import (
 )
 
 from ._net import group_label, security_group_rules
-from ._wire import (
+from ._wire import Stack, fail_closed
+from .records import (
     DEFAULT_SECURITY_GROUP,
     FLOW_LOG,
     INSTANCE,
     LAUNCH_TEMPLATE,
     VPC,
     Res,
-    Stack,
-    fail_closed,
     ids,
     is_unknown,
     truthy,
