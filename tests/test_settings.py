@@ -106,7 +106,7 @@ def test_every_declared_key_is_read_and_typed() -> None:
     project, keys = declared_keys()
     assert project == NS
     conf = StackConfig(stack_config("prod"), project, keys)
-    load_settings(conf, zones=lambda region: [f"{region}{z}" for z in "abc"])
+    load_settings(conf, deploying=False, zones=lambda region: [f"{region}{z}" for z in "abc"])
     assert conf.read == set(keys)
 
 
