@@ -106,6 +106,7 @@ bastion = Bastion(
 
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("bastionPublicIp", bastion.public_ip)
+pulumi.export("bastionInstanceId", bastion.instance.id)
 pulumi.export("serverPrivateIps", {name: s.private_ip for name, s in servers.items()})
 pulumi.export("natPublicIps", network.nat_public_ips)
 pulumi.export("sshConfig", bastion.ssh_config)

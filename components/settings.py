@@ -254,7 +254,9 @@ def _load(conf: StackConfig) -> StackSettings:
             tier=web_subnet.spec.tier,
             instance_type=_instance_type("webInstanceType", conf.string("webInstanceType")),
             public_ip=conf.boolean("webPublicIp"),
-            internet_ports=(80, 443),
+            # nginx's default site serves HTTP only: open what the service listens on. Add 443
+            # together with a TLS server block (ServiceSpec.files) and a certificate.
+            internet_ports=(80,),
             peer_ports=(),
             service=WEB_SERVICE,
             availability_zone=web_subnet.az,

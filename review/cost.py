@@ -25,6 +25,7 @@ Anything else that bills by the hour and is not priced here is listed in ``unpri
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -201,19 +202,31 @@ class Bill:
             "unpriced": self.unpriced,
         }
 
-    def render(self) -> list[str]:
+    def render(self, width: int = 100) -> list[str]:
+        """The bill as text, no line wider than ``width``: assumptions are numbered notes."""
         out = [
-            f"Estimated monthly bill ({self.region}, on-demand, {self.currency}; prices "
-            f"{self.prices.path.name} as of {self.prices.as_of}):"
+            f"Estimated monthly bill, {self.region} on-demand {self.currency} "
+            f"(prices: {self.prices.path.name} of {self.prices.as_of})"
         ]
-        width = max((len(i.label) for i in self.items), default=10) + 2
+        notes: list[str] = []
+        label_w = max((len(i.label) for i in self.items), default=10) + 2
         for i in self.items:
-            qty = f"{i.quantity:g} {i.unit} x ${i.unit_price:g}"
-            line = f"    {i.label:<{width}}{qty:<34}${i.monthly:>8.2f}"
-            out.append(line + (f"  ({i.assumption})" if i.assumption else ""))
-        out.append(f"    {'total':<{width}}{'':<34}${self.monthly:>8.2f} / month")
+            qty = f"{i.quantity:.5g} {i.unit} x ${i.unit_price:g}"
+            mark = ""
+            if i.assumption:
+                if i.assumption not in notes:
+                    notes.append(i.assumption)
+                mark = f"  [{notes.index(i.assumption) + 1}]"
+            out.append(f"    {i.label:<{label_w}}{qty:<26}${i.monthly:>8.2f}{mark}")
+        out.append(f"    {'total':<{label_w}}{'':<26}${self.monthly:>8.2f} / month")
+        for n, note in enumerate(notes, 1):
+            out += textwrap.wrap(
+                note, width=width, initial_indent=f"    [{n}] ", subsequent_indent="        "
+            )
         for u in self.unpriced:
-            out.append(f"    not priced: {u}")
+            out += textwrap.wrap(
+                u, width=width, initial_indent="    not priced: ", subsequent_indent="        "
+            )
         return out
 
 
@@ -517,7 +530,7 @@ def estimate(run: ProgramRun, usage: Usage | None = None, prices: PriceTable | N
                 "GB-mo",
                 prices.price(cw, "storagePerGbMonth"),
                 stored * prices.price(cw, "storagePerGbMonth"),
-                "steady state: monthly GB x retention months, before compression",
+                "stored: monthly GB x retention months, before compression",
             )
         )
     for group in plan.of(LOG_GROUP):
@@ -546,7 +559,7 @@ def estimate(run: ProgramRun, usage: Usage | None = None, prices: PriceTable | N
                 "GB-mo",
                 prices.price(cw, "storagePerGbMonth"),
                 stored * prices.price(cw, "storagePerGbMonth"),
-                "steady state: monthly GB x retention months, before compression",
+                "stored: monthly GB x retention months, before compression",
             )
         )
 

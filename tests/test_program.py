@@ -102,8 +102,6 @@ def test_dev_security_groups_follow_the_course(dev: ProgramRun) -> None:
         ("bastion", 22, "203.0.113.0/24"),
         ("web", 80, "0.0.0.0/0"),
         ("web", 80, "::/0"),
-        ("web", 443, "0.0.0.0/0"),
-        ("web", 443, "::/0"),
         ("web", 22, "bastion"),
         ("db", 3306, "web"),
         ("db", 22, "bastion"),

@@ -28,10 +28,8 @@ def _web(igw: str) -> list[dict[str, Any]]:
         "public IPv4 (associatePublicIpAddress of instance 'web-instance') + internet gateway "
         f"'{igw}'"
     )
-    return [
-        {"ports": "80", "protocol": "tcp", "sources": ["0.0.0.0/0"], "via": via},
-        {"ports": "443", "protocol": "tcp", "sources": ["0.0.0.0/0"], "via": via},
-    ]
+    # Port 80 only: issue 8 closed 443, which nginx does not serve.
+    return [{"ports": "80", "protocol": "tcp", "sources": ["0.0.0.0/0"], "via": via}]
 
 
 def _bastion(igw: str, office: str) -> list[dict[str, Any]]:

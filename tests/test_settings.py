@@ -4,6 +4,7 @@ types refused before any resource is registered, naming the key, the value and t
 from __future__ import annotations
 
 import json
+import re
 import runpy
 from pathlib import Path
 from typing import Any
@@ -105,7 +106,7 @@ def test_every_declared_key_is_read_and_typed() -> None:
     project, keys = declared_keys()
     assert project == NS
     conf = StackConfig(stack_config("prod"), project, keys)
-    load_settings(conf, zones=lambda region: [f"{region}{z}" for z in "abc"])
+    load_settings(conf, deploying=False, zones=lambda region: [f"{region}{z}" for z in "abc"])
     assert conf.read == set(keys)
 
 
@@ -115,3 +116,16 @@ def test_defaults_come_from_pulumi_yaml_when_the_engine_gives_none() -> None:
     conf = StackConfig(config, project, keys)
     assert conf.string("natStrategy") == keys["natStrategy"].default == "single"
     assert conf.integer("idleTimeoutSeconds") == 600
+
+
+def test_the_readme_documents_every_declared_key() -> None:
+    _, keys = declared_keys()
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = text.split("## Stack configuration", 1)[1].split("\n## ", 1)[0]
+    documented = set(
+        re.findall(
+            r"`(\w+)`",
+            "\n".join(ln.split("|")[1] for ln in table.splitlines() if ln.startswith("| `")),
+        )
+    )
+    assert set(keys) <= documented, set(keys) - documented

@@ -1,12 +1,15 @@
-"""Every generated user data passes cloud-init's own schema validator, its shell passes
-shellcheck, and the bastion's audit cannot be dodged (issue 8, item 10).
+"""Every generated user data passes cloud-init's own schema validator, its sshd drop-in passes
+`sshd -t`, its shell passes shellcheck, and the bastion's audit cannot be dodged (issue 8,
+item 10).
 
-cloud-init is not on PyPI: `make install` unpacks Debian's package into .venv/cloud-init (see
-the Makefile); its Python dependencies are pinned in requirements-dev.txt.
+cloud-init is not on PyPI: `make install` unpacks Debian's cloud-init and openssh-server into
+.venv/debs (see the Makefile); cloud-init's Python dependencies are pinned in
+requirements-dev.txt.
 """
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +17,8 @@ from typing import Any
 
 import pytest
 import yaml
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from components.settings import DB_SERVICE, WEB_SERVICE
 from components.userdata import (
@@ -34,7 +39,9 @@ from tests import sshkeys
 from tests.test_settings import run
 
 ROOT = Path(__file__).resolve().parent.parent
-CLOUD_INIT = ROOT / ".venv" / "cloud-init" / "usr" / "lib" / "python3" / "dist-packages"
+DEBS = ROOT / ".venv" / "debs"
+CLOUD_INIT = DEBS / "usr" / "lib" / "python3" / "dist-packages"
+SSHD = DEBS / "usr" / "sbin" / "sshd"
 SHELLCHECK = Path(sys.executable).parent / "shellcheck"
 
 
@@ -162,3 +169,68 @@ def test_auditd_logs_every_interactive_users_exec_to_the_command_log(arch: str) 
 def test_sshd_logs_fingerprints_and_forwarded_connections() -> None:
     doc = yaml.safe_load(bastion_user_data(prefix="p", hosts=[]))
     assert "LogLevel VERBOSE" in _files(doc)[SSHD_DROPIN]["content"].splitlines()
+
+
+def sshd_test(config: str, tmp_path: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+    """`sshd -t` (or -T) on `config`, as root in a private user and mount namespace: sshd wants
+    its privilege-separation user and /run/sshd, which a machine without openssh-server lacks,
+    so both are provided there (a passwd with `sshd`, a tmpfs on /run); nothing outside
+    changes."""
+    if not SSHD.exists():
+        pytest.skip("sshd not unpacked: `make install` needs apt-get (see the Makefile)")
+    if shutil.which("unshare") is None:
+        pytest.skip("no unshare(1) for a private namespace")
+    (tmp_path / "sshd_config").write_text(config)
+    passwd = tmp_path / "passwd"
+    passwd.write_text(
+        Path("/etc/passwd").read_text() + "sshd:x:65533:65534::/run/sshd:/usr/sbin/nologin\n"
+    )
+    key = tmp_path / "host_key"
+    if not key.exists():
+        key.write_bytes(
+            ed25519.Ed25519PrivateKey.generate().private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.OpenSSH,
+                serialization.NoEncryption(),
+            )
+        )
+        key.chmod(0o600)
+    libs = ":".join(str(DEBS / d) for d in ("usr/lib/x86_64-linux-gnu", "lib/x86_64-linux-gnu"))
+    script = (
+        f"mount --bind {passwd} /etc/passwd && mount -t tmpfs tmpfs /run && mkdir /run/sshd && "
+        f"LD_LIBRARY_PATH={libs} {SSHD} {' '.join(flags)} -f {tmp_path / 'sshd_config'} -h {key}"
+    )
+    probe = subprocess.run(
+        ["unshare", "--user", "--map-root-user", "--mount", "true"], capture_output=True
+    )
+    if probe.returncode != 0:
+        pytest.skip(f"user namespaces unavailable: {probe.stderr.decode().strip()}")
+    return subprocess.run(
+        ["unshare", "--user", "--map-root-user", "--mount", "sh", "-ec", script],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_every_sshd_dropin_passes_sshd_t(runs: list[ProgramRun], tmp_path: Path) -> None:
+    dropins = {
+        _files(yaml.safe_load(text))[SSHD_DROPIN]["content"] for text in generated(runs).values()
+    }
+    assert len(dropins) == 1  # the bastion and every server share it
+    (config,) = dropins
+    done = sshd_test(config, tmp_path, "-t")
+    assert done.returncode == 0, done.stderr
+    effective = dict(
+        ln.split(" ", 1) for ln in sshd_test(config, tmp_path, "-T").stdout.splitlines()
+    )
+    assert effective["loglevel"] == "VERBOSE"
+    assert effective["passwordauthentication"] == "no"
+    assert effective["permitrootlogin"] == "no"
+    assert effective["allowagentforwarding"] == "no"
+    assert effective["allowtcpforwarding"] == "yes"  # ProxyJump needs it
+
+
+def test_sshd_t_really_refuses_a_bad_config(tmp_path: Path) -> None:
+    done = sshd_test("LogLevel LOUD\n", tmp_path, "-t")
+    assert done.returncode != 0 and "LOUD" in done.stderr
