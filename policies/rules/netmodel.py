@@ -28,6 +28,7 @@ named (``Exposure.uncertain``), and the policies fail closed on it.
 Public API (stable; ``net-model:`` commit)::
 
     model = NetworkModel(records)             # Iterable[Record] or an Index / _wire.Stack
+    model = model_of(index)                   # the same, built once per Index
     model.interfaces                          # list[Interface]
     model.interface_of(res)                   # Interfaces a resource (instance, ENI, ASG) owns
     model.internet_ingress(iface)             # list[Exposure]: who on the internet, how, ports
@@ -1376,6 +1377,12 @@ def _nacl_permits(entries: list[dict[str, Any]], source: Network, proto: str,
     return False  # the implicit final deny
 
 
+def model_of(index: Index) -> NetworkModel:
+    """The stack's network model, built once per stack (the policies share it)."""
+    model: NetworkModel = index.memo("network_model", lambda: NetworkModel(index))
+    return model
+
+
 # ---------------------------------------------------------------------------------------------
 # Forwarders: load balancers
 
@@ -1551,5 +1558,5 @@ __all__ = [
     "ALL_PORTS", "EGRESS_LABEL", "FORWARDER_BUILDERS", "GATEWAY_CLASSIFIERS", "Edge", "Egress",
     "Exposure", "Forwarder", "Gateway", "Interface", "Listener", "NetworkModel", "Node", "Reason",
     "Record", "Route", "Subnet", "Table", "TableChoice", "Target", "Way", "describe",
-    "is_internet", "leads_out", "rule_span", "server_name",
+    "is_internet", "leads_out", "model_of", "rule_span", "server_name",
 ]
