@@ -201,6 +201,10 @@ def _inline_rules(stack: Stack, sg: Res, key: str) -> list[Rule]:
         return rules
     kind = "security group" if sg.type == SECURITY_GROUP else "default security group"
     if is_unknown(entries):
+        if not sg.declared(key):
+            # Computed, not declared (a preview): the group's rules are the separate rule
+            # resources, which are all in the stack.
+            return rules
         entries = [UNKNOWN]
     for i, entry in enumerate(entries if isinstance(entries, list) else [], start=1):
         where = f"The {kind} {sg.label} (inline {direction} rule #{i})"

@@ -851,7 +851,7 @@ class NetworkModel:
             if not declared:
                 groups = self._default_group(subnet)
             iface = Interface(eni.urn, eni, "eni", subnet, unknown, groups, gunknown,
-                              private_ip=_first(eni.get("privateIps")) or eni.get("privateIp"))
+                              private_ip=eni.get("privateIp"))
             self._ipv6_of(iface, eni, eni)
             for att in ix.of_type(ENI_ATTACHMENT):
                 if eni in ix.ref(att, "networkInterfaceId", ids(ENI)).targets:
