@@ -1303,7 +1303,21 @@ class NetworkModel:
                 src = "internet" if e.kind == "direct" else e.path[1].urn
                 out.append(Edge(src, i.key, "public-address" if e.kind == "direct" else
                                 "forward", f"{e.ports_text} from {', '.join(e.sources)}"))
+        for g in self.gateways:
+            kind = self._KIND_OF_TYPE.get(g.type, "other")
+            if g.type == NAT_GATEWAY:
+                subnet, _ = self.subnet_of(g)
+                if subnet is not None:
+                    out.append(Edge(g.urn, subnet.res.urn, "in-subnet", ""))
+                conn = g.get("connectivityType")
+                if isinstance(conn, str) and conn == "private":
+                    continue
+            if kind in ("igw", "eigw", "nat"):
+                out.append(Edge(g.urn, "internet", "egress",
+                                "outbound only" if kind != "igw" else "both ways"))
         for f in self.load_balancers:
+            for s in f.subnets:
+                out.append(Edge(f.res.urn, s.res.urn, "in-subnet", ""))
             if f.internet_facing is not False:
                 for listener in f.listeners:
                     out.append(Edge("internet", f.res.urn, "listener",
