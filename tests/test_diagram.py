@@ -4,11 +4,8 @@ The program runs once per stack for the session (the `stack_runs` fixture)."""
 from __future__ import annotations
 
 import dataclasses
-import html
 import ipaddress
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -129,24 +126,6 @@ def test_a_reachability_map_from_the_model_is_drawn_as_given(stack_runs: Any) ->
     assert "tcp 3306 from 0.0.0.0/0\nvia nlb-x:3306" in source
     red = re.findall(r"(\w+) -> (\w+) \[[^\]]*#c53030", source)
     assert red == [("n_dev_igw", "n_db_instance")]  # the given map replaces the plan's reading
-
-
-def test_make_diagram_writes_svg_and_png(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "review", "--stack", "dev", "--mode", "update", "--no-plan",
-         "--diagram", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    svg, png = tmp_path / "dev-network.svg", tmp_path / "dev-network.png"
-    assert f"wrote {svg}" in proc.stderr and f"wrote {png}" in proc.stderr
-    assert svg.read_text().lstrip().startswith("<?xml")
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "Estimated monthly bill" in proc.stdout  # the same review, not a second tool
-    # The internet paths are the network model's (its "via" names the gateway).
-    text = html.unescape(svg.read_text())
-    assert "tcp 80 from 0.0.0.0/0" in text
-    assert "via public IPv4 + internet gateway 'dev-igw'" in text
 
 
 def test_the_readme_shows_the_committed_picture() -> None:

@@ -863,6 +863,34 @@ def _nacl_blocks_web_ssh(block: bool) -> Tweak:
     return tweak
 
 
+def _db_on_public_eni(w: World) -> None:
+    # A second DB server launched on an ENI in the public subnet that has an Elastic IP.
+    eni = aws.ec2.NetworkInterface("db3-eth0", subnet_id=w.subnets["pub"].id,
+                                   security_groups=[w.sgs["db"].id])
+    aws.ec2.Eip("db3-eip", domain="vpc", network_interface=eni.id)
+    aws.ec2.Instance(
+        "db3", ami="ami-0123456789abcdef0", instance_type="t3.micro",
+        primary_network_interface=aws.ec2.InstancePrimaryNetworkInterfaceArgs(
+            network_interface_id=eni.id),
+        metadata_options=aws.ec2.InstanceMetadataOptionsArgs(http_tokens="required"),
+        root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(encrypted=True),
+        tags={"Role": "db", "Tier": "private"})
+
+
+def _default_group_open(w: World) -> None:
+    # A server with no groups declared gets the VPC's default group, opened by a rule.
+    aws.vpc.SecurityGroupIngressRule(
+        "default-ssh-world", security_group_id=w.vpc.default_security_group_id,
+        ip_protocol="tcp", from_port=22, to_port=22, cidr_ipv4="0.0.0.0/0",
+        description="ssh")
+    aws.ec2.Instance(
+        "web2", ami="ami-0123456789abcdef0", instance_type="t3.micro",
+        subnet_id=w.subnets["pub"].id, associate_public_ip_address=True,
+        metadata_options=aws.ec2.InstanceMetadataOptionsArgs(http_tokens="required"),
+        root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(encrypted=True),
+        tags={"Role": "web2", "Tier": "public"})
+
+
 DOORS: list[Case] = [
     # Forwarders: internet-facing load balancers.
     Case("door-alb-to-db", {(I, "alb-db-listener")}, tweak=_alb_to_db()),
@@ -891,6 +919,12 @@ DOORS: list[Case] = [
          tweak=_eip_association_on_db_eni),
     Case("door-db-second-eni-public", {(I, "db-eth1-eip"), (N, "db-eth1")},
          tweak=_second_eni_public_on_db),
+    # The tier mismatch is flagged by tier-declared; the model still sees the public ENI.
+    Case("door-db-launched-on-public-eni", {(I, "db3-eip"), (N, "db3-eth0"), (T, "db3")},
+         tweak=_db_on_public_eni),
+    Case("door-default-group-open-to-web2", {(B, "default-ssh-world"), (S, "default-ssh-world"),
+                                             (D, "default-ssh-world")},
+         tweak=_default_group_open),
     # The main route table through vpc.mainRouteTableId.
     Case("door-main-table-via-vpc-output", {(N, "priv")}, tweak=_main_table_via_vpc_output(True)),
     Case("door-main-table-unassociated", {(N, "priv")}, Opts(priv_associated=False),

@@ -93,3 +93,24 @@ def test_model_imports_no_pulumi() -> None:
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                           text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_bench_copies_are_independent_networks() -> None:
+    """The bench's synthetic stack: every copy is its own network with the same matrix."""
+    from review.bench import copies
+
+    project = load_project(ROOT)
+    run = run_program(project.main, config=load_stack_config(ROOT, "dev"), mode="update",
+                      stack="dev", project=project.name)
+    synthetic = copies(run, 3)
+    urns = [r.urn for r in synthetic.resources]
+    assert len(urns) == len(set(urns))
+    own = [r for r in run.resources if not r.type.startswith("pulumi:")]
+    assert len(synthetic.resources) == len(run.resources) + 2 * len(own)
+    table = reachability.matrix(synthetic)
+    assert sorted(table) == sorted(f"c{k}-{s}" for k in range(3) for s in ("bastion", "db", "web"))
+    for k in range(3):
+        assert table[f"c{k}-db"] == EXPECTED["dev"]["db"]
+        assert table[f"c{k}-web"]["ingressFromInternet"][0]["via"].endswith(
+            f"internet gateway 'c{k}-dev-igw'"
+        )

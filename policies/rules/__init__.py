@@ -27,6 +27,9 @@ def __getattr__(name: str) -> Any:
         policies: list[Any] = []
         for module in _POLICY_MODULES:
             policies += importlib.import_module(f".{module}", __name__).POLICIES
+        from . import _wire
+
+        _wire.POLICY_ORDER[:] = [p.name for p in policies]
         globals()["POLICIES"] = policies
         return policies
     if name in _POLICY_MODULES:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from pulumi_policy import PolicyResource, ReportViolation, Secret, StackValidationArgs
 
@@ -79,8 +79,48 @@ def plain(value: Any) -> Any:
 # The stack handed to a stack policy, as plain records
 
 
+# The order in which the SDK runs the stack policies (rules.__init__ sets it from POLICIES).
+POLICY_ORDER: list[str] = []
+
+
+class _Shared:
+    """The plain stack of the AnalyzeStack call in progress.
+
+    pulumi_policy hands every stack policy its own freshly deserialized copy of the same
+    resources (pulumi_policy/policy.py, ``AnalyzeStack``: one loop over the policies, in the
+    pack's order). Converting and modelling them once per call keeps the analysis linear in
+    the stack rather than in stack x policies. A policy reuses the stack built by an earlier
+    policy only while the policies run in increasing pack order over the same URNs: the first
+    policy of the next call (a lower position) always rebuilds."""
+
+    position = -1
+    urns: ClassVar[list[str]] = []
+    stack: Stack | None = None
+
+
+_CURRENT: list[str] = [""]
+
+
 class Stack(Index):
     """The resources handed to a stack policy, as plain records (see :mod:`.records`)."""
+
+    @classmethod
+    def of(cls, args: StackValidationArgs) -> Stack:
+        """The stack of this AnalyzeStack call, shared by the policies (see ``_Shared``)."""
+        name = _CURRENT[0]
+        position = POLICY_ORDER.index(name) if name in POLICY_ORDER else -1
+        urns = [r.urn for r in args.resources]
+        shared = _Shared
+        if (
+            shared.stack is not None
+            and position > shared.position >= 0
+            and shared.urns == urns
+        ):
+            shared.position = position
+            return shared.stack
+        stack = cls(args.resources)
+        shared.position, shared.urns, shared.stack = position, urns, stack
+        return stack
 
     def __init__(self, resources: Iterable[PolicyResource]) -> None:
         super().__init__(
@@ -118,6 +158,7 @@ def fail_closed(name: str) -> Callable[[StackValidate], StackValidate]:
     def wrap(validate: StackValidate) -> StackValidate:
         @functools.wraps(validate)
         def guarded(args: StackValidationArgs, report: ReportViolation) -> None:
+            _CURRENT[0] = name
             try:
                 validate(args, report)
             except UnknownValueError as exc:

@@ -27,7 +27,7 @@ from ._net import (
     vpc_of_group,
 )
 from ._wire import Stack, fail_closed
-from .netmodel import EGRESS_LABEL, NetworkModel, Route, Table, describe, leads_out
+from .netmodel import EGRESS_LABEL, NetworkModel, Route, Table, describe, leads_out, model_of
 from .records import (
     DEFAULT_ROUTE_TABLE,
     DEFAULT_SECURITY_GROUP,
@@ -68,7 +68,7 @@ def _private_groups(stack: Stack) -> dict[str, str]:
     for sg in stack.of_type(SECURITY_GROUP, DEFAULT_SECURITY_GROUP):
         if sg.tag(TIER_TAG) == "private":
             out[sg.urn] = "tagged Tier=private"
-    for iface in NetworkModel(stack).interfaces:
+    for iface in model_of(stack).interfaces:
         if iface.private:
             for g in iface.groups:
                 out.setdefault(g.urn, f"attached to private-tier {iface.label}")
@@ -77,7 +77,7 @@ def _private_groups(stack: Stack) -> dict[str, str]:
 
 @fail_closed(PRIVATE_SG)
 def _validate_private_sg(args: StackValidationArgs, report: ReportViolation) -> None:
-    stack = Stack(args.resources)
+    stack = Stack.of(args)
     private = _private_groups(stack)
     for rule in security_group_rules(stack):
         if not rule.ingress:
@@ -194,8 +194,8 @@ def _validate_private_subnets(args: StackValidationArgs, report: ReportViolation
     association, else the VPC's main table, reached however: ``MainRouteTableAssociation``,
     ``vpc.mainRouteTableId``, ``DefaultRouteTable``) and every private-tier interface's way
     out."""
-    stack = Stack(args.resources)
-    model = NetworkModel(stack)
+    stack = Stack.of(args)
+    model = model_of(stack)
     for subnet in _private_subnets(stack):
         label = f"Private subnet {subnet.label}"
         node = model.subnets[subnet.urn]
@@ -271,8 +271,8 @@ def _validate_private_servers(args: StackValidationArgs, report: ReportViolation
     """Questions to the network model: no private-tier interface has a public IPv4 address
     (however given), and none is reachable from the internet on any port by any path (its
     IPv6 address, or an internet-facing load balancer that forwards to it)."""
-    stack = Stack(args.resources)
-    model = NetworkModel(stack)
+    stack = Stack.of(args)
+    model = model_of(stack)
     private = [i for i in model.interfaces if i.private]
     seen: set[tuple[str, str]] = set()
 
@@ -326,7 +326,7 @@ def _validate_private_servers(args: StackValidationArgs, report: ReportViolation
 
 @fail_closed(NAT_PUBLIC)
 def _validate_nat(args: StackValidationArgs, report: ReportViolation) -> None:
-    stack = Stack(args.resources)
+    stack = Stack.of(args)
     for nat in stack.of_type(NAT_GATEWAY):
         conn = nat.get("connectivityType")
         if isinstance(conn, str) and conn.lower() == "private":

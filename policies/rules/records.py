@@ -20,7 +20,7 @@ cannot be resolved is ``unknown``: the rules fail closed on it.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -255,6 +255,13 @@ class Index:
         for r in self.resources:
             self._by_type.setdefault(r.type, []).append(r)
         self._by_value: dict[tuple[str, str], dict[str, list[Res]]] = {}
+        self._memo: dict[str, Any] = {}
+
+    def memo(self, key: str, factory: Callable[[], Any]) -> Any:
+        """A value derived from the whole stack (the rules, the network model), built once."""
+        if key not in self._memo:
+            self._memo[key] = factory()
+        return self._memo[key]
 
     def of_type(self, *types: str) -> list[Res]:
         if len(types) == 1:

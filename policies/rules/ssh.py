@@ -31,7 +31,7 @@ from ._net import (
     security_group_rules,
 )
 from ._wire import Stack, fail_closed
-from .netmodel import Exposure, Interface, NetworkModel, describe
+from .netmodel import Exposure, Interface, describe, model_of
 from .records import (
     INSTANCE,
     Network,
@@ -146,12 +146,12 @@ def _validate_bastion(args: StackValidationArgs, report: ReportViolation) -> Non
     """A question to the network model: from the internet, port 22 reaches only the bastion,
     and only from the office CIDRs -- directly (public address + IGW route + security group)
     or through any forwarder (an internet-facing load balancer)."""
-    stack = Stack(args.resources)
+    stack = Stack.of(args)
     offices, problems = office_networks(args.get_config())
     for problem in problems:
         report(problem, None)
     office_text = ", ".join(str(n) for n in offices) or "none configured"
-    model = NetworkModel(stack)
+    model = model_of(stack)
     found: dict[tuple[str, str], list[Exposure]] = {}
     for iface in model.interfaces:
         bastion = is_bastion_interface(iface)
@@ -170,11 +170,9 @@ def _validate_bastion(args: StackValidationArgs, report: ReportViolation) -> Non
         uncertain = list(dict.fromkeys(u for x in exposures for u in x.uncertain))
         bad = [s for s in sources if not (bastion and _within_office(s, offices))]
         ports = ", ".join(dict.fromkeys(x.ports_text for x in exposures))
-        who = "the bastion" if bastion else f"{iface.label}, which is not the bastion"
-        if bad:
-            verb, srcs = "is reachable", ", ".join(bad)
-        else:
-            verb, srcs = "may be reachable", ", ".join(sources)
+        who = "the bastion" if bastion else f"{iface.label}, which is not the bastion,"
+        verb = "may be reachable" if uncertain else "is reachable"
+        srcs = ", ".join(bad or sources)
         why = (
             f" (decided by values unknown during preview: {'; '.join(uncertain)}; make them "
             f"known at preview time)"
@@ -200,7 +198,7 @@ def _validate_bastion(args: StackValidationArgs, report: ReportViolation) -> Non
 
 @fail_closed(SERVERS_SSH)
 def _validate_servers(args: StackValidationArgs, report: ReportViolation) -> None:
-    stack = Stack(args.resources)
+    stack = Stack.of(args)
     atts = attachments(stack)
     verified = [v.sg for v in bastion_groups(stack, atts) if v.verified]
     bastion_text = (

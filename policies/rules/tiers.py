@@ -50,7 +50,7 @@ def _tier_problem(res: Res, kind: str) -> str | None:
 
 @fail_closed(TIER_DECLARED)
 def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
-    stack = Stack(args.resources)
+    stack = Stack.of(args)
     for subnet in stack.of_type(SUBNET):
         problem = _tier_problem(subnet, "Subnet")
         if problem:
