@@ -3,13 +3,14 @@
 import pulumi
 import pulumi_aws as aws
 
-from components.ami import ubuntu_lts_ami
+from components.ami import architecture, ubuntu_lts_ami
 from components.bastion import Bastion, BastionArgs
+from components.config import StackConfig
 from components.network import TieredNetwork
 from components.server import IngressRule, Server, ServerArgs
 from components.settings import load_settings
 
-settings = load_settings(pulumi.Config(), pulumi.Config("aws").get("region"))
+settings = load_settings(StackConfig.from_runtime())
 prefix = settings.prefix
 
 # Project and stack tags on every resource, through the provider's default tags.
@@ -23,7 +24,16 @@ provider = aws.Provider(
 opts = pulumi.ResourceOptions(providers=[provider])
 
 network = TieredNetwork(prefix, settings.network, opts)
-ami = ubuntu_lts_ami(provider)
+amis: dict[str, pulumi.Output[str]] = {}
+
+
+def ami_for(instance_type: str) -> pulumi.Output[str]:
+    """One lookup per architecture: Graviton types get the arm64 image."""
+    arch = architecture(instance_type)
+    if arch not in amis:
+        amis[arch] = ubuntu_lts_ami(arch, provider)
+    return amis[arch]
+
 
 servers: dict[str, Server] = {}
 for plan in settings.servers:
@@ -34,7 +44,7 @@ for plan in settings.servers:
             tier=plan.tier,
             subnet_id=network.subnet_id(plan.subnet),
             vpc_id=network.vpc_id,
-            ami_id=ami,
+            ami_id=ami_for(plan.instance_type),
             ssh_public_key=settings.ssh_public_key,
             instance_type=plan.instance_type,
             public_ip=plan.public_ip,
@@ -50,6 +60,9 @@ for plan in settings.servers:
                 for peer, p in plan.peer_ports
             ],
             depends_on=network.egress_ready[plan.subnet],
+            availability_zone=plan.availability_zone,
+            data_volume_gib=plan.data_volume_gib,
+            protect_data=settings.protect_data,
         ),
         opts,
     )
@@ -61,12 +74,13 @@ bastion = Bastion(
         subnet_id=network.subnet_id(settings.management_subnet),
         vpc_id=network.vpc_id,
         vpc_cidr=settings.network.vpc_cidr,
-        ami_id=ami,
+        ami_id=ami_for(settings.bastion_instance_type),
         ssh_public_key=settings.ssh_public_key,
         office_cidrs=settings.office_cidrs,
         servers=list(servers.values()),
         instance_type=settings.bastion_instance_type,
         idle_timeout_seconds=settings.idle_timeout_seconds,
+        ssh_key_file=settings.ssh_key_file,
         depends_on=network.egress_ready[settings.management_subnet],
     ),
     opts,
@@ -74,6 +88,7 @@ bastion = Bastion(
 
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("bastionPublicIp", bastion.public_ip)
+pulumi.export("bastionInstanceId", bastion.instance.id)
 pulumi.export("serverPrivateIps", {name: s.private_ip for name, s in servers.items()})
 pulumi.export("natPublicIps", network.nat_public_ips)
 pulumi.export("sshConfig", bastion.ssh_config)

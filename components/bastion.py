@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from .ami import architecture
 from .errors import ConfigError, parse_cidr
 from .server import (
     SSH_PORT,
@@ -80,6 +81,8 @@ class BastionArgs:
     admin_user: str = "ubuntu"
     idle_timeout_seconds: int = 600
     root_volume_gib: int = 16
+    # The admin's private key on the laptop, named in the ssh_config output.
+    ssh_key_file: str | None = None
     # Resources the instance and its EIP must wait for: the management subnet's association
     # and its default route (which implies the internet gateway is attached).
     depends_on: Sequence[pulumi.Resource] = ()
@@ -88,6 +91,8 @@ class BastionArgs:
         validate_office_cidrs("officeCidrs", self.office_cidrs)
         validate_public_key("sshPublicKey", self.ssh_public_key)
         parse_cidr("vpcCidr", self.vpc_cidr, version=4)
+        if self.ssh_key_file is not None:
+            validate_key_file("sshKeyFile", self.ssh_key_file)
         if not 60 <= self.idle_timeout_seconds <= 3600:
             raise ConfigError(
                 "idleTimeoutSeconds",
@@ -97,15 +102,39 @@ class BastionArgs:
             )
 
 
+def validate_key_file(setting: str, path: object) -> str:
+    """The admin's private key file as ssh_config's IdentityFile takes it: one token."""
+    if (
+        not isinstance(path, str)
+        or not path.startswith(("~/", "/"))
+        or any(c.isspace() for c in path)
+        or '"' in path
+    ):
+        raise ConfigError(
+            setting,
+            path,
+            "not a private key path for ssh_config (absolute or ~/..., no spaces)",
+            "set the file you made with ssh-keygen, e.g. ~/.ssh/dev-key",
+        )
+    return path
+
+
 def render_ssh_config(
-    prefix: str, bastion_ip: str, servers: dict[str, str], user: str = "ubuntu"
+    prefix: str,
+    bastion_ip: str,
+    servers: dict[str, str],
+    user: str = "ubuntu",
+    key_file: str | None = None,
 ) -> str:
-    """An ~/.ssh/config for the admin's laptop: each server by its private IP via ProxyJump."""
+    """A file for ~/.ssh/config.d/ on the admin's laptop: each server by its private IP via
+    ProxyJump, all with the same private key (`key_file`, default ~/.ssh/<prefix>-key)."""
+    key_file = key_file or f"~/.ssh/{prefix}-key"
     lines = [
+        f"# {prefix}: write with `pulumi stack output sshConfig > ~/.ssh/config.d/<stack>`",
         f"Host {prefix}-bastion",
         f"    HostName {bastion_ip}",
         f"    User {user}",
-        f"    IdentityFile ~/.ssh/{prefix}-key",
+        f"    IdentityFile {key_file}",
         "    IdentitiesOnly yes",
         "",
     ]
@@ -114,7 +143,7 @@ def render_ssh_config(
             f"Host {prefix}-{name}",
             f"    HostName {ip}",
             f"    User {user}",
-            f"    IdentityFile ~/.ssh/{prefix}-key",
+            f"    IdentityFile {key_file}",
             "    IdentitiesOnly yes",
             f"    ProxyJump {prefix}-bastion",
             "",
@@ -217,6 +246,7 @@ class Bastion(pulumi.ComponentResource):
                 ],
                 admin_user=args.admin_user,
                 idle_timeout_seconds=args.idle_timeout_seconds,
+                arch=architecture(args.instance_type),
             )
         )
         self.instance = aws.ec2.Instance(
@@ -250,7 +280,11 @@ class Bastion(pulumi.ComponentResource):
             self.public_ip, *[s.private_ip for s in args.servers]
         ).apply(
             lambda vals: render_ssh_config(
-                args.prefix, vals[0], dict(zip(names, vals[1:], strict=True)), args.admin_user
+                args.prefix,
+                vals[0],
+                dict(zip(names, vals[1:], strict=True)),
+                args.admin_user,
+                args.ssh_key_file,
             )
         )
         self.register_outputs(

@@ -1,18 +1,40 @@
-"""One error type for bad input, raised before any resource is registered."""
+"""One error type for bad input, raised before any resource is registered.
+
+ConfigError is a ``pulumi.RunError``: the real Python language host prints a RunError as one
+line (``str(e)``) and anything else as "Program failed with an unhandled exception" plus a
+traceback (pulumi/pulumi, sdk/python/cmd/pulumi-language-python-exec, ``except
+pulumi.RunError``). Its message never spans lines.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 from typing import Any
 
+import pulumi
 
-class ConfigError(ValueError):
-    """Bad input: names the setting, the value and the fix."""
 
-    def __init__(self, setting: str, value: Any, problem: str, fix: str) -> None:
+class ConfigError(pulumi.RunError, ValueError):
+    """Bad input: names the setting, the value and the fix (and, from the stack settings, the
+    stack file and the namespaced key)."""
+
+    def __init__(
+        self, setting: str, value: Any, problem: str, fix: str, *, where: str = ""
+    ) -> None:
         self.setting = setting
         self.value = value
-        super().__init__(f"{setting} = {value!r}: {problem}. Fix: {fix}")
+        self.problem = problem
+        self.fix = fix
+        self.where = where
+        text = f"{where or setting} = {value!r}: {problem}. Fix: {fix}"
+        super().__init__(" ".join(text.split()))
+
+    def located(self, stack_file: str, key: str) -> ConfigError:
+        """The same error, naming the stack file and the full key, e.g.
+        ``Pulumi.dev.yaml: tiered-network:natStrategy = 'two': ...``."""
+        return ConfigError(
+            self.setting, self.value, self.problem, self.fix, where=f"{stack_file}: {key}"
+        )
 
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network

@@ -22,6 +22,31 @@ import pulumi_aws as aws
 from .errors import ConfigError, parse_ipv4_cidr
 from .tags import NAME_RE, Tier, resource_tags
 
+# The values CloudWatch Logs' PutRetentionPolicy accepts (retentionInDays).
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 _AZ_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")
 
 
@@ -141,16 +166,21 @@ def plan_network(args: NetworkArgs) -> tuple[PlannedSubnet, ...]:
         raise ConfigError("subnets", [], "no subnets given", "describe at least one subnet")
     if not isinstance(args.nat_strategy, NatStrategy):
         NatStrategy.parse("natStrategy", args.nat_strategy)
-    if not 1 <= args.flow_log_retention_days <= 3653:
+    if args.flow_log_retention_days not in LOG_RETENTION_DAYS:
+        near = min(LOG_RETENTION_DAYS, key=lambda d: abs(d - args.flow_log_retention_days))
         raise ConfigError(
             "flowLogRetentionDays",
             args.flow_log_retention_days,
-            "out of range",
-            "use a CloudWatch retention between 1 and 3653 days",
+            "not a retention CloudWatch Logs accepts",
+            f"use {near} or another of {', '.join(map(str, LOG_RETENTION_DAYS))}",
         )
 
+    # Carve in declaration order: subnet i depends only on subnets 0..i-1, so appending a
+    # subnet (sized or with an explicit CIDR) never moves an existing one -- a moved subnet is
+    # a replaced subnet, and every server in it with it. An explicit CIDR that collides with an
+    # earlier subnet is refused rather than pushing that subnet elsewhere.
     names: set[str] = set()
-    fixed: list[tuple[int, ipaddress.IPv4Network]] = []
+    cidrs: dict[int, ipaddress.IPv4Network] = {}
     for i, spec in enumerate(args.subnets):
         where = f"subnets[{i}]"
         if not NAME_RE.match(spec.name):
@@ -184,6 +214,7 @@ def plan_network(args: NetworkArgs) -> tuple[PlannedSubnet, ...]:
                 "needs exactly one of a size (/NN) or an explicit CIDR",
                 "give e.g. /26 or 192.168.10.0/26",
             )
+        earlier = [(j, args.subnets[j].name, net) for j, net in cidrs.items()]
         if spec.cidr is not None:
             net = parse_ipv4_cidr(f"{where}.cidr", spec.cidr)
             if not net.subnet_of(vpc):
@@ -194,48 +225,40 @@ def plan_network(args: NetworkArgs) -> tuple[PlannedSubnet, ...]:
                     f"choose a block inside {vpc}",
                 )
             _check_subnet_size(f"{where}.cidr", spec.cidr, net.prefixlen)
-            fixed.append((i, net))
-        elif spec.size is not None:
-            _check_subnet_size(f"{where}.size", spec.size, spec.size)
-            if spec.size < vpc.prefixlen:
-                raise ConfigError(
-                    f"{where}.size",
-                    f"/{spec.size}",
-                    f"larger than the VPC {vpc}",
-                    f"use a prefix of /{vpc.prefixlen} or longer",
-                )
-
-    for a in range(len(fixed)):
-        for b in range(a + 1, len(fixed)):
-            (ia, na), (ib, nb) = fixed[a], fixed[b]
-            if na.overlaps(nb):
-                raise ConfigError(
-                    f"subnets[{ib}].cidr",
-                    str(nb),
-                    f"overlaps subnets[{ia}] ({na})",
-                    "give each subnet its own block",
-                )
-
-    # Sized subnets take the first free aligned block, in declaration order: appending a
-    # subnet later never moves an existing one (which would replace it).
-    taken = [net for _, net in fixed]
-    cidrs: dict[int, ipaddress.IPv4Network] = dict(fixed)
-    for i, spec in enumerate(args.subnets):
-        if spec.size is None:
+            for j, other, other_net in earlier:
+                if net.overlaps(other_net):
+                    block = _first_free(vpc, net.prefixlen, [n for _, _, n in earlier])
+                    hint = f"e.g. {block}, " if block else ""
+                    raise ConfigError(
+                        f"{where}.cidr",
+                        spec.cidr,
+                        f"subnet {spec.name} ({net}) overlaps subnets[{j}] {other} ({other_net}),"
+                        " declared earlier",
+                        f"give {spec.name} a free block ({hint}or a size such as /{net.prefixlen})"
+                        f"; moving {other} would replace it and its servers",
+                    )
+            cidrs[i] = net
             continue
-        for candidate in vpc.subnets(new_prefix=spec.size):
-            if not any(candidate.overlaps(t) for t in taken):
-                taken.append(candidate)
-                cidrs[i] = candidate
-                break
-        else:
-            free = vpc.num_addresses - sum(t.num_addresses for t in taken)
+        assert spec.size is not None
+        _check_subnet_size(f"{where}.size", spec.size, spec.size)
+        if spec.size < vpc.prefixlen:
             raise ConfigError(
-                f"subnets[{i}].size",
+                f"{where}.size",
                 f"/{spec.size}",
-                f"does not fit in {vpc} ({free} addresses left, not in one aligned block)",
+                f"larger than the VPC {vpc}",
+                f"use a prefix of /{vpc.prefixlen} or longer",
+            )
+        taken = [n for _, _, n in earlier]
+        found = _first_free(vpc, spec.size, taken)
+        if found is None:
+            left = vpc.num_addresses - sum(t.num_addresses for t in taken)
+            raise ConfigError(
+                f"{where}.size",
+                f"/{spec.size}",
+                f"does not fit in {vpc} ({left} addresses left, not in one aligned block)",
                 "shrink the subnets, enlarge vpcCidr, or give explicit CIDRs",
             )
+        cidrs[i] = found
 
     planned = tuple(
         PlannedSubnet(
@@ -265,6 +288,16 @@ def plan_network(args: NetworkArgs) -> tuple[PlannedSubnet, ...]:
                 "add a public subnet in each of those AZs, or use natStrategy single",
             )
     return planned
+
+
+def _first_free(
+    vpc: ipaddress.IPv4Network, prefixlen: int, taken: Sequence[ipaddress.IPv4Network]
+) -> ipaddress.IPv4Network | None:
+    """The lowest aligned /prefixlen block of `vpc` that overlaps nothing in `taken`."""
+    for candidate in vpc.subnets(new_prefix=prefixlen):
+        if not any(candidate.overlaps(t) for t in taken):
+            return candidate
+    return None
 
 
 def _check_subnet_size(setting: str, value: object, prefixlen: int) -> None:

@@ -9,13 +9,14 @@ The service runs as a systemd unit with Restart=on-failure (lesson 1: not nohup,
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from cryptography.hazmat.primitives.serialization import load_ssh_public_key
 
 from .errors import ConfigError
 from .tags import BASTION_ROLE, NAME_RE, Tier, resource_tags
@@ -64,6 +65,11 @@ class ServerArgs:
     service: ServiceSpec | None = None
     public_ip: bool = False
     root_volume_gib: int = 16
+    # The service's data on its own encrypted EBS volume (service.data_dir), which outlives
+    # the instance: needs the subnet's AZ. protect_data adds Pulumi's protect (prod).
+    data_volume_gib: int | None = None
+    availability_zone: str | None = None
+    protect_data: bool = False
     role: str | None = None  # defaults to the server's name
     # Resources the instance must wait for, e.g. TieredNetwork.egress_ready[subnet].
     depends_on: Sequence[pulumi.Resource] = ()
@@ -77,6 +83,25 @@ class ServerArgs:
             ssh_public_key=self.ssh_public_key,
             root_volume_gib=self.root_volume_gib,
         )
+        if self.data_volume_gib is not None:
+            if not 1 <= self.data_volume_gib <= 16384:
+                raise ConfigError(
+                    "server.dataVolumeGiB", self.data_volume_gib, "out of range", "use 1 to 16384"
+                )
+            if self.service is None or self.service.data_dir is None:
+                raise ConfigError(
+                    "server.dataVolumeGiB",
+                    self.data_volume_gib,
+                    "the service keeps no data (ServiceSpec.data_dir is unset)",
+                    "drop the data volume or set the service's data_dir",
+                )
+            if not self.availability_zone:
+                raise ConfigError(
+                    "server.availabilityZone",
+                    self.availability_zone,
+                    "a data volume must be created in the instance's AZ",
+                    "pass the subnet's AZ",
+                )
 
 
 def validate_server(
@@ -139,46 +164,75 @@ def validate_server(
             raise ConfigError(setting, "", "rule has no description", "say what the port is for")
 
 
+# What EC2 ImportKeyPair takes (the key pair and, so, the instances' keys): Ed25519, and RSA of
+# at least 2048 bits. ECDSA and FIDO (sk-*) keys are refused by AWS. The docs list RSA lengths
+# up to 4096; longer keys are refused here too (the adversarial reading).
+RSA_MIN_BITS, RSA_MAX_BITS = 2048, 4096
+_MAKE_KEY = "make one with `ssh-keygen -t ed25519 -f ~/.ssh/<prefix>-key`"
+
+
 def validate_public_key(setting: str, key: object) -> None:
+    """One OpenSSH public key line that EC2 ImportKeyPair accepts, parsed for real with
+    cryptography's load_ssh_public_key (a truncated or altered key fails here, not in AWS)."""
     if not isinstance(key, str) or not key.strip():
         raise ConfigError(
             setting,
             key,
             "no SSH public key given",
-            "make one with `ssh-keygen -t ed25519 -f ~/.ssh/<prefix>-key` and set it with "
+            f"{_MAKE_KEY} and set it with "
             '`pulumi config set sshPublicKey "$(cat ~/.ssh/<prefix>-key.pub)"`',
         )
     if "PRIVATE KEY" in key:
         raise ConfigError(
             setting, "<redacted>", "this is a private key", "use the .pub file instead"
         )
+    lines = [line for line in key.strip().splitlines() if line.strip()]
+    if len(lines) > 1:
+        raise ConfigError(
+            setting,
+            f"<{len(lines)} lines>",
+            f"holds {len(lines)} lines; a key pair takes exactly one public key",
+            "set one key (the .pub file's single line); add other admins' keys on the hosts",
+        )
     parts = key.split()
-    if len(parts) < 2 or parts[0] not in (
-        "ssh-ed25519",
-        "ssh-rsa",
-        "ecdsa-sha2-nistp256",
-        "ecdsa-sha2-nistp384",
-        "ecdsa-sha2-nistp521",
+    shown = key.strip()[:40] + ("..." if len(key.strip()) > 40 else "")
+    if len(parts) < 2 or parts[0] not in ("ssh-ed25519", "ssh-rsa"):
+        kind = parts[0] if parts else ""
+        refused = kind.startswith(("ecdsa-", "sk-", "ssh-dss"))
+        raise ConfigError(
+            setting,
+            shown,
+            f"EC2 does not import {kind} keys" if refused else "not an OpenSSH public key",
+            f"use an Ed25519 key ({_MAKE_KEY}) or RSA of {RSA_MIN_BITS}+ bits; paste the .pub "
+            "file's single line (ssh-ed25519 AAAA... comment), never the private key",
+        )
+    if any(p.startswith(("ssh-", "ecdsa-", "sk-")) for p in parts[2:]):
+        raise ConfigError(
+            setting,
+            shown,
+            "holds several keys on one line; a key pair takes exactly one public key",
+            "set one key (the .pub file's single line)",
+        )
+    try:
+        public = load_ssh_public_key(f"{parts[0]} {parts[1]}".encode())
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        raise ConfigError(
+            setting,
+            shown,
+            f"the key data is not a valid {parts[0]} key ({exc}); it may be truncated",
+            "paste the whole .pub line unchanged (ssh-keygen -y -f <private key> prints it)",
+        ) from None
+    if isinstance(public, rsa.RSAPublicKey) and not (
+        RSA_MIN_BITS <= public.key_size <= RSA_MAX_BITS
     ):
         raise ConfigError(
             setting,
-            key[:40],
-            "not an OpenSSH public key",
-            "paste the .pub file's single line (ssh-ed25519 AAAA... comment), never the "
-            "private key",
+            shown,
+            f"a {public.key_size}-bit RSA key; EC2 takes {RSA_MIN_BITS} to {RSA_MAX_BITS} bits",
+            f"{_MAKE_KEY}, or `ssh-keygen -t rsa -b 4096`",
         )
-    try:
-        blob = base64.b64decode(parts[1], validate=True)
-    except (binascii.Error, ValueError):
-        blob = b""
-    # The blob starts with its own length-prefixed algorithm name (RFC 4253 6.6).
-    if blob[4 : 4 + int.from_bytes(blob[:4], "big")] != parts[0].encode():
-        raise ConfigError(
-            setting,
-            key[:40] + "...",
-            "the key data is not a valid " + parts[0] + " key",
-            "paste the whole .pub line unchanged (ssh-keygen -y -f <private key> prints it)",
-        )
+    if not isinstance(public, (rsa.RSAPublicKey, ed25519.Ed25519PublicKey)):
+        raise ConfigError(setting, shown, "EC2 imports only Ed25519 and RSA keys", _MAKE_KEY)
 
 
 def imdsv2_required() -> aws.ec2.InstanceMetadataOptionsArgs:
@@ -196,12 +250,14 @@ def encrypted_root(volume_gib: int) -> aws.ec2.InstanceRootBlockDeviceArgs:
 
 
 def instance_options(
-    parent: pulumi.Resource, depends_on: Sequence[pulumi.Resource]
+    parent: pulumi.Resource,
+    depends_on: Sequence[pulumi.Resource],
+    ignore: Sequence[str] = (),
 ) -> pulumi.ResourceOptions:
     """A new Ubuntu image must not silently replace a server (and its data) on the next `up`:
     the AMI is read at creation only; take a new one on purpose with `pulumi up --replace`."""
     return pulumi.ResourceOptions(
-        parent=parent, depends_on=list(depends_on), ignore_changes=["ami"]
+        parent=parent, depends_on=list(depends_on), ignore_changes=["ami", *ignore]
     )
 
 
@@ -282,6 +338,37 @@ class Server(pulumi.ComponentResource):
             opts=child,
         )
 
+        # The service's data lives on its own volume, not on the instance: replacing the
+        # instance (a new AMI on purpose, a new subnet) re-attaches it instead of losing it.
+        self.data_volume: aws.ebs.Volume | None = None
+        user_data: pulumi.Input[str]
+        render = dict(
+            prefix=args.prefix,
+            name=name,
+            service=args.service,
+            ssh_authorized_keys=(args.ssh_public_key,),
+        )
+        if args.data_volume_gib is not None:
+            assert args.availability_zone is not None
+            self.data_volume = aws.ebs.Volume(
+                f"{name}-data",
+                availability_zone=args.availability_zone,
+                size=args.data_volume_gib,
+                type="gp3",
+                encrypted=True,
+                final_snapshot=True,  # even a deliberate delete leaves a snapshot
+                tags=tags(f"{name}-data"),
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect_data),
+            )
+            user_data = self.data_volume.id.apply(
+                lambda vid: server_user_data(**render, data_volume_id=vid)  # type: ignore[arg-type]
+            )
+        else:
+            user_data = server_user_data(**render)  # type: ignore[arg-type]
+
+        # User data runs once, at first boot (cloud-init's per-instance modules). A change to it
+        # (a rotated key, an edited service) would otherwise stop and start the instance for
+        # nothing, or replace it with user_data_replace_on_change: it is read at creation only.
         self.instance = aws.ec2.Instance(
             f"{name}-instance",
             ami=args.ami_id,
@@ -289,18 +376,24 @@ class Server(pulumi.ComponentResource):
             subnet_id=args.subnet_id,
             vpc_security_group_ids=[self.security_group.id],
             associate_public_ip_address=args.public_ip,
-            user_data=server_user_data(
-                prefix=args.prefix,
-                name=name,
-                service=args.service,
-                ssh_authorized_keys=(args.ssh_public_key,),
-            ),
-            user_data_replace_on_change=True,
+            user_data=user_data,
+            user_data_replace_on_change=False,
             tags=tags(name),
             metadata_options=imdsv2_required(),
             root_block_device=encrypted_root(args.root_volume_gib),
-            opts=instance_options(self, args.depends_on),
+            opts=instance_options(self, args.depends_on, ignore=["userData"]),
         )
+        if self.data_volume is not None:
+            aws.ec2.VolumeAttachment(
+                f"{name}-data-attachment",
+                device_name="/dev/sdf",
+                instance_id=self.instance.id,
+                volume_id=self.data_volume.id,
+                # Stop the old instance before detaching: the DB flushes and shuts down cleanly.
+                stop_instance_before_detaching=True,
+                # The volume attaches to one instance at a time: detach from the old one first.
+                opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
+            )
         self.private_ip = self.instance.private_ip
         self.public_ip = self.instance.public_ip
         self.register_outputs(

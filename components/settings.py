@@ -2,20 +2,21 @@
 
 Everything here runs before the first resource is registered, so a bad value stops the
 program with a message naming the key, the value and the fix, and nothing is half-created.
-Defaults live in Pulumi.yaml's `config:` block (the single source); the Pulumi CLI and the
-review engine both apply them.
+Keys, their types and defaults are declared once, in Pulumi.yaml's `config:` block; reading
+and type-checking them is components/config.py (see its docstring for how to add a key).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+import ipaddress
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
 import pulumi
 
-from .bastion import validate_idle_timeout, validate_office_cidrs
+from .ami import validate_instance_type
+from .bastion import validate_idle_timeout, validate_key_file, validate_office_cidrs
+from .config import StackConfig, real_update
 from .errors import ConfigError
 from .network import NatStrategy, NetworkArgs, PlannedSubnet, SubnetSpec
 from .server import IngressRule, validate_public_key, validate_server
@@ -31,7 +32,6 @@ TIER_ALIASES = {
     "management": Tier.MANAGEMENT,
     "mgmt": Tier.MANAGEMENT,
 }
-_INSTANCE_TYPE_RE = re.compile(r"^[a-z][a-z0-9-]*\d[a-z0-9-]*\.[a-z0-9]+$")
 
 WEB_SERVICE = ServiceSpec(
     name="nginx",
@@ -44,6 +44,7 @@ DB_SERVICE = ServiceSpec(
     packages=("mariadb-server",),
     # Listen on the private interface so the web tier can reach 3306 (its SG still decides who).
     files=(("/etc/mysql/mariadb.conf.d/60-bind.cnf", "[mysqld]\nbind-address = 0.0.0.0\n"),),
+    data_dir="/var/lib/mysql",
 )
 
 
@@ -59,6 +60,8 @@ class ServerPlan:
     internet_ports: tuple[int, ...]
     peer_ports: tuple[tuple[str, int], ...]  # (server name, port) allowed in
     service: ServiceSpec
+    availability_zone: str = ""
+    data_volume_gib: int | None = None  # the service's data on its own EBS volume
 
 
 @dataclass(frozen=True)
@@ -72,26 +75,8 @@ class StackSettings:
     bastion_instance_type: str
     idle_timeout_seconds: int
     servers: tuple[ServerPlan, ...]
-
-
-T = TypeVar("T")
-
-
-def _get(setting: str, read: Callable[[str], T | None]) -> T:
-    try:
-        value = read(setting)
-    except pulumi.ConfigTypeError as exc:
-        raise ConfigError(
-            setting, str(exc), "has the wrong type", "see Pulumi.yaml for the key's type"
-        ) from None
-    if value is None:
-        raise ConfigError(
-            setting,
-            None,
-            "is not set",
-            f"set it with `pulumi config set {setting} <value>` (see README)",
-        )
-    return value
+    protect_data: bool = False
+    ssh_key_file: str = "~/.ssh/id_ed25519"
 
 
 def parse_subnet(setting: str, text: object) -> SubnetSpec:
@@ -125,9 +110,26 @@ def parse_subnet(setting: str, text: object) -> SubnetSpec:
 
 
 def _instance_type(setting: str, value: str) -> str:
-    if not _INSTANCE_TYPE_RE.match(value):
-        raise ConfigError(setting, value, "not an EC2 instance type", "use e.g. t3.micro")
-    return value
+    return validate_instance_type(setting, value)
+
+
+def live_availability_zones(region: str) -> list[str]:
+    """The AZs AWS offers this account in the region now (an invoke; the mocks answer it)."""
+    import pulumi_aws as aws
+
+    return list(aws.get_availability_zones(state="available").names)
+
+
+def check_availability_zones(network: NetworkArgs, available: Sequence[str]) -> None:
+    for i, az in enumerate(network.availability_zones):
+        if az not in available:
+            raise ConfigError(
+                f"availabilityZones[{i}]",
+                az,
+                f"AWS offers no available AZ {az} in {network.region} to this account "
+                f"(aws.get_availability_zones: {', '.join(available) or 'none'})",
+                f"use one of {', '.join(available)}, or change aws:region",
+            )
 
 
 def _subnet_of(setting: str, name: str, plan: tuple[PlannedSubnet, ...]) -> PlannedSubnet:
@@ -142,38 +144,95 @@ def _subnet_of(setting: str, name: str, plan: tuple[PlannedSubnet, ...]) -> Plan
     )
 
 
-def load_settings(cfg: Any, region: str | None) -> StackSettings:
-    """Read and validate the whole stack config (`cfg` is a pulumi.Config)."""
+def load_settings(
+    conf: StackConfig,
+    *,
+    deploying: bool | None = None,
+    zones: Callable[[str], Sequence[str]] = live_availability_zones,
+) -> StackSettings:
+    """Read and validate the whole stack config, before any resource exists.
+
+    Errors name the stack file and the full key (one line, a pulumi.RunError). The shipped
+    placeholders (SSH key, documentation-range office CIDRs) are a warning in a preview and an
+    error in a real update (`deploying`, by default components.config.real_update()).
+    """
+    try:
+        settings = _load(conf)
+        check_availability_zones(settings.network, zones(settings.region))
+    except ConfigError as err:
+        raise err.located(conf.stack_file, conf.full_key(err.setting)) from None
+    found = [e.located(conf.stack_file, conf.full_key(e.setting)) for e in placeholders(settings)]
+    if found and (real_update() if deploying is None else deploying):
+        raise found[0]
+    for warning in found:
+        pulumi.log.warn(f"{warning} (a preview allows it; `pulumi up` refuses it)")
+    return settings
+
+
+# The example values Pulumi.<stack>.yaml ships with: never deployable.
+PLACEHOLDER_KEY_DATA = frozenset(
+    {"AAAAC3NzaC1lZDI1NTE5AAAAIHBsYWNlaG9sZGVyLXJlcGxhY2Utd2l0aC15b3VyLWtl"}
+)
+DOCUMENTATION_RANGES = tuple(
+    ipaddress.ip_network(n)
+    for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
+)  # RFC 5737, RFC 3849
+
+
+def placeholders(settings: StackSettings) -> list[ConfigError]:
+    """The shipped example values still in the stack, each as the error a real update raises."""
+    found = []
+    if settings.ssh_public_key.split()[1] in PLACEHOLDER_KEY_DATA:
+        found.append(
+            ConfigError(
+                "sshPublicKey",
+                settings.ssh_public_key[:40] + "...",
+                "is the shipped placeholder key; nobody holds its private key",
+                'set yours: `pulumi config set sshPublicKey "$(cat ~/.ssh/<prefix>-key.pub)"`',
+            )
+        )
+    for i, cidr in enumerate(settings.office_cidrs):
+        net = ipaddress.ip_network(cidr)
+        if any(net.version == d.version and net.overlaps(d) for d in DOCUMENTATION_RANGES):
+            found.append(
+                ConfigError(
+                    f"officeCidrs[{i}]",
+                    cidr,
+                    "is a documentation range (RFC 5737/3849): no office is there",
+                    "set your office's public range (`curl -s https://checkip.amazonaws.com`)"
+                    " here and in policies/config/<stack>.json",
+                )
+            )
+    return found
+
+
+def _load(conf: StackConfig) -> StackSettings:
+    conf.check_unknown()
+    region = conf.raw("aws:region")
     if not region:
         raise ConfigError(
             "aws:region", region, "is not set", "run `pulumi config set aws:region ap-northeast-2`"
         )
-    prefix = _get("prefix", cfg.get)
-    subnets = _get("subnets", cfg.get_object)
-    if not isinstance(subnets, list):
-        raise ConfigError("subnets", subnets, "must be a list", "see Pulumi.yaml")
-    azs = _get("availabilityZones", cfg.get_object)
-    if not isinstance(azs, list) or not all(isinstance(a, str) for a in azs):
-        raise ConfigError(
-            "availabilityZones", azs, "must be a list of AZ names", f"e.g. [{region}a, {region}c]"
-        )
+    prefix = conf.string("prefix")
+    subnets = conf.strings("subnets")
+    azs = conf.strings("availabilityZones")
     network = NetworkArgs(
         prefix=prefix,
         region=region,
-        vpc_cidr=_get("vpcCidr", cfg.get),
+        vpc_cidr=conf.string("vpcCidr"),
         availability_zones=tuple(azs),
         subnets=tuple(parse_subnet(f"subnets[{i}]", s) for i, s in enumerate(subnets)),
-        nat_strategy=NatStrategy.parse("natStrategy", _get("natStrategy", cfg.get)),
-        flow_logs=_get("flowLogs", cfg.get_bool),
-        flow_log_retention_days=_get("flowLogRetentionDays", cfg.get_int),
-        protect_vpc=_get("protectVpc", cfg.get_bool),
+        nat_strategy=NatStrategy.parse("natStrategy", conf.string("natStrategy")),
+        flow_logs=conf.boolean("flowLogs"),
+        flow_log_retention_days=conf.integer("flowLogRetentionDays"),
+        protect_vpc=conf.boolean("protectVpc"),
     )
-    office = validate_office_cidrs("officeCidrs", cfg.get_object("officeCidrs"))
-    key = cfg.get("sshPublicKey")
+    office = validate_office_cidrs("officeCidrs", conf.strings("officeCidrs"))
+    check_office_reachable(office, network)
+    key = conf.string("sshPublicKey")
     validate_public_key("sshPublicKey", key)
-    assert isinstance(key, str)
 
-    mgmt_name = _get("managementSubnet", cfg.get)
+    mgmt_name = conf.string("managementSubnet")
     mgmt = _subnet_of("managementSubnet", mgmt_name, network.plan)
     if mgmt.spec.tier is not Tier.MANAGEMENT:
         raise ConfigError(
@@ -183,31 +242,44 @@ def load_settings(cfg: Any, region: str | None) -> StackSettings:
             "put the bastion in a management-tier subnet",
         )
 
-    web_subnet = _subnet_of("webSubnet", _get("webSubnet", cfg.get), network.plan)
-    db_subnet = _subnet_of("dbSubnet", _get("dbSubnet", cfg.get), network.plan)
+    web_subnet = _subnet_of("webSubnet", conf.string("webSubnet"), network.plan)
+    db_subnet = _subnet_of("dbSubnet", conf.string("dbSubnet"), network.plan)
     servers = (
         ServerPlan(
             name="web",
             subnet=web_subnet.spec.name,
             tier=web_subnet.spec.tier,
-            instance_type=_instance_type("webInstanceType", _get("webInstanceType", cfg.get)),
-            public_ip=_get("webPublicIp", cfg.get_bool),
-            internet_ports=(80, 443),
+            instance_type=_instance_type("webInstanceType", conf.string("webInstanceType")),
+            public_ip=conf.boolean("webPublicIp"),
+            # nginx's default site serves HTTP only: open what the service listens on. Add 443
+            # together with a TLS server block (ServiceSpec.files) and a certificate.
+            internet_ports=(80,),
             peer_ports=(),
             service=WEB_SERVICE,
+            availability_zone=web_subnet.az,
         ),
         ServerPlan(
             name="db",
             subnet=db_subnet.spec.name,
             tier=db_subnet.spec.tier,
-            instance_type=_instance_type("dbInstanceType", _get("dbInstanceType", cfg.get)),
+            instance_type=_instance_type("dbInstanceType", conf.string("dbInstanceType")),
             public_ip=False,
             internet_ports=(),
             peer_ports=(("web", 3306),),
             service=DB_SERVICE,
+            availability_zone=db_subnet.az,
+            data_volume_gib=_data_volume("dbDataVolumeGiB", conf.integer("dbDataVolumeGiB")),
         ),
     )
     for plan in servers:
+        if plan.public_ip and plan.tier is not Tier.PUBLIC:
+            raise ConfigError(
+                f"{plan.name}PublicIp",
+                True,
+                f"{plan.name} is in {plan.subnet}, a {plan.tier.value} subnet: only public-tier "
+                "servers may have a public IP",
+                f"set {plan.name}PublicIp: false, or put {plan.name} in a public subnet",
+            )
         validate_server(
             plan.name,
             tier=plan.tier,
@@ -216,6 +288,16 @@ def load_settings(cfg: Any, region: str | None) -> StackSettings:
             ingress=[IngressRule.internet(p, f"port {p}") for p in plan.internet_ports]
             + [IngressRule.from_group("validation", p, f"port {p}") for _, p in plan.peer_ports],
         )
+    offline = conf.strings("serversWithoutInternet")
+    names = [p.name for p in servers]
+    for i, name in enumerate(offline):
+        if name not in names:
+            raise ConfigError(
+                f"serversWithoutInternet[{i}]", name, "no server of that name", f"use {names}"
+            )
+    for plan in servers:
+        if plan.name not in offline:
+            check_egress(plan, network)
     return StackSettings(
         prefix=prefix,
         region=region,
@@ -224,10 +306,72 @@ def load_settings(cfg: Any, region: str | None) -> StackSettings:
         ssh_public_key=key,
         management_subnet=mgmt_name,
         bastion_instance_type=_instance_type(
-            "bastionInstanceType", _get("bastionInstanceType", cfg.get)
+            "bastionInstanceType", conf.string("bastionInstanceType")
         ),
         idle_timeout_seconds=validate_idle_timeout(
-            "idleTimeoutSeconds", _get("idleTimeoutSeconds", cfg.get_int)
+            "idleTimeoutSeconds", conf.integer("idleTimeoutSeconds")
         ),
         servers=servers,
+        protect_data=conf.boolean("protectData"),
+        ssh_key_file=validate_key_file("sshKeyFile", conf.string("sshKeyFile")),
     )
+
+
+def check_office_reachable(office: Sequence[str], network: NetworkArgs) -> None:
+    """An office range must be able to reach the bastion: the VPC is IPv4-only (no IPv6 block,
+    no IPv6 route to the internet gateway), so an IPv6 range never can (issue 8, item 6)."""
+    for i, cidr in enumerate(office):
+        if ipaddress.ip_network(cidr).version == 6:
+            raise ConfigError(
+                f"officeCidrs[{i}]",
+                cidr,
+                "an IPv6 range, but the VPC has no IPv6: the bastion is reachable over IPv4 "
+                "only, so SSH from this range can never reach it",
+                "use your office's public IPv4 range (`curl -s -4 https://checkip.amazonaws.com`)",
+            )
+
+
+def egress_path(plan: ServerPlan, network: NetworkArgs) -> str | None:
+    """How the server reaches the internet at first boot, or None. Public and management
+    subnets route 0.0.0.0/0 to the internet gateway, which serves only instances with a public
+    IP; private subnets route through NAT unless natStrategy is none."""
+    if plan.tier is Tier.PRIVATE:
+        return None if network.nat_strategy is NatStrategy.NONE else "NAT gateway"
+    return "internet gateway (public IP)" if plan.public_ip else None
+
+
+def check_egress(plan: ServerPlan, network: NetworkArgs) -> None:
+    """Refuse a server with no way out: cloud-init's first package install would fail and
+    leave it without its service (issue 8, item 3)."""
+    if egress_path(plan, network) is not None:
+        return
+    packages = ", ".join(plan.service.packages) or "its packages"
+    ack = f"or list {plan.name} in serversWithoutInternet if its image already has {packages}"
+    if plan.tier is Tier.PRIVATE:
+        raise ConfigError(
+            "natStrategy",
+            network.nat_strategy.value,
+            f"{plan.name} is in the private subnet {plan.subnet}, which has no route to the "
+            f"internet without NAT: cloud-init cannot install {packages}",
+            f"use natStrategy single or one-per-az, {ack}",
+        )
+    value: object
+    if plan.name == "web":
+        setting, value = "webPublicIp", False
+        fix = f"set webPublicIp: true, move web to a private subnet (through NAT), {ack}"
+    else:
+        setting, value = f"{plan.name}Subnet", plan.subnet
+        fix = f"put {plan.name} in a private subnet (through NAT), {ack}"
+    raise ConfigError(
+        setting,
+        value,
+        f"{plan.name} is in {plan.subnet}, a {plan.tier.value} subnet whose only way out is the "
+        f"internet gateway, but it has no public IP: cloud-init cannot install {packages}",
+        fix,
+    )
+
+
+def _data_volume(setting: str, gib: int) -> int:
+    if not 1 <= gib <= 16384:
+        raise ConfigError(setting, gib, "out of range", "use 1 to 16384 GiB (gp3's limits)")
+    return gib

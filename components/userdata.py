@@ -21,6 +21,7 @@ import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml  # type: ignore[import-untyped]
@@ -40,6 +41,11 @@ LOGROTATE_FILE = "/etc/logrotate.d/bastion-audit"
 HOSTS_BLOCK_FILE = "/etc/bastion/hosts.block"
 HOSTS_BEGIN = "# BEGIN bastion hosts (managed by cloud-init)"
 HOSTS_END = "# END bastion hosts (managed by cloud-init)"
+SCRIPTS = Path(__file__).resolve().parent / "scripts"
+AUDIT_RULES = "/etc/audit/rules.d/50-bastion-exec.rules"
+AUDISP_SYSLOG = "/etc/audit/plugins.d/syslog.conf"
+AUDIT_KEY = "bastion-exec"
+DATA_VOLUME_SCRIPT = "/usr/local/sbin/data-volume"
 
 _PREFIX_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")  # the same rule as components/network.py
 _HOST_RE = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -78,6 +84,8 @@ class ServiceSpec:
     files: tuple[tuple[str, str], ...] = ()  # (absolute path, content)
     user: str | None = None  # None -> DynamicUser=yes (full unit only)
     capabilities: tuple[str, ...] = ()  # e.g. ("CAP_NET_BIND_SERVICE",)
+    # Where the service keeps its data; given a data volume, that volume is mounted here.
+    data_dir: str | None = None
 
 
 # ------------------------------------------------------------------------------ rendering
@@ -420,7 +428,7 @@ def _bash_aliases(hosts: Sequence[HostEntry]) -> str:
 # once: user, source IP, pid, working directory, exit status and the command.
 _PROMPT_COMMAND = (
     "__ba_rc=$?; "
-    'read -r __ba_n __ba_cmd <<<"$(HISTTIMEFORMAT= history 1)"; '
+    "read -r __ba_n __ba_cmd <<<\"$(HISTTIMEFORMAT='' history 1)\"; "
     'if [ -z "${__ba_init:-}" ]; then __ba_init=1; __ba_last=$__ba_n; '
     'elif [ "$__ba_n" != "$__ba_last" ]; then __ba_last=$__ba_n; '
     f"logger -p {AUDIT_FACILITY}.notice -t {AUDIT_TAG} -- "
@@ -463,13 +471,29 @@ PS1="$BASTION_PS1"
 
 
 def _rsyslog_rule() -> str:
+    omfile = (
+        f'action(type="omfile" file="{AUDIT_LOG}" '
+        'fileOwner="syslog" fileGroup="adm" fileCreateMode="0640")'
+    )
     return (
         "# Managed by cloud-init: the bastion's command audit (lesson 4).\n"
-        f'{AUDIT_FACILITY}.* action(type="omfile" file="{AUDIT_LOG}" '
-        'fileOwner="syslog" fileGroup="adm" fileCreateMode="0640")\n'
+        "# sshd (LogLevel VERBOSE): logins with key fingerprints, forwarded (ProxyJump)\n"
+        "# connections; also kept in auth.log.\n"
+        f'if $programname == "sshd" then {omfile}\n'
+        "# The shell hook (bastion-audit) and auditd's execve records (audisp-syslog).\n"
+        f"{AUDIT_FACILITY}.* {omfile}\n"
         "# Keep audit records out of /var/log/syslog.\n"
         "& stop\n"
     )
+
+
+def audit_rules(arch: str = "x86_64") -> str:
+    """auditd execve rules by login uid (scripts/bastion-exec.rules). arm64 kernels take only
+    the 64-bit syscall table, so the b32 rule is dropped there."""
+    text = (SCRIPTS / "bastion-exec.rules").read_text(encoding="utf-8")
+    if arch == "arm64":
+        text = "".join(ln for ln in text.splitlines(keepends=True) if "arch=b32" not in ln)
+    return text
 
 
 def _logrotate() -> str:
@@ -497,8 +521,14 @@ def bastion_user_data(
     admin_user: str = "ubuntu",
     idle_timeout_seconds: int = 600,
     ssh_authorized_keys: Sequence[str] = (),
+    arch: str = "x86_64",
 ) -> str:
     """The bastion's `#cloud-config`: hardened sshd, audit log, hosts, ssh config, key.
+
+    The audit log (/var/log/bastion/command.log) gets the course's PROMPT_COMMAND hook, auditd's
+    execve records for every interactive user (by auid: `set +o history`, HISTIGNORE or
+    `exec sh -c` hide nothing from it) and sshd's VERBOSE lines (key fingerprints, forwarded
+    connections: a ProxyJump-only session leaves a trace).
 
     `ssh_authorized_keys`: extra public keys for the default user (e.g. other admins').
     """
@@ -537,7 +567,13 @@ def bastion_user_data(
     config.update(
         {
             "manage_etc_hosts": False,
-            "packages": ["rsyslog", "logrotate", "unattended-upgrades"],
+            "packages": [
+                "rsyslog",
+                "logrotate",
+                "unattended-upgrades",
+                "auditd",
+                "audispd-plugins",
+            ],
             "write_files": [
                 *_common_files(banner),
                 {
@@ -570,6 +606,21 @@ def bastion_user_data(
                     "permissions": "0644",
                     "content": _hosts_block(prefix, hosts),
                 },
+                # Deferred: written after auditd is installed (its package ships these files).
+                {
+                    "path": AUDIT_RULES,
+                    "owner": "root:root",
+                    "permissions": "0640",
+                    "defer": True,
+                    "content": audit_rules(arch),
+                },
+                {
+                    "path": AUDISP_SYSLOG,
+                    "owner": "root:root",
+                    "permissions": "0640",
+                    "defer": True,
+                    "content": (SCRIPTS / "audisp-syslog.conf").read_text(encoding="utf-8"),
+                },
                 # Deferred: written after users exist, so ownership resolves.
                 {
                     "path": f"{home}/.ssh/config",
@@ -591,6 +642,9 @@ def bastion_user_data(
                 # Audit log: rsyslog runs as 'syslog' and must be able to create the file.
                 "install -d -m 0750 -o syslog -g adm /var/log/bastion",
                 "systemctl restart rsyslog",
+                # auditd refuses `systemctl restart`: load the rules, reload the plugins.
+                "augenrules --load",
+                "auditctl --signal reload",
                 # /etc/hosts: replace the marked block (idempotent), static name -> private IP.
                 f"sed -i '/^{HOSTS_BEGIN}$/,/^{HOSTS_END}$/d' /etc/hosts",
                 f"cat {HOSTS_BLOCK_FILE} >> /etc/hosts",
@@ -605,7 +659,7 @@ def bastion_user_data(
                 f"-C {q(f'{admin_user}@{prefix}-bastion')} -f {key}",
                 f"chown {owner} {home}/.ssh/config {home}/.bash_aliases",
                 f"chmod 0600 {home}/.ssh/config {key}",
-                f"echo 'bastion public key (add to the servers authorized_keys):' $(cat {key}.pub)",
+                f'echo "bastion public key (add to the servers authorized_keys): $(cat {key}.pub)"',
             ],
         }
     )
@@ -666,18 +720,35 @@ def unit_path(service: ServiceSpec) -> str:
     return f"/etc/systemd/system/{service.name}.service.d/restart.conf"
 
 
+def data_volume_dropin(service: ServiceSpec) -> str:
+    return (
+        "# Managed by cloud-init: never start on the root volume's empty data directory.\n"
+        f"[Unit]\nRequiresMountsFor={service.data_dir}\n"
+    )
+
+
 def server_user_data(
     *,
     prefix: str,
     name: str,
     service: ServiceSpec | None,
     ssh_authorized_keys: Sequence[str] = (),
+    data_volume_id: str | None = None,
 ) -> str:
     """A server's `#cloud-config`: hostname, hardened sshd and its systemd service.
 
     `ssh_authorized_keys`: extra public keys for the default user -- e.g. the public key
     made on the bastion (its cloud-init output prints it), so `ssh web` works from there.
+    `data_volume_id`: an EBS volume mounted at the service's data_dir (scripts/data-volume.sh).
     """
+    if data_volume_id is not None and (service is None or service.data_dir is None):
+        raise ConfigError(
+            "data_volume_id", data_volume_id, "the service has no data_dir", "set data_dir"
+        )
+    if data_volume_id is not None and not re.fullmatch(r"[A-Za-z0-9-]+", data_volume_id):
+        raise ConfigError(
+            "data_volume_id", data_volume_id, "not an EBS volume id", "pass Volume.id"
+        )
     _check_prefix(prefix)
     _check_host_name("name", name, prefix)
     keys = _check_authorized_keys(ssh_authorized_keys)
@@ -722,6 +793,27 @@ def server_user_data(
             f"systemctl enable {unit}",
             f"systemctl restart {unit}",
         ]
+        if data_volume_id is not None and service.data_dir is not None:
+            files += [
+                {
+                    "path": DATA_VOLUME_SCRIPT,
+                    "owner": "root:root",
+                    "permissions": "0755",
+                    "content": (SCRIPTS / "data-volume.sh").read_text(encoding="utf-8"),
+                },
+                {
+                    "path": f"/etc/systemd/system/{unit}.d/data-volume.conf",
+                    "owner": "root:root",
+                    "permissions": "0644",
+                    "content": data_volume_dropin(service),
+                },
+            ]
+            runcmd.append(
+                " ".join(
+                    shlex.quote(a)
+                    for a in (DATA_VOLUME_SCRIPT, data_volume_id, service.data_dir, service.name)
+                )
+            )
     config["write_files"] = files
     config["runcmd"] = runcmd
     return render_cloud_config(config)

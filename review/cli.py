@@ -54,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print a machine-readable document")
     p.add_argument("--no-plan", action="store_true", help="omit the resource tree")
+    p.add_argument(
+        "--debug-logs", action="store_true", help="keep the program's debug log lines in --json"
+    )
     return p
 
 
@@ -76,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     try:
         if args.json:
-            print(json.dumps(report.to_dict(), indent=2, sort_keys=False))
+            print(json.dumps(report.to_dict(debug_logs=args.debug_logs), indent=2))
         else:
             print(report.render(plan=not args.no_plan))
         sys.stdout.flush()

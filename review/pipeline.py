@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import sys
@@ -30,6 +31,56 @@ def pack_env(config: dict[str, str], *, stack: str, project: str, dry_run: bool)
         PULUMI_ORGANIZATION="organization",
     )
     return env
+
+
+OFFICE_POLICY = "bastion-ssh-only-from-office"
+
+
+def check_office_cidrs(
+    config: dict[str, str], *, project: str, stack: str, config_file: Path
+) -> None:
+    """Before analysing: every office CIDR of the stack must lie inside the pack's list.
+
+    The two lists are separate on purpose: the pack's (``policies/config/<stack>.json``) belongs
+    to whoever guards the AWS account, and a stack author must not widen it from the stack file.
+    A stack range outside it would only surface as a mandatory violation after the whole run;
+    this names the file to change and why, first. The pack's list may be wider (other offices).
+    """
+    raw = config.get(f"{project}:officeCidrs")
+    try:
+        pack = json.loads(config_file.read_text(encoding="utf-8"))
+        stack_cidrs = json.loads(raw) if raw else []
+    except (OSError, ValueError):
+        return  # the program and the pack report unreadable or malformed input themselves
+    policy = pack.get(OFFICE_POLICY) if isinstance(pack, dict) else None
+    pack_cidrs = policy.get("officeCidrs") if isinstance(policy, dict) else None
+    if not isinstance(pack_cidrs, list) or not isinstance(stack_cidrs, list):
+        return
+    try:
+        allowed = [ipaddress.ip_network(c, strict=False) for c in pack_cidrs]
+    except (TypeError, ValueError):
+        return  # the pack's config schema refuses it, naming the key
+    for i, cidr in enumerate(stack_cidrs):
+        try:
+            net = ipaddress.ip_network(cidr, strict=False)
+        except (TypeError, ValueError):
+            return  # the program refuses it, naming the key
+        if not any(net.version == a.version and net.subnet_of(a) for a in allowed):  # type: ignore[arg-type]
+            raise ReviewError(
+                f"Pulumi.{stack}.yaml: {project}:officeCidrs[{i}] = {cidr!r} is outside the "
+                f"policy pack's office list {pack_cidrs} ({_rel(config_file)}, "
+                f"{OFFICE_POLICY}.officeCidrs); the preview would fail on the bastion's SSH "
+                f"rule. Fix: if {cidr} is your office, add it to {_rel(config_file)} (that "
+                f"list belongs to whoever guards the account: a stack cannot widen it), else "
+                f"set officeCidrs in Pulumi.{stack}.yaml to a range inside the pack's list"
+            )
+
+
+def _rel(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
 
 
 def review(
@@ -88,6 +139,8 @@ def review(
             if errors:
                 raise ProgramError(f"program logged an error ({m}): {errors[0].message}")
 
+        # The program accepted the stack's values; now, before analysing, the pack's list.
+        check_office_cidrs(config, project=project.name, stack=stack, config_file=config_file)
         results: list[ModeResult] = []
         for m in modes:
             t = time.perf_counter()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,8 @@ from . import reachability
 from .analyzer import Diagnostic, ResolvedPolicy
 from .mocks import UNKNOWN
 from .plan import STACK_TYPE, ProgramRun, RecordedResource, with_default_providers
+
+WIDTH = 100  # the text report's lines (but for the plan tree and the policies' own messages)
 
 
 @dataclass
@@ -80,7 +83,9 @@ class ReviewReport:
         return cache[id(run)]
 
     # -- output
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, debug_logs: bool = False) -> dict[str, Any]:
+        """The JSON document. The program's debug log lines (the SDK's RPC chatter) are left
+        out unless `debug_logs`."""
         return {
             "project": self.project,
             "stack": self.stack,
@@ -99,7 +104,9 @@ class ReviewReport:
                 r.mode: {
                     "resources": [_resource_dict(x) for x in r.run.resources],
                     "outputs": r.run.outputs,
-                    "logs": [vars(e) for e in r.run.logs],
+                    "logs": [
+                        vars(e) for e in r.run.logs if debug_logs or e.severity != "debug"
+                    ],
                 }
                 for r in self.results
             },
@@ -145,17 +152,37 @@ class ReviewReport:
                 out.extend(_render_outputs(r.run))
                 for entry in r.run.logs:
                     if entry.severity in ("warning", "error"):
-                        out.append(f"    {entry.severity} [{r.mode}] {entry.message}")
+                        out.extend(
+                            textwrap.wrap(
+                                f"{entry.severity} [{r.mode}] {entry.message}",
+                                width=WIDTH,
+                                initial_indent="    ",
+                                subsequent_indent="        ",
+                                break_on_hyphens=False,
+                            )
+                        )
         matrices = {r.mode: self.reachability(r.mode) for r in self.results}
         shown_modes = [m for m in matrices if m == "update"] or list(matrices)[:1]
         shown_modes += [m for m in matrices if m not in shown_modes and matrices[m] != matrices[
             shown_modes[0]]]  # a preview that sees something else is shown too
         for m in shown_modes:
-            out.extend(reachability.render(matrices[m], m))
+            out.extend(reachability.render(matrices[m], m, width=WIDTH))
         out.append("")
-        out.append(
-            "Policies: " + ", ".join(f"{n}={p.level}" for n, p in sorted(self.policies.items()))
-        )
+        # One line per level, wrapped: the list of a dozen policies is not one 400-column line.
+        by_level: dict[str, list[str]] = {}
+        for name, p in sorted(self.policies.items()):
+            by_level.setdefault(p.level, []).append(name)
+        out.append(f"Policies ({len(self.policies)}):")
+        for level, names in sorted(by_level.items()):
+            out.extend(
+                textwrap.wrap(
+                    ", ".join(names),
+                    width=WIDTH,
+                    initial_indent=f"  {level}: ",
+                    subsequent_indent="    ",
+                    break_on_hyphens=False,
+                )
+            )
         groups = [
             ("Mandatory policy violations", self.mandatory),
             ("Advisory policy violations", self.advisory),
@@ -242,11 +269,11 @@ def _message_lines(d: Diagnostic) -> list[str]:
     return lines
 
 
-def _fmt_value(value: Any) -> str:
+def _fmt_value(value: Any, width: int = 100) -> str:
     if value == UNKNOWN:
         return "[unknown]"
     text = json.dumps(value, sort_keys=True).replace(f'"{UNKNOWN}"', "[unknown]")
-    return text if len(text) <= 100 else text[:97] + "..."
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _render_outputs(run: ProgramRun) -> list[str]:
@@ -254,7 +281,7 @@ def _render_outputs(run: ProgramRun) -> list[str]:
         return []
     out = ["", f"Outputs ({run.mode}):"]
     for key, value in sorted(run.outputs.items()):
-        out.append(f"    {key}: {_fmt_value(value)}")
+        out.append(f"    {key}: {_fmt_value(value, WIDTH - 6 - len(key))}")
     return out
 
 

@@ -145,7 +145,7 @@ def test_private_server_has_no_public_ip_and_admits_only_its_peer(mocks: Recordi
         (
             {"ssh_public_key": "ssh-dss AAAAB3NzaC1kc3M="},
             "server.sshPublicKey",
-            "not an OpenSSH public key",
+            "EC2 does not import ssh-dss keys",
         ),
     ],
 )
@@ -246,6 +246,6 @@ def test_bad_bastion_args_are_refused(changes: dict, setting: str, words: str) -
 
 def test_ssh_config_renders_proxyjump_per_server() -> None:
     text = render_ssh_config("jdoe", "203.0.113.5", {"web": "192.168.10.10"})
-    assert text.splitlines()[:2] == ["Host jdoe-bastion", "    HostName 203.0.113.5"]
+    assert text.splitlines()[1:3] == ["Host jdoe-bastion", "    HostName 203.0.113.5"]
     assert "Host jdoe-web\n    HostName 192.168.10.10" in text
     assert text.count("ProxyJump jdoe-bastion") == 1

@@ -101,8 +101,6 @@ def test_dev_security_groups_follow_the_course(dev: ProgramRun) -> None:
         ("bastion", 22, "203.0.113.0/24"),
         ("web", 80, "0.0.0.0/0"),
         ("web", 80, "::/0"),
-        ("web", 443, "0.0.0.0/0"),
-        ("web", 443, "::/0"),
         ("web", 22, "bastion"),
         ("db", 3306, "web"),
         ("db", 22, "bastion"),
@@ -139,7 +137,7 @@ def test_instances_wait_for_their_subnets_egress_and_keep_their_ami(dev: Program
     }
     for role, names in expect.items():
         assert {urn[n] for n in names} <= set(instances[role].dependencies), role
-        assert instances[role].ignore_changes == ["ami"], role
+        assert instances[role].ignore_changes[0] == "ami", role
     # The private default route leads to the NAT gateway, so the DB waits for NAT as well.
     (private_route,) = [r for r in of_type(dev, AWS + "route:Route") if "natGatewayId" in r.inputs]
     assert urn["dev-nat-a"] in private_route.dependencies
@@ -185,7 +183,7 @@ def test_prod_spreads_over_three_azs_with_a_nat_each(prod: ProgramRun) -> None:
         for r in of_type(prod, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
         if r.name.startswith("bastion-ssh-office")
     }
-    assert office == {"198.51.100.0/24", "2001:db8::/32"}
+    assert office == {"198.51.100.0/24"}
     assert len(prod.outputs["natPublicIps"]) == 3
 
 
@@ -200,14 +198,19 @@ def test_provider_default_tags_carry_project_and_stack(dev: ProgramRun) -> None:
     assert provider.inputs["region"] == "ap-northeast-2"
 
 
-def test_stack_and_pack_configs_agree_on_the_office_cidrs() -> None:
+def test_stack_office_cidrs_lie_inside_the_packs() -> None:
+    """The pack's list is the account guardians' and may be wider (prod's allows an IPv6
+    range for later); the stack's must lie inside it (see review/pipeline.py)."""
     for stack in ("dev", "prod"):
         stack_cidrs = json.loads(load_stack_config(ROOT, stack)["tiered-network:officeCidrs"])
         pack = json.loads((ROOT / "policies" / "config" / f"{stack}.json").read_text())
         pack_cidrs = next(
             v["officeCidrs"] for v in pack.values() if isinstance(v, dict) and "officeCidrs" in v
         )
-        assert sorted(stack_cidrs) == sorted(pack_cidrs), stack
+        nets = [ipaddress.ip_network(c) for c in pack_cidrs]
+        for cidr in stack_cidrs:
+            net = ipaddress.ip_network(cidr)
+            assert any(net.version == p.version and net.subnet_of(p) for p in nets), stack
 
 
 BAD_INPUT = [
@@ -241,7 +244,7 @@ BAD_INPUT = [
     ({"officeCidrs": ["::/0"]}, "officeCidrs[0]", "whole internet"),
     ({"sshPublicKey": ""}, "sshPublicKey", "ssh-keygen"),
     ({"natStrategy": "two"}, "natStrategy", "single, one-per-az, none"),
-    ({"webSubnet": "internal"}, "web.publicIp", "must not have a public IP"),
+    ({"webSubnet": "internal"}, "webPublicIp", "only public-tier servers"),
     ({"managementSubnet": "external-a"}, "managementSubnet", "is a public subnet"),
     ({"idleTimeoutSeconds": "5"}, "idleTimeoutSeconds", "60 to 3600"),
     ({"webInstanceType": "huge"}, "webInstanceType", "not an EC2 instance type"),

@@ -225,9 +225,10 @@ def test_audit_hook_really_logs_and_cannot_be_disabled(
 def test_rsyslog_routes_local0_to_the_audit_log(bastion: dict[str, Any]) -> None:
     rule = content(bastion, RSYSLOG_DROPIN)
     lines = [ln for ln in rule.splitlines() if ln and not ln.startswith("#")]
-    assert lines[0].startswith("local0.* ")
-    assert f'file="{AUDIT_LOG}"' in lines[0]
-    assert lines[1] == "& stop"
+    assert lines[0].startswith('if $programname == "sshd" then action(type="omfile"')
+    assert lines[1].startswith("local0.* ")
+    assert f'file="{AUDIT_LOG}"' in lines[0] and f'file="{AUDIT_LOG}"' in lines[1]
+    assert lines[2] == "& stop"  # local0 only; sshd's lines stay in auth.log too
     assert AUDIT_LOG == "/var/log/bastion/command.log"
     assert content(bastion, LOGROTATE_FILE).startswith(f"{AUDIT_LOG} {{")
     runcmd = bastion["runcmd"]
