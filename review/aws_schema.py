@@ -115,7 +115,8 @@ def schema(token: str) -> ResourceSchema:
         for cls in classes.values():
             if not _registers(cls, token):
                 continue
-            always, optional = set(), set()
+            always: set[str] = set()
+            optional: set[str] = set()
             for wire, ann in _getters(cls):
                 (optional if _is_optional(ann) else always).add(wire)
             args = classes.get(f"{cls.name}Args")

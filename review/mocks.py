@@ -85,9 +85,9 @@ _CHECK_DEFAULTS: dict[str, dict[str, Any]] = {
 
 # Always-present outputs that the plan KNOWS although the program did not set them:
 # ``tagsAll`` is the provider's ``defaultTags.tags`` merged with ``tags`` (known when both are);
-# ``region`` and the autonamed ``name`` come from Check (``check_additions``); ``id`` is the
-# engine's, "" in a preview. Every other always-present output not set is UNKNOWN.
-_PLAN_KNOWS: frozenset[str] = frozenset({"id", "tagsAll", "region"})
+# ``region`` and the autonamed ``name`` come from Check (``check_additions``), so they are
+# inputs by then. Every other always-present output not set (``id`` too) is UNKNOWN.
+_PLAN_KNOWS: frozenset[str] = frozenset({"tagsAll", "region"})
 
 _HANDLED_INVOKES = (
     "aws:ec2/getAmi:getAmi",
@@ -245,10 +245,10 @@ class AwsMocks(pulumi.runtime.Mocks):
         outputs = dict(inputs)
         if self.preview:
             try:
-                always: frozenset[str] = aws_schema.schema(typ).always
+                always = aws_schema.schema(typ).always | {"id"}
             except aws_schema.UnknownTypeError:  # not a pulumi-aws type: what _computed knows
                 always = frozenset(computed)
-            for key in always | frozenset(computed):
+            for key in always:
                 if key in _PLAN_KNOWS or (key in inputs and inputs[key] is not None):
                     continue
                 outputs[key] = UNKNOWN
@@ -257,7 +257,7 @@ class AwsMocks(pulumi.runtime.Mocks):
                 outputs["tagsAll"] = tags_all
             else:
                 outputs.pop("tagsAll", None)
-                if "tagsAll" in always or "tagsAll" in computed:
+                if "tagsAll" in always:
                     outputs["tagsAll"] = UNKNOWN
             return ("" if not args.resource_id else rid), outputs
         tags_all = self._tags_all(inputs.get("tags"))

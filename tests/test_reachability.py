@@ -30,7 +30,7 @@ def _web(igw: str) -> list[dict[str, Any]]:
     )
     return [
         {"ports": "80", "protocol": "tcp", "sources": ["0.0.0.0/0"], "via": via},
-        {"ports": "443", "protocol": "tcp", "sources": ["0.0.0.0/0"], "via": via},
+        # main (d6d4c22) opens only nginx's port 80 on web: no 443
     ]
 
 

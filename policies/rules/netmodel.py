@@ -850,8 +850,11 @@ class NetworkModel:
             groups, gunknown, declared = self._groups(eni, "securityGroups", SG_REF)
             if not declared:
                 groups = self._default_group(subnet)
+            # issue 6 (preview model): privateIps is a computed output, unknown in a preview;
+            # `or` would ask an unknown for its truth value.
+            first_ip = _first(eni.get("privateIps"))
             iface = Interface(eni.urn, eni, "eni", subnet, unknown, groups, gunknown,
-                              private_ip=_first(eni.get("privateIps")) or eni.get("privateIp"))
+                              private_ip=first_ip if first_ip is not None else eni.get("privateIp"))
             self._ipv6_of(iface, eni, eni)
             for att in ix.of_type(ENI_ATTACHMENT):
                 if eni in ix.ref(att, "networkInterfaceId", ids(ENI)).targets:
