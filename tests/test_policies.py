@@ -779,6 +779,24 @@ def _open_group_on_db_eni(w: World) -> None:
         network_interface_id=w.db.primary_network_interface_id)
 
 
+def _vpc_group_on_db_eni(w: World) -> None:
+    sg = aws.ec2.SecurityGroup(
+        "vpc-sg", vpc_id=w.vpc.id, description="from the VPC", tags={"Role": "ops"},
+        ingress=[aws.ec2.SecurityGroupIngressArgs(
+            protocol="tcp", from_port=9100, to_port=9100, cidr_blocks=["10.0.0.0/24"],
+            description="metrics from the VPC")])
+    aws.ec2.NetworkInterfaceSecurityGroupAttachment(
+        "vpc-on-db", security_group_id=sg.id,
+        network_interface_id=w.db.primary_network_interface_id)
+
+
+def _main_table_nat_via_vpc_output(w: World) -> None:
+    aws.ec2.Route("main-default", route_table_id=w.vpc.main_route_table_id,
+                  destination_cidr_block="0.0.0.0/0", nat_gateway_id=w.nat.id)
+    aws.ec2.RouteTableAssociation("priv-assoc-main", subnet_id=w.subnets["priv"].id,
+                                  route_table_id=w.vpc.main_route_table_id)
+
+
 def _eip_on_primary_eni(server: str) -> Tweak:
     def tweak(w: World) -> None:
         inst = w.db if server == "db" else w.bastion
@@ -911,6 +929,7 @@ DOORS: list[Case] = [
     # Groups attached afterwards.
     Case("door-open-group-on-db-eni", {(P, "open-sg"), (S, "open-sg")},
          tweak=_open_group_on_db_eni),
+    Case("compliant-vpc-group-on-db-eni", set(), tweak=_vpc_group_on_db_eni),
     # Elastic IPs by any path.
     Case("door-eip-on-db-primary-eni", {(I, "db-eni-eip")}, tweak=_eip_on_primary_eni("db")),
     Case("compliant-eip-on-bastion-primary-eni", set(),
@@ -929,10 +948,12 @@ DOORS: list[Case] = [
     Case("door-main-table-via-vpc-output", {(N, "priv")}, tweak=_main_table_via_vpc_output(True)),
     Case("door-main-table-unassociated", {(N, "priv")}, Opts(priv_associated=False),
          tweak=_main_table_via_vpc_output(False)),
+    Case("compliant-main-table-nat-via-vpc-output", set(), tweak=_main_table_nat_via_vpc_output),
     # IPv6 on the private tier.
     Case("door-private-ipv6-via-igw", {(N, "priv"), (I, "db-v6-world"), (P, "db-v6-world")},
          tweak=lambda w: _private_ipv6_exposed(w, "igw")),
-    Case("compliant-private-ipv6-egress-only", {(P, "db-v6-world")},
+    # Not reachable (egress-only), so only the defence-in-depth group rule fires.
+    Case("private-ipv6-egress-only-unreachable", {(P, "db-v6-world")},
          tweak=lambda w: _private_ipv6_exposed(w, "eigw")),
     # Compliant designs AWS users build.
     Case("compliant-endpoints-nacl-peering", set(), tweak=_endpoints_nacl_peering),

@@ -17,6 +17,7 @@ REVIEW = Path(__file__).resolve().parent.parent / "review"
 LAYER = {
     "errors": 0,
     "schema": 0,
+    "aws_schema": 0,  # pulumi-aws's computed outputs per type (data; issue 6)
     "plan": 1,
     "index": 2,  # lookups over a recorded run (plan)
     "reachability": 2,  # the pack's network model fed the recorded plan (plan, mocks)
