@@ -5,8 +5,17 @@ pack directory). Building the PolicyPack starts the Analyzer gRPC server and nev
 never import this module from tests -- import ``policies.rules`` instead.
 """
 
+import gc
+
 from pulumi_policy import EnforcementLevel, PolicyPack
 from rules import POLICIES
+
+# pulumi_policy deserializes the whole stack once per stack policy (policy.py, AnalyzeStack):
+# ~10^5 short-lived objects per policy on a large stack, which with the default thresholds
+# trigger full collections that cost more than the analysis itself. The pack lives for one
+# operation: collect rarely, and never scan the imported modules again.
+gc.freeze()
+gc.set_threshold(200_000, 50, 100)
 
 PolicyPack(
     name="tiered-network-guardrails",

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import reachability
 from .analyzer import Diagnostic, ResolvedPolicy
 from .mocks import UNKNOWN
 from .plan import STACK_TYPE, ProgramRun, RecordedResource, with_default_providers
@@ -70,6 +71,17 @@ class ReviewReport:
     def run(self, mode: str) -> ProgramRun | None:
         return next((r.run for r in self.results if r.mode == mode), None)
 
+    def reachability(self, mode: str | None = None) -> dict[str, Any]:
+        """The reachability matrix of one run (default: the update run, whose values are all
+        known; else the preview run), from the policy pack's own network model."""
+        run = self.run(mode) if mode else (self.run("update") or self.results[0].run)
+        if run is None:
+            return {}
+        cache: dict[int, dict[str, Any]] = self.__dict__.setdefault("_reach", {})
+        if id(run) not in cache:
+            cache[id(run)] = reachability.matrix(run)
+        return cache[id(run)]
+
     # -- output
     def to_dict(self, *, debug_logs: bool = False) -> dict[str, Any]:
         """The JSON document. The program's debug log lines (the SDK's RPC chatter) are left
@@ -98,6 +110,7 @@ class ReviewReport:
                 }
                 for r in self.results
             },
+            "reachability": self.reachability(),
             "diagnostics": [
                 {
                     "policy": d.policy,
@@ -148,6 +161,12 @@ class ReviewReport:
                                 break_on_hyphens=False,
                             )
                         )
+        matrices = {r.mode: self.reachability(r.mode) for r in self.results}
+        shown_modes = [m for m in matrices if m == "update"] or list(matrices)[:1]
+        shown_modes += [m for m in matrices if m not in shown_modes and matrices[m] != matrices[
+            shown_modes[0]]]  # a preview that sees something else is shown too
+        for m in shown_modes:
+            out.extend(reachability.render(matrices[m], m))
         out.append("")
         # One line per level, wrapped: the list of a dozen policies is not one 400-column line.
         by_level: dict[str, list[str]] = {}

@@ -77,6 +77,12 @@ def test_a_bastion_open_to_the_internet_fails_the_review(tmp_path: Path) -> None
     assert all("0.0.0.0/0" in d["message"] for d in mandatory)
     # Caught in both modes: a preview of a new stack can't dodge it with unknown ids.
     assert {m for d in mandatory for m in d["modes"]} == {"update", "preview"}
+    # The matrix shows the new door: the whole internet on the bastion's port 22.
+    ssh = [e for e in doc["reachability"]["bastion"]["ingressFromInternet"] if e["ports"] == "22"]
+    assert {s for e in ssh for s in e["sources"]} == {"203.0.113.0/24", "0.0.0.0/0"}
+    assert doc["reachability"]["db"] == {
+        "ingressFromInternet": [], "egress": {"ipv4": "nat", "ipv6": "none"}
+    }
 
 
 def test_an_office_cidr_of_the_whole_internet_stops_the_review(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from ._wire import (
+from .records import (
     BASTION_ROLE,
     DEFAULT_SECURITY_GROUP,
     ENI,
@@ -32,7 +32,6 @@ from ._wire import (
     Network,
     Ref,
     Res,
-    Stack,
     _Unknown,
     ids,
     is_unknown,
@@ -40,6 +39,9 @@ from ._wire import (
     number,
     parse_cidr,
     truthy,
+)
+from .records import (
+    Index as Stack,
 )
 
 SSH_PORT: Final = 22
@@ -199,6 +201,10 @@ def _inline_rules(stack: Stack, sg: Res, key: str) -> list[Rule]:
         return rules
     kind = "security group" if sg.type == SECURITY_GROUP else "default security group"
     if is_unknown(entries):
+        if not sg.declared(key):
+            # Computed, not declared (a preview): the group's rules are the separate rule
+            # resources, which are all in the stack.
+            return rules
         entries = [UNKNOWN]
     for i, entry in enumerate(entries if isinstance(entries, list) else [], start=1):
         where = f"The {kind} {sg.label} (inline {direction} rule #{i})"
@@ -237,7 +243,11 @@ def _inline_rules(stack: Stack, sg: Res, key: str) -> list[Rule]:
 
 
 def security_group_rules(stack: Stack) -> list[Rule]:
-    """Every ingress and egress permission of the stack, whatever its form."""
+    """Every ingress and egress permission of the stack, whatever its form (built once)."""
+    return list(stack.memo("security_group_rules", lambda: _security_group_rules(stack)))
+
+
+def _security_group_rules(stack: Stack) -> list[Rule]:
     rules: list[Rule] = []
     for sg in stack.of_type(SECURITY_GROUP, DEFAULT_SECURITY_GROUP):
         rules += _inline_rules(stack, sg, "ingress")
@@ -325,7 +335,11 @@ class Attachment:
 
 
 def attachments(stack: Stack) -> list[Attachment]:
-    """Every place a security group is attached to something that runs."""
+    """Every place a security group is attached to something that runs (built once)."""
+    return list(stack.memo("attachments", lambda: _attachments(stack)))
+
+
+def _attachments(stack: Stack) -> list[Attachment]:
     out: list[Attachment] = []
     for inst in stack.of_type(INSTANCE):
         for key in ("vpcSecurityGroupIds", "securityGroups"):

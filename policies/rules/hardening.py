@@ -21,15 +21,14 @@ from pulumi_policy import (
 )
 
 from ._net import group_label, security_group_rules
-from ._wire import (
+from ._wire import Stack, fail_closed
+from .records import (
     DEFAULT_SECURITY_GROUP,
     FLOW_LOG,
     INSTANCE,
     LAUNCH_TEMPLATE,
     VPC,
     Res,
-    Stack,
-    fail_closed,
     ids,
     is_unknown,
     truthy,
@@ -48,7 +47,7 @@ def _kind(res: Res) -> str:
 
 @fail_closed(IMDSV2)
 def _validate_imdsv2(args: StackValidationArgs, report: ReportViolation) -> None:
-    stack = Stack(args.resources)
+    stack = Stack.of(args)
     for res in stack.of_type(INSTANCE, LAUNCH_TEMPLATE):
         options = res.get("metadataOptions")
         tokens: Any = options.get("httpTokens") if isinstance(options, dict) else options
@@ -72,7 +71,7 @@ def _validate_imdsv2(args: StackValidationArgs, report: ReportViolation) -> None
 
 @fail_closed(ROOT_ENCRYPTED)
 def _validate_root_volume(args: StackValidationArgs, report: ReportViolation) -> None:
-    stack = Stack(args.resources)
+    stack = Stack.of(args)
     for inst in stack.of_type(INSTANCE):
         root = inst.get("rootBlockDevice")
         encrypted = truthy(root.get("encrypted")) if isinstance(root, dict) else truthy(root)
@@ -117,7 +116,7 @@ def _validate_root_volume(args: StackValidationArgs, report: ReportViolation) ->
 
 @fail_closed(DEFAULT_SG)
 def _validate_default_sg(args: StackValidationArgs, report: ReportViolation) -> None:
-    stack = Stack(args.resources)
+    stack = Stack.of(args)
     for rule in security_group_rules(stack):
         defaults = [g for g in rule.groups.targets if g.type in (DEFAULT_SECURITY_GROUP, VPC)]
         if not defaults:
@@ -141,7 +140,7 @@ def _validate_default_sg(args: StackValidationArgs, report: ReportViolation) -> 
 
 @fail_closed(FLOW_LOGS)
 def _validate_flow_logs(args: StackValidationArgs, report: ReportViolation) -> None:
-    stack = Stack(args.resources)
+    stack = Stack.of(args)
     logged: list[Res] = []
     for fl in stack.of_type(FLOW_LOG):
         logged += stack.ref(fl, "vpcId", ids(VPC)).targets
@@ -156,7 +155,7 @@ def _validate_flow_logs(args: StackValidationArgs, report: ReportViolation) -> N
 
 @fail_closed(DESCRIBED)
 def _validate_described(args: StackValidationArgs, report: ReportViolation) -> None:
-    stack = Stack(args.resources)
+    stack = Stack.of(args)
     for rule in security_group_rules(stack):
         desc = rule.description
         if is_unknown(desc) or (isinstance(desc, str) and desc.strip()):

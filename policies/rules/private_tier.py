@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Final
 
 from pulumi_policy import (
@@ -21,42 +20,28 @@ from pulumi_policy import (
 )
 
 from ._net import (
-    attachments,
     group_label,
-    holders_of,
-    instance_is_private,
     security_group_rules,
     subnet_of,
     vpc_cidrs,
     vpc_of_group,
 )
-from ._wire import (
+from ._wire import Stack, fail_closed
+from .netmodel import EGRESS_LABEL, NetworkModel, Route, Table, describe, leads_out, model_of
+from .records import (
     DEFAULT_ROUTE_TABLE,
     DEFAULT_SECURITY_GROUP,
-    EIP,
-    EIP_ASSOCIATION,
-    ENI,
-    ENI_ATTACHMENT,
-    IGW,
-    INSTANCE,
-    MAIN_RT_ASSOCIATION,
     NAT_GATEWAY,
-    ROUTE,
     ROUTE_TABLE,
-    RT_ASSOCIATION,
     SECURITY_GROUP,
     SUBNET,
     TIER_TAG,
-    VPC,
+    Network,
     Res,
-    Stack,
-    fail_closed,
     ids,
     inside,
     is_unknown,
     names,
-    parse_cidr,
-    truthy,
 )
 
 PRIVATE_SG: Final = "private-tier-no-outside-cidrs"
@@ -76,28 +61,23 @@ def _private_subnets(stack: Stack) -> list[Res]:
 
 
 def _private_groups(stack: Stack) -> dict[str, str]:
-    """urn -> why the group is private-tier."""
-    atts = attachments(stack)
+    """urn -> why the group is private-tier: tagged so, or attached (however: instance, ENI,
+    NetworkInterfaceSecurityGroupAttachment, launch template) to a private-tier interface of
+    the network model."""
     out: dict[str, str] = {}
-    for sg in stack.of_type(SECURITY_GROUP, DEFAULT_SECURITY_GROUP, VPC):
-        if sg.type != VPC and sg.tag(TIER_TAG) == "private":
+    for sg in stack.of_type(SECURITY_GROUP, DEFAULT_SECURITY_GROUP):
+        if sg.tag(TIER_TAG) == "private":
             out[sg.urn] = "tagged Tier=private"
-            continue
-        private_holders = []
-        for h in holders_of(sg, atts):
-            private_eni = h.type == ENI and any(
-                s.tag(TIER_TAG) == "private" for s in subnet_of(stack, h).targets
-            )
-            if private_eni or (h.type == INSTANCE and instance_is_private(stack, h)):
-                private_holders.append(h)
-        if private_holders:
-            out[sg.urn] = f"attached to private-tier {names(private_holders)}"
+    for iface in model_of(stack).interfaces:
+        if iface.private:
+            for g in iface.groups:
+                out.setdefault(g.urn, f"attached to private-tier {iface.label}")
     return out
 
 
 @fail_closed(PRIVATE_SG)
 def _validate_private_sg(args: StackValidationArgs, report: ReportViolation) -> None:
-    stack = Stack(args.resources)
+    stack = Stack.of(args)
     private = _private_groups(stack)
     for rule in security_group_rules(stack):
         if not rule.ingress:
@@ -174,179 +154,53 @@ def _validate_private_sg(args: StackValidationArgs, report: ReportViolation) -> 
 # private-subnets-egress-via-nat
 
 
-UNKNOWN_DEST: Final = object()  # a route whose destination can't be read at all
-
-
-@dataclass
-class Route:
-    holder: Res  # Route resource, or the table for inline routes
-    where: str
-    destinations: list[Any]  # CIDR strings / UNKNOWN / "prefix list ..."
-    target: str  # "igw", "nat", "eigw", "other", "unknown"
-    target_text: str
-
-
-_DEST_FIELDS: Final = {
-    "inline": ("cidrBlock", "ipv6CidrBlock", "destinationPrefixListId"),
-    "resource": ("destinationCidrBlock", "destinationIpv6CidrBlock", "destinationPrefixListId"),
-}
-_OTHER_TARGETS: Final = (
-    "carrierGatewayId",
-    "coreNetworkArn",
-    "instanceId",
-    "localGatewayId",
-    "networkInterfaceId",
-    "odbNetworkArn",
-    "transitGatewayId",
-    "vpcEndpointId",
-    "vpcPeeringConnectionId",
-)
-
-
-def _classify(stack: Stack, holder: Res, key: str, entry: dict[str, Any], nested: bool) -> tuple[
-    str, str
-]:
-    gateway = entry.get("gatewayId")
-    if gateway not in (None, ""):
-        if nested:
-            ref = stack.ref(holder, key, ids(IGW), gateway, use_value=True)
-        else:
-            ref = stack.ref(holder, "gatewayId", ids(IGW))
-        if ref.targets:
-            return "igw", f"internet gateway {names(ref.targets)}"
-        if any(isinstance(e, str) and e.startswith("igw-") for e in ref.external):
-            return "igw", f"internet gateway {', '.join(ref.external)}"
-        if ref.unknown:
-            return "unknown", (
-                "a gateway that is unknown during preview (possibly an internet gateway)"
-            )
-        return "other", f"gateway {', '.join(ref.external)}"
-    nat = entry.get("natGatewayId")
-    if nat not in (None, ""):
-        return "nat", "a NAT gateway"
-    eigw = entry.get("egressOnlyGatewayId")
-    if eigw not in (None, ""):
-        return "eigw", "an egress-only internet gateway"
-    for f in _OTHER_TARGETS:
-        value = entry.get(f)
-        if value not in (None, ""):
-            return "other", f"{f} {_target_name(stack, holder, key if nested else f, value)}"
-    return "other", "no target"
-
-
-def _target_name(stack: Stack, holder: Res, key: str, value: Any) -> str:
-    """A route target by resource name when it is one of the stack's resources."""
-    if isinstance(value, str):
-        found = [r for r in stack if r.get("id") == value and r is not holder]
-        return names(found[:1]) if found else value
-    deps = [
-        d
-        for u in holder.property_dependencies.get(key, [])
-        if (d := stack.by_urn.get(u)) is not None and d.type not in ROUTE_TABLES
-    ]
-    return names(deps) if deps else "(unknown during preview)"
-
-
-def _routes_of(stack: Stack, table: Res) -> list[Route]:
-    routes: list[Route] = []
-    inline = table.get("routes")
-    if is_unknown(inline):
-        routes.append(
-            Route(table, f"route table {table.label} (inline routes)", [UNKNOWN_DEST],
-                  "unknown", "targets unknown during preview")
-        )
-    elif isinstance(inline, list):
-        for i, entry in enumerate(inline, start=1):
-            if not isinstance(entry, dict):
-                routes.append(
-                    Route(table, f"route table {table.label} (inline route #{i})",
-                          [UNKNOWN_DEST], "unknown", "a target unknown during preview")
-                )
-                continue
-            kind, text = _classify(stack, table, "routes", entry, nested=True)
-            dests = [entry.get(f) for f in _DEST_FIELDS["inline"] if entry.get(f) not in (None, "")]
-            routes.append(
-                Route(table, f"route table {table.label} (inline route #{i})", dests, kind, text)
-            )
-    for r in stack.of_type(ROUTE):
-        if table not in stack.ref(r, "routeTableId", ROUTE_TABLES).targets:
-            continue
-        kind, text = _classify(stack, r, "gatewayId", r.props, nested=False)
-        dests = [r.get(f) for f in _DEST_FIELDS["resource"] if r.get(f) not in (None, "")]
-        routes.append(Route(r, f"route {r.label} in route table {table.label}", dests, kind, text))
-    return routes
-
-
-
-def _is_default(dest: Any) -> bool | None:
-    """True for 0.0.0.0/0 or ::/0, None when it can't be known."""
-    if is_unknown(dest) or dest is UNKNOWN_DEST:
-        return None
-    net = parse_cidr(dest)
-    return net is not None and net.prefixlen == 0
-
-
 def _dest_text(dests: list[Any]) -> str:
-    parts = [
-        "a destination unknown during preview" if (is_unknown(d) or d is UNKNOWN_DEST) else str(d)
-        for d in dests
-    ]
+    parts = ["a destination unknown during preview" if is_unknown(d) else str(d) for d in dests]
     return ", ".join(parts) or "no destination"
 
 
-def _route_problems(route: Route) -> list[str]:
-    """Why this route breaks a private subnet's NAT-only egress (empty when it doesn't)."""
+def _route_problems(route: Route, local: list[Network]) -> list[str]:
+    """Why this route breaks a private subnet's NAT-only egress (empty when it doesn't).
+
+    A route that leads to the internet (a destination outside private space and the VPC, or
+    unknown) must go to a NAT for IPv4 and to an egress-only IGW for IPv6; a route to an
+    internet gateway is never allowed, whatever its destination."""
+    where = f"{route.where} sends {_dest_text(route.destinations)} to {route.gateway.text}"
+    if route.kind in ("igw", "unknown"):
+        return [where]
     problems: list[str] = []
-    if route.target == "igw":
-        problems.append(
-            f"{route.where} sends {_dest_text(route.destinations)} to {route.target_text}"
-        )
-        return problems
-    defaults = [_is_default(d) for d in route.destinations]
-    maybe_default = any(d is None or d is True for d in defaults)
-    if route.target == "unknown":
-        problems.append(
-            f"{route.where} sends {_dest_text(route.destinations)} to {route.target_text}"
-        )
-    elif maybe_default and route.target == "eigw":
-        v4 = [
-            d for d in route.destinations
-            if not (is_unknown(d) or d is UNKNOWN_DEST) and (n := parse_cidr(d)) is not None
-            and n.version == 4
-        ]
-        if v4 or any(d is None for d in defaults):
-            problems.append(
-                f"{route.where} sends {_dest_text(route.destinations)} to {route.target_text}, "
-                f"which carries only IPv6"
-            )
-    elif maybe_default and route.target != "nat":
-        problems.append(
-            f"{route.where} sends the default route ({_dest_text(route.destinations)}) to "
-            f"{route.target_text} instead of a NAT gateway"
-        )
+    for version, allowed in ((4, ("nat", "none")), (6, ("egress-only", "none"))):
+        if not leads_out(route, version, local):
+            continue
+        label = EGRESS_LABEL.get(route.kind, route.kind)
+        if version == 4 and route.kind == "eigw":
+            problems.append(f"{where}, which carries only IPv6")
+        elif label not in allowed:
+            way = "a NAT gateway" if version == 4 else "an egress-only internet gateway"
+            problems.append(f"{where} instead of {way}")
     return problems
 
 
-def _main_tables(stack: Stack, subnet: Res) -> list[Res]:
-    vpcs = stack.ref(subnet, "vpcId", ids(VPC)).targets
-    tables: list[Res] = []
-    for assoc in stack.of_type(MAIN_RT_ASSOCIATION):
-        if any(v in stack.ref(assoc, "vpcId", ids(VPC)).targets for v in vpcs):
-            tables += stack.ref(assoc, "routeTableId", ROUTE_TABLES).targets
-    for table in stack.of_type(DEFAULT_ROUTE_TABLE):
-        owners = stack.ref(table, "defaultRouteTableId", {VPC: "defaultRouteTableId"}).targets
-        if any(v in owners for v in vpcs) and table not in tables:
-            tables.append(table)
-    return tables
+def _problems_of(model: NetworkModel, table: Table, local: list[Network]) -> list[str]:
+    problems: list[str] = []
+    for route in model.routes_of(table):
+        problems += _route_problems(route, local)
+    return problems
 
 
 @fail_closed(PRIVATE_SUBNETS)
 def _validate_private_subnets(args: StackValidationArgs, report: ReportViolation) -> None:
-    stack = Stack(args.resources)
-    associations = stack.of_type(RT_ASSOCIATION)
+    """Questions to the network model: the tables that govern each private subnet (explicit
+    association, else the VPC's main table, reached however: ``MainRouteTableAssociation``,
+    ``vpc.mainRouteTableId``, ``DefaultRouteTable``) and every private-tier interface's way
+    out."""
+    stack = Stack.of(args)
+    model = model_of(stack)
     for subnet in _private_subnets(stack):
         label = f"Private subnet {subnet.label}"
-        mpip = truthy(subnet.get("mapPublicIpOnLaunch"))
+        node = model.subnets[subnet.urn]
+        local = model.vpc_networks(node.vpc)
+        mpip = node.map_public_ip
         if mpip is True:
             report(
                 f"{label} sets mapPublicIpOnLaunch to true, so instances launched in it get "
@@ -359,18 +213,14 @@ def _validate_private_subnets(args: StackValidationArgs, report: ReportViolation
                 f"mapPublicIpOnLaunch to the literal false.",
                 subnet.urn,
             )
-        mine = [a for a in associations if subnet in subnet_of(stack, a).targets]
-        if not mine:
-            extra = ""
-            bad_main = [
-                (t, p) for t in _main_tables(stack, subnet) for p in _problems_of(stack, t)
-            ]
-            if bad_main:
-                extra = (
-                    " Its VPC's main route table is unsafe for it: "
-                    + "; ".join(p for _, p in bad_main)
-                    + "."
-                )
+        choice = model.route_tables_of(node)
+        if not choice.explicit:
+            bad_main = [p for t in choice.tables for p in _problems_of(model, t, local)]
+            extra = (
+                " Its VPC's main route table is unsafe for it: " + "; ".join(bad_main) + "."
+                if bad_main
+                else ""
+            )
             report(
                 f"{label} has no explicit route table association, so it uses its VPC's main "
                 f"route table.{extra} Associate it with a private route table (an "
@@ -378,148 +228,96 @@ def _validate_private_subnets(args: StackValidationArgs, report: ReportViolation
                 subnet.urn,
             )
             continue
-        for assoc in mine:
-            tables = stack.ref(assoc, "routeTableId", ROUTE_TABLES)
-            if not tables.resolved:
+        for assoc in choice.unknown:
+            report(
+                f"{label} is associated (by {assoc.label}) with a route table that cannot "
+                f"be determined during preview, so its routes cannot be checked. Associate "
+                f"it with a route table of this stack.",
+                assoc.urn,
+            )
+        for table in choice.tables:
+            for problem in _problems_of(model, table, local):
                 report(
-                    f"{label} is associated (by {assoc.label}) with a route table that cannot "
-                    f"be determined during preview, so its routes cannot be checked. Associate "
-                    f"it with a route table of this stack.",
-                    assoc.urn,
+                    f"{label} (associated by {names(choice.explicit)} with {table.label}): "
+                    f"{problem}; a private subnet must reach the internet only through a NAT "
+                    f"gateway. Remove the route or point it at a NAT gateway (natGatewayId).",
+                    subnet.urn,
                 )
+    # Private-tier interfaces outside private subnets: their own way out.
+    for iface in model.interfaces:
+        if not iface.private or iface.subnet is None or iface.subnet.tier == "private":
+            continue
+        way = model.egress(iface)
+        for version, w, allowed in ((4, way.ipv4, ("nat", "none")),
+                                    (6, way.ipv6, ("egress-only", "none"))):
+            if w.label in allowed:
                 continue
-            for table in tables.targets:
-                for problem in _problems_of(stack, table):
-                    report(
-                        f"{label} (associated by {assoc.label}): {problem}; a private subnet "
-                        f"must reach the internet only through a NAT gateway. Remove the "
-                        f"route or point it at a NAT gateway (natGatewayId).",
-                        subnet.urn,
-                    )
-
-
-def _problems_of(stack: Stack, table: Res) -> list[str]:
-    problems: list[str] = []
-    for route in _routes_of(stack, table):
-        problems += _route_problems(route)
-    return problems
+            via = "; ".join(f"{r.where} to {r.gateway.text}" for r in w.routes) or w.label
+            report(
+                f"Private-tier {iface.label} reaches the IPv{version} internet through "
+                f"{w.label} ({via}) from subnet {iface.subnet.res.label}. Private-tier "
+                f"servers go out only through NAT (IPv4) or an egress-only internet gateway "
+                f"(IPv6): place it in a private subnet.",
+                iface.owner.urn,
+            )
 
 
 # ---------------------------------------------------------------------------------------------
 # private-servers-no-public-ip
 
 
-def _enis_of(stack: Stack, inst: Res) -> list[Res]:
-    enis: list[Res] = []
-    for att in stack.of_type(ENI_ATTACHMENT):
-        if inst in stack.ref(att, "instanceId", ids(INSTANCE)).targets:
-            enis += stack.ref(att, "networkInterfaceId", ids(ENI)).targets
-    for key in ("networkInterfaces", "primaryNetworkInterface"):
-        value = inst.get(key)
-        entries = value if isinstance(value, list) else [value] if isinstance(value, dict) else []
-        for entry in entries:
-            eni_id = entry.get("networkInterfaceId") if isinstance(entry, dict) else None
-            if eni_id is not None:
-                enis += stack.ref(inst, key, ids(ENI), eni_id, use_value=True).targets
-    for eni in stack.of_type(ENI):
-        value = eni.get("attachments")
-        for entry in value if isinstance(value, list) else []:
-            if isinstance(entry, dict) and entry.get("instance") is not None:
-                ref = stack.ref(eni, "attachments", ids(INSTANCE), entry["instance"],
-                                use_value=True)
-                if inst in ref.targets:
-                    enis.append(eni)
-    return enis
-
-
 @fail_closed(PRIVATE_SERVERS)
 def _validate_private_servers(args: StackValidationArgs, report: ReportViolation) -> None:
-    stack = Stack(args.resources)
-    servers = [i for i in stack.of_type(INSTANCE) if instance_is_private(stack, i)]
-    if not servers:
-        return
-    enis = {s.urn: _enis_of(stack, s) for s in servers}
-    private_enis = [
-        e for e in stack.of_type(ENI)
-        if any(s.tag(TIER_TAG) == "private" for s in subnet_of(stack, e).targets)
-    ]
-    for inst in servers:
-        label = f"Private-tier instance {inst.label}"
-        api = truthy(inst.get("associatePublicIpAddress"))
-        if api is True:
-            report(
-                f"{label} sets associatePublicIpAddress to true. Set it to false; private "
-                f"servers reach the internet only through the NAT gateway.",
-                inst.urn,
-            )
-        elif is_unknown(api):
-            report(
-                f"{label} has an associatePublicIpAddress that is unknown during preview. Set "
-                f"it to the literal false.",
-                inst.urn,
-            )
-        elif api is None:
-            subnets = subnet_of(stack, inst)
-            risky = [
-                s for s in subnets.targets
-                if (m := truthy(s.get("mapPublicIpOnLaunch"))) is True or is_unknown(m)
-            ]
-            if risky or not subnets.resolved:
-                where = (
-                    f"its subnet {names(risky)} maps public IPs on launch"
-                    if risky
-                    else "its subnet cannot be determined"
-                )
-                report(
-                    f"{label} does not set associatePublicIpAddress and {where}, so it may get "
-                    f"a public IP. Set associatePublicIpAddress to false.",
-                    inst.urn,
-                )
-    for eip in stack.of_type(EIP):
-        _check_eip_like(stack, report, eip, "instance", "networkInterface", servers, enis,
-                        private_enis)
-    for assoc in stack.of_type(EIP_ASSOCIATION):
-        _check_eip_like(stack, report, assoc, "instanceId", "networkInterfaceId", servers, enis,
-                        private_enis)
+    """Questions to the network model: no private-tier interface has a public IPv4 address
+    (however given), and none is reachable from the internet on any port by any path (its
+    IPv6 address, or an internet-facing load balancer that forwards to it)."""
+    stack = Stack.of(args)
+    model = model_of(stack)
+    private = [i for i in model.interfaces if i.private]
+    seen: set[tuple[str, str]] = set()
 
+    def once(message: str, urn: str) -> None:
+        if (urn, message) not in seen:
+            seen.add((urn, message))
+            report(message, urn)
 
-def _check_eip_like(
-    stack: Stack,
-    report: ReportViolation,
-    res: Res,
-    inst_key: str,
-    eni_key: str,
-    servers: list[Res],
-    enis: dict[str, list[Res]],
-    private_enis: list[Res],
-) -> None:
-    kind = "Elastic IP" if res.type == EIP else "Elastic IP association"
-    fix = "Remove it; private servers reach the internet only through the NAT gateway."
-    if res.get(inst_key) not in (None, ""):
-        ref = stack.ref(res, inst_key, ids(INSTANCE))
-        for inst in ref.targets:
-            if inst in servers:
-                report(f"{kind} {res.label} gives private-tier instance {inst.label} a public "
-                       f"IP ({inst_key}). {fix}", res.urn)
-        if ref.unknown:
-            report(f"{kind} {res.label} attaches to an instance that cannot be determined "
-                   f"during preview, possibly a private-tier server. Set {inst_key} from an "
-                   f"instance of this stack.", res.urn)
-    if res.get(eni_key) not in (None, ""):
-        ref = stack.ref(res, eni_key, ids(ENI))
-        for eni in ref.targets:
-            owners = [s for s in servers if eni in enis[s.urn]]
-            if owners:
-                report(f"{kind} {res.label} gives private-tier instance {names(owners)} a "
-                       f"public IP through network interface {eni.label} ({eni_key}). {fix}",
-                       res.urn)
-            elif eni in private_enis:
-                report(f"{kind} {res.label} gives network interface {eni.label} in a private "
-                       f"subnet a public IP ({eni_key}). {fix}", res.urn)
-        if ref.unknown:
-            report(f"{kind} {res.label} attaches to a network interface that cannot be "
-                   f"determined during preview, possibly a private-tier server's. Set "
-                   f"{eni_key} from a network interface of this stack.", res.urn)
+    fix = "Private servers reach the internet only through the NAT gateway"
+    for iface in private:
+        for reason in iface.public_v4:
+            holder = iface.owner if reason.res.type == SUBNET else reason.res
+            if reason.certain:
+                once(
+                    f"Private-tier {iface.label} gets a public IPv4 address: {reason.text}. "
+                    f"{fix}: remove it"
+                    + (" (set associatePublicIpAddress to false)" if holder is iface.owner
+                       else "") + ".",
+                    holder.urn,
+                )
+            else:
+                once(
+                    f"Private-tier {iface.label} may get a public IPv4 address: {reason.text}. "
+                    f"Make the value a literal false (or remove it). {fix}.",
+                    holder.urn,
+                )
+        for e in model.internet_ingress(iface):
+            verb = "may be reachable" if e.uncertain else "is reachable"
+            why = (f" (decided by values unknown during preview: {'; '.join(e.uncertain)})"
+                   if e.uncertain else "")
+            once(
+                f"{describe(e.reporter)} lets the internet reach the private tier: "
+                f"{iface.label} {verb} on {e.ports_text} from {', '.join(e.sources)} via "
+                f"{e.via}{why}. No private-tier server may be reachable from the internet; "
+                f"remove the path (the rule, the address or the listener).",
+                e.reporter.urn,
+            )
+    if private:
+        for reason in model.public_ip_problems:
+            once(
+                f"{reason.text}, possibly a private-tier server's, so the private tier cannot "
+                f"be shown to have no public address. Attach it to an instance or network "
+                f"interface of this stack.",
+                reason.res.urn,
+            )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -528,7 +326,7 @@ def _check_eip_like(
 
 @fail_closed(NAT_PUBLIC)
 def _validate_nat(args: StackValidationArgs, report: ReportViolation) -> None:
-    stack = Stack(args.resources)
+    stack = Stack.of(args)
     for nat in stack.of_type(NAT_GATEWAY):
         conn = nat.get("connectivityType")
         if isinstance(conn, str) and conn.lower() == "private":

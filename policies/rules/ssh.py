@@ -1,7 +1,8 @@
 """SSH reaches the servers only through the bastion, and the bastion only from the office.
 
-- ``bastion-ssh-only-from-office``: only the bastion's security group admits SSH from a CIDR
-  (or a prefix list), and only from inside a configured office CIDR.
+- ``bastion-ssh-only-from-office``: a question to the network model (``netmodel``): from the
+  internet, port 22 reaches only the bastion, and only from inside a configured office CIDR --
+  directly or through any forwarder (an internet-facing load balancer).
 - ``servers-ssh-only-from-bastion``: every other security group admits SSH only from the
   bastion's security group.
 """
@@ -20,16 +21,26 @@ from pulumi_policy import (
 
 from ._net import (
     SSH_PORT,
-    BastionVerdict,
     Rule,
     attachments,
     bastion_groups,
     group_label,
     holders_of,
+    is_bastion_instance,
     ref_label,
     security_group_rules,
 )
-from ._wire import INSTANCE, Network, Res, Stack, fail_closed, inside, is_unknown, names, parse_cidr
+from ._wire import Stack, fail_closed
+from .netmodel import Exposure, Interface, describe, model_of
+from .records import (
+    INSTANCE,
+    Network,
+    Res,
+    inside,
+    is_unknown,
+    names,
+    parse_cidr,
+)
 
 BASTION_SSH: Final = "bastion-ssh-only-from-office"
 SERVERS_SSH: Final = "servers-ssh-only-from-bastion"
@@ -114,78 +125,82 @@ def _ssh_rules(stack: Stack) -> list[Rule]:
     ]
 
 
+def is_bastion_interface(iface: Interface) -> bool:
+    """The bastion: an instance tagged Role=bastion in a management-tier subnet."""
+    inst = iface.instance
+    return (
+        inst is not None
+        and is_bastion_instance(inst)
+        and iface.subnet is not None
+        and iface.subnet.tier == "management"
+    )
+
+
+def _within_office(source: str, offices: list[Network]) -> bool:
+    net = parse_cidr(source)
+    return net is not None and inside(net, offices)
+
+
 @fail_closed(BASTION_SSH)
 def _validate_bastion(args: StackValidationArgs, report: ReportViolation) -> None:
-    stack = Stack(args.resources)
+    """A question to the network model: from the internet, port 22 reaches only the bastion,
+    and only from the office CIDRs -- directly (public address + IGW route + security group)
+    or through any forwarder (an internet-facing load balancer)."""
+    stack = Stack.of(args)
     offices, problems = office_networks(args.get_config())
     for problem in problems:
         report(problem, None)
     office_text = ", ".join(str(n) for n in offices) or "none configured"
-    verdicts: list[BastionVerdict] = bastion_groups(stack)
-    verified = [v.sg for v in verdicts if v.verified]
-    why_not = {v.sg.urn: v.reason for v in verdicts if not v.verified}
-
-    for rule in _ssh_rules(stack):
-        if not rule.cidrs and not rule.prefix_lists:
-            continue
-        if _is_bastion_rule(rule, verified):
-            for cidr in rule.cidrs:
-                net = cidr.network
-                if is_unknown(cidr.value):
-                    report(
-                        f"{rule.where} {_ssh_verb(rule)} to the bastion from {cidr.field} "
-                        f"that is unknown during preview, so it cannot be checked against the "
-                        f"office CIDRs ({office_text}). Set {cidr.field} to a literal office "
-                        f"CIDR.",
-                        rule.owner.urn,
-                    )
-                elif net is None:
-                    report(
-                        f"{rule.where} {_ssh_verb(rule)} to the bastion from {cidr.value!r}, "
-                        f"which is not a valid CIDR. Set {cidr.field} to an office CIDR "
-                        f"({office_text}).",
-                        rule.owner.urn,
-                    )
-                elif not inside(net, offices):
-                    report(
-                        f"{rule.where} {_ssh_verb(rule)} to the bastion from {net}; the "
-                        f"bastion's security group must admit SSH only from the office CIDRs "
-                        f"({office_text}). Narrow {cidr.field} to an office CIDR or remove "
-                        f"the rule.",
-                        rule.owner.urn,
-                    )
-            for pl in rule.prefix_lists:
-                report(
-                    f"{rule.where} {_ssh_verb(rule)} to the bastion from prefix list "
-                    f"{'(unknown during preview)' if is_unknown(pl) else pl}, whose CIDRs "
-                    f"cannot be checked against the office CIDRs ({office_text}). Replace "
-                    f"{rule.prefix_field} with the office CIDRs.",
-                    rule.owner.urn,
-                )
-            continue
-        # Not (provably) the bastion's group: no CIDR may reach SSH at all.
-        reasons = [
-            f"{group_label(g)} is tagged Role=bastion but is not the bastion's: {why_not[g.urn]}"
-            for g in rule.groups.targets
-            if g.urn in why_not
-        ]
-        why = f" ({'; '.join(reasons)})" if reasons else ""
-        sources = [c.text for c in rule.cidrs] + [
-            f"prefix list {'(unknown during preview)' if is_unknown(p) else p}"
-            for p in rule.prefix_lists
-        ]
+    model = model_of(stack)
+    found: dict[tuple[str, str], list[Exposure]] = {}
+    for iface in model.interfaces:
+        bastion = is_bastion_interface(iface)
+        for e in model.internet_ingress(iface):
+            if not e.covers(SSH_PORT):
+                continue
+            bad = [s for s in e.sources if not (bastion and _within_office(s, offices))]
+            if bad or e.uncertain:
+                found.setdefault((e.reporter.urn, iface.key), []).append(e)
+    for exposures in found.values():
+        e = exposures[0]
+        iface = e.iface
+        bastion = is_bastion_interface(iface)
+        sources = list(dict.fromkeys(s for x in exposures for s in x.sources))
+        vias = list(dict.fromkeys(x.via for x in exposures))
+        uncertain = list(dict.fromkeys(u for x in exposures for u in x.uncertain))
+        bad = [s for s in sources if not (bastion and _within_office(s, offices))]
+        ports = ", ".join(dict.fromkeys(x.ports_text for x in exposures))
+        who = "the bastion" if bastion else f"{iface.label}, which is not the bastion"
+        if bad:
+            verb, srcs = "is reachable", ", ".join(bad)
+        else:
+            verb, srcs = "may be reachable", ", ".join(sources)
+        why = (
+            f" (decided by values unknown during preview: {'; '.join(uncertain)}; make them "
+            f"known at preview time)"
+            if uncertain
+            else ""
+        )
+        fix = (
+            f"Narrow the source to the office CIDRs ({office_text}) or remove the rule"
+            if bastion and e.kind == "direct"
+            else f"Admit only the office CIDRs ({office_text}) on the load balancer, or remove "
+            f"the listener"
+            if bastion
+            else "Remove the path (the rule, the public address or the listener); reach "
+            "servers over SSH only through the bastion"
+        )
         report(
-            f"{rule.where} {_ssh_verb(rule)} from {', '.join(sources)} into {_into(rule)}"
-            f"{why}; only the bastion's security group may admit SSH from a CIDR, and only "
-            f"from the office CIDRs ({office_text}). Remove the rule, or admit SSH from the "
-            f"bastion's security group instead.",
-            rule.owner.urn,
+            f"{describe(e.reporter)} lets the internet reach SSH: {who} {verb} on {ports} "
+            f"from {srcs} via {'; '.join(vias)}{why}. From the internet, port 22 may reach only "
+            f"the bastion, and only from the office CIDRs ({office_text}). {fix}.",
+            e.reporter.urn,
         )
 
 
 @fail_closed(SERVERS_SSH)
 def _validate_servers(args: StackValidationArgs, report: ReportViolation) -> None:
-    stack = Stack(args.resources)
+    stack = Stack.of(args)
     atts = attachments(stack)
     verified = [v.sg for v in bastion_groups(stack, atts) if v.verified]
     bastion_text = (

@@ -16,7 +16,16 @@ from pulumi_policy import (
 )
 
 from ._net import subnet_of
-from ._wire import INSTANCE, ROLE_TAG, SUBNET, TIER_TAG, TIERS, Res, Stack, fail_closed, is_unknown
+from ._wire import Stack, fail_closed
+from .records import (
+    INSTANCE,
+    ROLE_TAG,
+    SUBNET,
+    TIER_TAG,
+    TIERS,
+    Res,
+    is_unknown,
+)
 
 TIER_DECLARED: Final = "tier-declared"
 _VALID: Final = " | ".join(TIERS)
@@ -41,7 +50,7 @@ def _tier_problem(res: Res, kind: str) -> str | None:
 
 @fail_closed(TIER_DECLARED)
 def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
-    stack = Stack(args.resources)
+    stack = Stack.of(args)
     for subnet in stack.of_type(SUBNET):
         problem = _tier_problem(subnet, "Subnet")
         if problem:

@@ -1,0 +1,433 @@
+"""Plain resource records, the unknown marker and reference resolution. Pure Python.
+
+This module (like ``_net`` and ``netmodel``) imports nothing from Pulumi, so the network model
+can be fed both by the policy pack (``_wire.Stack`` builds records from pulumi_policy's
+``PolicyResource``) and by the offline review (``review.reachability`` builds them from
+``review.plan.RecordedResource``). A record is what the engine hands a stack policy: the type
+token, URN, logical name, the properties as plain dicts/lists in the engine's camelCase names
+(every unknown replaced by :data:`UNKNOWN`), the dependencies, the property dependencies and the
+parent URN.
+
+Resources are linked the way the engine links them: a reference such as a rule's
+``securityGroupId`` is resolved by value when both sides are known (an update), and otherwise
+through the property dependencies the SDK records for the input (always known, even in a
+preview). An unknown value that has no property dependency at all was not declared by the
+program (a computed output, "known after apply"): :meth:`Index.ref` marks it ``computed`` and
+it counts as absent -- an undeclared computed value is not a verdict. A declared unknown that
+cannot be resolved is ``unknown``: the rules fail closed on it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+
+class _Unknown:
+    """A value the engine does not know yet (a preview of a resource being created)."""
+
+    _instance: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "<unknown>"
+
+    def __bool__(self) -> bool:
+        raise TypeError("an unknown value has no truth value; test it with is_unknown()")
+
+
+UNKNOWN: Final = _Unknown()
+
+
+def is_unknown(value: object) -> bool:
+    return value is UNKNOWN
+
+
+# ---------------------------------------------------------------------------------------------
+# Resource type tokens (pulumi-aws 7.x)
+
+VPC: Final = "aws:ec2/vpc:Vpc"
+VPC_IPV4_CIDR: Final = "aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation"
+VPC_IPV6_CIDR: Final = "aws:ec2/vpcIpv6CidrBlockAssociation:VpcIpv6CidrBlockAssociation"
+SUBNET: Final = "aws:ec2/subnet:Subnet"
+IGW: Final = "aws:ec2/internetGateway:InternetGateway"
+IGW_ATTACHMENT: Final = "aws:ec2/internetGatewayAttachment:InternetGatewayAttachment"
+EGRESS_ONLY_IGW: Final = "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway"
+NAT_GATEWAY: Final = "aws:ec2/natGateway:NatGateway"
+VPC_ENDPOINT: Final = "aws:ec2/vpcEndpoint:VpcEndpoint"
+VPC_ENDPOINT_RT: Final = (
+    "aws:ec2/vpcEndpointRouteTableAssociation:VpcEndpointRouteTableAssociation"
+)
+PEERING: Final = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
+PEERING_ACCEPTER: Final = "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter"
+TGW: Final = "aws:ec2transitgateway/transitGateway:TransitGateway"
+TGW_ATTACHMENT: Final = "aws:ec2transitgateway/vpcAttachment:VpcAttachment"
+VPN_GATEWAY: Final = "aws:ec2/vpnGateway:VpnGateway"
+EIP: Final = "aws:ec2/eip:Eip"
+EIP_ASSOCIATION: Final = "aws:ec2/eipAssociation:EipAssociation"
+ROUTE_TABLE: Final = "aws:ec2/routeTable:RouteTable"
+DEFAULT_ROUTE_TABLE: Final = "aws:ec2/defaultRouteTable:DefaultRouteTable"
+ROUTE: Final = "aws:ec2/route:Route"
+RT_ASSOCIATION: Final = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+MAIN_RT_ASSOCIATION: Final = "aws:ec2/mainRouteTableAssociation:MainRouteTableAssociation"
+SECURITY_GROUP: Final = "aws:ec2/securityGroup:SecurityGroup"
+DEFAULT_SECURITY_GROUP: Final = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+SG_RULE: Final = "aws:ec2/securityGroupRule:SecurityGroupRule"
+SG_INGRESS_RULE: Final = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+SG_EGRESS_RULE: Final = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+NETWORK_ACL: Final = "aws:ec2/networkAcl:NetworkAcl"
+DEFAULT_NETWORK_ACL: Final = "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl"
+NETWORK_ACL_RULE: Final = "aws:ec2/networkAclRule:NetworkAclRule"
+NETWORK_ACL_ASSOCIATION: Final = "aws:ec2/networkAclAssociation:NetworkAclAssociation"
+INSTANCE: Final = "aws:ec2/instance:Instance"
+SPOT_INSTANCE_REQUEST: Final = "aws:ec2/spotInstanceRequest:SpotInstanceRequest"
+LAUNCH_TEMPLATE: Final = "aws:ec2/launchTemplate:LaunchTemplate"
+ASG: Final = "aws:autoscaling/group:Group"
+ASG_ATTACHMENT: Final = "aws:autoscaling/attachment:Attachment"
+ENI: Final = "aws:ec2/networkInterface:NetworkInterface"
+ENI_ATTACHMENT: Final = "aws:ec2/networkInterfaceAttachment:NetworkInterfaceAttachment"
+ENI_SG_ATTACHMENT: Final = (
+    "aws:ec2/networkInterfaceSecurityGroupAttachment:NetworkInterfaceSecurityGroupAttachment"
+)
+LB: Final = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
+LB_LISTENER: Final = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
+LB_LISTENER_RULE: Final = ("aws:lb/listenerRule:ListenerRule", "aws:alb/listenerRule:ListenerRule")
+LB_TARGET_GROUP: Final = ("aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup")
+LB_TG_ATTACHMENT: Final = (
+    "aws:lb/targetGroupAttachment:TargetGroupAttachment",
+    "aws:alb/targetGroupAttachment:TargetGroupAttachment",
+)
+ELB: Final = "aws:elb/loadBalancer:LoadBalancer"
+ELB_ATTACHMENT: Final = "aws:elb/attachment:Attachment"
+FLOW_LOG: Final = "aws:ec2/flowLog:FlowLog"
+STACK_TYPE: Final = "pulumi:pulumi:Stack"
+
+SG_TYPES: Final = (SECURITY_GROUP, DEFAULT_SECURITY_GROUP)
+
+# Tags (docs/CONTRACT.md)
+TIER_TAG: Final = "Tier"
+ROLE_TAG: Final = "Role"
+BASTION_ROLE: Final = "bastion"
+TIERS: Final = ("public", "private", "management")
+
+
+# ---------------------------------------------------------------------------------------------
+# Records
+
+
+@dataclass(frozen=True)
+class Record:
+    """The model's input: one resource as the engine hands it to a stack policy.
+
+    ``props`` are plain (dicts, lists, str, float, bool, None) with every unknown replaced by
+    :data:`UNKNOWN`; ``property_dependencies`` maps a property to the URNs it was built from.
+    """
+
+    type: str
+    urn: str
+    name: str
+    props: Mapping[str, Any]
+    property_dependencies: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    dependencies: Sequence[str] = ()
+    parent: str = ""
+
+
+@dataclass(eq=False)
+class Res:
+    """One resource of the stack with plain (unknown-safe) properties."""
+
+    type: str
+    urn: str
+    name: str
+    props: dict[str, Any]
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]]
+    parent: str = ""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.props.get(key, default)
+
+    def known_str(self, key: str) -> str | None:
+        value = self.props.get(key)
+        return value if isinstance(value, str) and value else None
+
+    def declared(self, key: str) -> bool:
+        """The program set this property: it is known, or unknown but built from resources.
+
+        An unknown without property dependencies is a computed output nobody declared."""
+        value = self.props.get(key)
+        if value is None:
+            return False
+        if is_unknown(value):
+            return bool(self.property_dependencies.get(key))
+        return True
+
+    @property
+    def label(self) -> str:
+        return f"'{self.name}'"
+
+    @property
+    def tags(self) -> dict[str, Any] | _Unknown:
+        """The effective tags: ``tagsAll`` (provider default tags included) when known."""
+        tags_all = self.props.get("tagsAll")
+        tags = self.props.get("tags")
+        if isinstance(tags_all, dict):
+            merged = dict(tags) if isinstance(tags, dict) else {}
+            merged.update(tags_all)
+            return merged
+        if is_unknown(tags):
+            return UNKNOWN
+        return dict(tags) if isinstance(tags, dict) else {}
+
+    def tag(self, key: str) -> str | _Unknown | None:
+        tags = self.tags
+        if isinstance(tags, _Unknown):
+            return UNKNOWN
+        value = tags.get(key)
+        if is_unknown(value):
+            return UNKNOWN
+        return value if isinstance(value, str) else None
+
+
+@dataclass
+class Ref:
+    """Where a reference property points: resources of this stack, ids outside it, a declared
+    value that cannot be determined (``unknown``), or an undeclared computed value
+    (``computed``: counts as absent)."""
+
+    targets: list[Res] = field(default_factory=list)
+    external: list[str] = field(default_factory=list)
+    unknown: bool = False
+    computed: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not self.targets and not self.external and not self.unknown
+
+    @property
+    def resolved(self) -> bool:
+        """Every part of the reference points at a resource of this stack."""
+        return bool(self.targets) and not self.external and not self.unknown
+
+
+def _elements(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    return [value]
+
+
+Targets = Mapping[str, "str | Sequence[str]"]
+
+
+class Index:
+    """The stack's resources, indexed by URN, type and output value (lookups are O(1), so the
+    analysis grows linearly with the stack)."""
+
+    def __init__(self, records: Iterable[Record | Res]) -> None:
+        self.resources: list[Res] = []
+        for r in records:
+            if isinstance(r, Res):
+                self.resources.append(r)
+            else:
+                self.resources.append(
+                    Res(
+                        type=r.type,
+                        urn=r.urn,
+                        name=r.name,
+                        props=dict(r.props),
+                        dependencies=list(r.dependencies),
+                        property_dependencies={
+                            k: list(v) for k, v in r.property_dependencies.items()
+                        },
+                        parent=r.parent,
+                    )
+                )
+        self.by_urn: dict[str, Res] = {r.urn: r for r in self.resources}
+        self._by_type: dict[str, list[Res]] = {}
+        for r in self.resources:
+            self._by_type.setdefault(r.type, []).append(r)
+        self._by_value: dict[tuple[str, str], dict[str, list[Res]]] = {}
+        self._memo: dict[str, Any] = {}
+
+    def memo(self, key: str, factory: Callable[[], Any]) -> Any:
+        """A value derived from the whole stack (the rules, the network model), built once."""
+        if key not in self._memo:
+            self._memo[key] = factory()
+        return self._memo[key]
+
+    def of_type(self, *types: str) -> list[Res]:
+        if len(types) == 1:
+            return list(self._by_type.get(types[0], ()))
+        return [r for t in types for r in self._by_type.get(t, ())]
+
+    def __iter__(self) -> Iterator[Res]:
+        return iter(self.resources)
+
+    def __len__(self) -> int:
+        return len(self.resources)
+
+    def _value_index(self, typ: str, key: str) -> dict[str, list[Res]]:
+        index = self._by_value.get((typ, key))
+        if index is None:
+            index = {}
+            for r in self._by_type.get(typ, ()):
+                v = r.props.get(key)
+                if isinstance(v, str) and v:
+                    index.setdefault(v, []).append(r)
+            self._by_value[(typ, key)] = index
+        return index
+
+    def with_value(self, typ: str, key: str, value: str) -> list[Res]:
+        return self._value_index(typ, key).get(value, [])
+
+    def ref(
+        self,
+        res: Res,
+        key: str,
+        targets: Targets,
+        value: Any = None,
+        *,
+        use_value: bool = False,
+    ) -> Ref:
+        """Resolve the reference held in ``res``'s property ``key``.
+
+        ``targets`` maps each acceptable target type to the output(s) of that type the value
+        may equal (usually ``"id"``; e.g. a Vpc's ``defaultSecurityGroupId``). ``value`` (with
+        ``use_value``) resolves a value nested inside ``key`` (an inline rule's
+        ``securityGroups``) while still using ``key``'s property dependencies.
+
+        Known values are matched against known outputs; values that match nothing are ids
+        outside the stack, unless a dependency of the right type has an unknown output (then the
+        dependency decides). Unknown values are resolved through the property dependencies; an
+        unknown without any property dependency is an undeclared computed value (``computed``).
+        """
+        raw = value if use_value else res.props.get(key)
+        deps = res.property_dependencies.get(key, [])
+        dep_targets = [
+            d for u in deps if (d := self.by_urn.get(u)) is not None and d.type in targets
+        ]
+        out = Ref()
+        if is_unknown(raw):
+            raw = [UNKNOWN]
+        for element in _elements(raw):
+            if isinstance(element, str):
+                matched: list[Res] = []
+                for typ, fields in targets.items():
+                    for f in (fields,) if isinstance(fields, str) else fields:
+                        matched += self.with_value(typ, f, element)
+                if matched:
+                    _add(out.targets, matched)
+                    continue
+                pending = [d for d in dep_targets if _any_unknown(d, targets[d.type])]
+                if pending:
+                    _add(out.targets, pending)
+                else:
+                    out.external.append(element)
+            elif is_unknown(element):
+                if dep_targets:
+                    _add(out.targets, dep_targets)
+                elif deps:
+                    out.unknown = True
+                else:
+                    out.computed = True
+        return out
+
+    def referrers(self, target: Res, types: Sequence[str], key: str, fields: Targets) -> list[Res]:
+        """Resources of ``types`` whose ``key`` refers to ``target``."""
+        return [r for r in self.of_type(*types) if target in self.ref(r, key, fields).targets]
+
+
+def _any_unknown(res: Res, fields: str | Sequence[str]) -> bool:
+    names_ = [fields] if isinstance(fields, str) else list(fields)
+    return any(not isinstance(res.props.get(n), str) for n in names_)
+
+
+def _add(acc: list[Res], items: Iterable[Res]) -> None:
+    for item in items:
+        if item not in acc:
+            acc.append(item)
+
+
+ID: Final = "id"
+
+
+def ids(*types: str) -> dict[str, str]:
+    return dict.fromkeys(types, ID)
+
+
+# ---------------------------------------------------------------------------------------------
+# Small readers
+
+
+def truthy(value: Any) -> bool | _Unknown | None:
+    """A wire boolean: True/False, UNKNOWN, or None when absent."""
+    if is_unknown(value):
+        return UNKNOWN
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return bool(value)
+
+
+def number(value: Any) -> float | _Unknown | None:
+    if is_unknown(value):
+        return UNKNOWN
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_cidr(value: Any) -> Network | None:
+    """A CIDR as written (``a.b.c.d/n`` with no host bits), or None when malformed."""
+    if not isinstance(value, str) or "/" not in value:
+        return None
+    try:
+        return ipaddress.ip_network(value.strip(), strict=True)
+    except ValueError:
+        return None
+
+
+def inside(net: Network, networks: Iterable[Network]) -> bool:
+    """``net`` lies within one of ``networks`` of the same IP version."""
+    for other in networks:
+        if isinstance(net, ipaddress.IPv4Network) and isinstance(other, ipaddress.IPv4Network):
+            if net.subnet_of(other):
+                return True
+        elif (
+            isinstance(net, ipaddress.IPv6Network)
+            and isinstance(other, ipaddress.IPv6Network)
+            and net.subnet_of(other)
+        ):
+            return True
+    return False
+
+
+def listing(items: Iterable[str]) -> str:
+    items = list(items)
+    return ", ".join(items) if items else "none"
+
+
+def names(resources: Iterable[Res]) -> str:
+    return ", ".join(r.label for r in resources)
+
+
+__all__ = [n for n in dir() if not n.startswith("__") and n not in ("annotations", "ipaddress")]
