@@ -8,6 +8,7 @@ only; ``report`` renders the result.
 from __future__ import annotations
 
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -109,8 +110,15 @@ def render(table: dict[str, dict[str, Any]], mode: str) -> list[str]:
         if not row["ingressFromInternet"]:
             out.append(f"    {'':<{width}}in:  nothing from the internet")
         for e in row["ingressFromInternet"]:
-            out.append(
-                f"    {'':<{width}}in:  {e['protocol']} {e['ports']} from "
-                f"{', '.join(e['sources'])} via {e['via']}"
+            # Wrapped at 100 columns (issue 8's report width), continuation lines indented.
+            out.extend(
+                textwrap.wrap(
+                    f"in:  {e['protocol']} {e['ports']} from "
+                    f"{', '.join(e['sources'])} via {e['via']}",
+                    width=100,
+                    initial_indent=f"    {'':<{width}}",
+                    subsequent_indent=f"    {'':<{width}}     ",
+                    break_on_hyphens=False,
+                )
             )
     return out

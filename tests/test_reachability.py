@@ -30,8 +30,7 @@ def _web(igw: str) -> list[dict[str, Any]]:
     )
     return [
         {"ports": "80", "protocol": "tcp", "sources": ["0.0.0.0/0"], "via": via},
-        {"ports": "443", "protocol": "tcp", "sources": ["0.0.0.0/0"], "via": via},
-    ]
+    ]  # nginx serves 80 only (issue 8): 443 is not opened
 
 
 def _bastion(igw: str, office: str) -> list[dict[str, Any]]:
