@@ -3,6 +3,13 @@
 import pulumi
 import pulumi_aws as aws
 
+from components.access import (
+    AccessArgs,
+    AccessMode,
+    InstanceConnect,
+    SessionManager,
+    render_keyless_ssh_config,
+)
 from components.ami import architecture, ubuntu_lts_ami
 from components.audit import AuditLog, AuditLogArgs, AuditLogMode
 from components.bastion import Bastion, BastionArgs
@@ -10,6 +17,7 @@ from components.config import StackConfig
 from components.network import TieredNetwork
 from components.server import IngressRule, Server, ServerArgs
 from components.settings import load_settings
+from components.tags import Tier
 
 settings = load_settings(StackConfig.from_runtime())
 prefix = settings.prefix
@@ -35,6 +43,35 @@ def ami_for(instance_type: str) -> pulumi.Output[str]:
         amis[arch] = ubuntu_lts_ami(arch, provider)
     return amis[arch]
 
+
+access = settings.access
+
+
+def access_args(servers: list[Server]) -> AccessArgs:
+    return AccessArgs(
+        prefix=prefix,
+        mode=access,
+        region=settings.region,
+        vpc_id=network.vpc_id,
+        vpc_cidr=settings.network.vpc_cidr,
+        servers=servers,
+        management_subnet_id=network.subnet_id(settings.management_subnet),
+        # One private subnet per AZ for the SSM interface endpoints.
+        endpoint_subnet_ids=[
+            network.subnet_id(name)
+            for name in {
+                p.az: p.spec.name for p in reversed(settings.network.plan)
+                if p.spec.tier is Tier.PRIVATE
+            }.values()
+        ],
+        ssh_key_file=settings.ssh_key_file,
+    )
+
+
+# Session Manager comes first: the servers take its instance profile.
+session_manager = (
+    SessionManager("ssm", access_args([]), opts) if access is AccessMode.SSM else None
+)
 
 servers: dict[str, Server] = {}
 for plan in settings.servers:
@@ -64,50 +101,75 @@ for plan in settings.servers:
             availability_zone=plan.availability_zone,
             data_volume_gib=plan.data_volume_gib,
             protect_data=settings.protect_data,
+            instance_profile=(
+                session_manager.instance_profile.name if session_manager is not None else None
+            ),
+            ipv6=settings.network.ipv6,
         ),
         opts,
     )
 
-# auditLog: cloudwatch -- the audit trail leaves the box for an encrypted log group.
-audit_log = (
-    AuditLog(
-        "bastion-audit",
-        AuditLogArgs(
-            prefix=prefix,
+bastion: Bastion | None = None
+audit_log: AuditLog | None = None
+if access is AccessMode.INSTANCE_CONNECT:
+    InstanceConnect("eic", access_args(list(servers.values())), opts)
+if access is not AccessMode.BASTION:
+    ssh_config = pulumi.Output.all(*[s.instance.id for s in servers.values()]).apply(
+        lambda ids: render_keyless_ssh_config(
+            access,
+            prefix,
+            dict(zip(servers, ids, strict=True)),
             region=settings.region,
-            retention_days=settings.audit_log_retention_days,
-            protect=settings.protect_data,
+            key_file=settings.ssh_key_file,
+        )
+    )
+else:
+    # auditLog: cloudwatch -- the audit trail leaves the box for an encrypted log group.
+    audit_log = (
+        AuditLog(
+            "bastion-audit",
+            AuditLogArgs(
+                prefix=prefix,
+                region=settings.region,
+                retention_days=settings.audit_log_retention_days,
+                protect=settings.protect_data,
+            ),
+            opts,
+        )
+        if settings.audit_log is AuditLogMode.CLOUDWATCH
+        else None
+    )
+    bastion = Bastion(
+        "bastion",
+        BastionArgs(
+            prefix=prefix,
+            subnet_id=network.subnet_id(settings.management_subnet),
+            vpc_id=network.vpc_id,
+            vpc_cidr=settings.network.vpc_cidr,
+            ami_id=ami_for(settings.bastion_instance_type),
+            ssh_public_key=settings.ssh_public_key,
+            office_cidrs=settings.office_cidrs,
+            servers=list(servers.values()),
+            instance_type=settings.bastion_instance_type,
+            idle_timeout_seconds=settings.idle_timeout_seconds,
+            ssh_key_file=settings.ssh_key_file,
+            depends_on=network.egress_ready[settings.management_subnet],
+            ipv6=settings.network.ipv6,
+            audit_log=audit_log,
         ),
         opts,
     )
-    if settings.audit_log is AuditLogMode.CLOUDWATCH
-    else None
-)
-
-bastion = Bastion(
-    "bastion",
-    BastionArgs(
-        prefix=prefix,
-        subnet_id=network.subnet_id(settings.management_subnet),
-        vpc_id=network.vpc_id,
-        vpc_cidr=settings.network.vpc_cidr,
-        ami_id=ami_for(settings.bastion_instance_type),
-        ssh_public_key=settings.ssh_public_key,
-        office_cidrs=settings.office_cidrs,
-        servers=list(servers.values()),
-        instance_type=settings.bastion_instance_type,
-        idle_timeout_seconds=settings.idle_timeout_seconds,
-        audit_log=audit_log,
-        ssh_key_file=settings.ssh_key_file,
-        depends_on=network.egress_ready[settings.management_subnet],
-    ),
-    opts,
-)
+    ssh_config = bastion.ssh_config
 
 pulumi.export("vpcId", network.vpc_id)
-pulumi.export("bastionPublicIp", bastion.public_ip)
-pulumi.export("bastionInstanceId", bastion.instance.id)
+if bastion is not None:
+    pulumi.export("bastionPublicIp", bastion.public_ip)
+    pulumi.export("bastionInstanceId", bastion.instance.id)
+    # Empty without ipv6: the same outputs whatever the options, for scripts.
+    pulumi.export("bastionIpv6", bastion.ipv6_address or "")
+pulumi.export("access", access.value)
+pulumi.export("serverInstanceIds", {name: s.instance.id for name, s in servers.items()})
 pulumi.export("serverPrivateIps", {name: s.private_ip for name, s in servers.items()})
 pulumi.export("natPublicIps", network.nat_public_ips)
-pulumi.export("sshConfig", bastion.ssh_config)
+pulumi.export("sshConfig", ssh_config)
 pulumi.export("auditLogGroup", audit_log.log_group.name if audit_log else None)

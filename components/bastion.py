@@ -90,6 +90,8 @@ class BastionArgs:
     # Resources the instance and its EIP must wait for: the management subnet's association
     # and its default route (which implies the internet gateway is attached).
     depends_on: Sequence[pulumi.Resource] = ()
+    # Issue 9: an IPv6 address too (ipv6: true), offered in ssh_config as <prefix>-bastion-v6.
+    ipv6: bool = False
 
     def __post_init__(self) -> None:
         validate_office_cidrs("officeCidrs", self.office_cidrs)
@@ -129,6 +131,7 @@ def render_ssh_config(
     servers: dict[str, str],
     user: str = "ubuntu",
     key_file: str | None = None,
+    bastion_ipv6: str | None = None,
 ) -> str:
     """A file for ~/.ssh/config.d/ on the admin's laptop: each server by its private IP via
     ProxyJump, all with the same private key (`key_file`, default ~/.ssh/<prefix>-key)."""
@@ -142,6 +145,16 @@ def render_ssh_config(
         "    IdentitiesOnly yes",
         "",
     ]
+    if bastion_ipv6:
+        lines += [
+            f"# The bastion over IPv6 (ipv6: true): `ssh {prefix}-bastion-v6`.",
+            f"Host {prefix}-bastion-v6",
+            f"    HostName {bastion_ipv6}",
+            f"    User {user}",
+            f"    IdentityFile {key_file}",
+            "    IdentitiesOnly yes",
+            "",
+        ]
     for name, ip in servers.items():
         lines += [
             f"Host {prefix}-{name}",
@@ -272,6 +285,7 @@ class Bastion(pulumi.ComponentResource):
             # A public IP from boot so cloud-init can reach the package mirrors; the EIP below
             # replaces it as the stable address.
             associate_public_ip_address=True,
+            ipv6_address_count=1 if args.ipv6 else None,
             user_data=user_data,
             user_data_replace_on_change=True,
             metadata_options=imdsv2_required(),
@@ -289,15 +303,21 @@ class Bastion(pulumi.ComponentResource):
         )
         self.public_ip = self.eip.public_ip
         self.private_ip = self.instance.private_ip
+        self.ipv6_address: pulumi.Output[str] | None = (
+            self.instance.ipv6_addresses.apply(lambda a: a[0] if a else "") if args.ipv6 else None
+        )
         self.ssh_config = pulumi.Output.all(
-            self.public_ip, *[s.private_ip for s in args.servers]
+            self.public_ip,
+            self.ipv6_address if self.ipv6_address is not None else "",
+            *[s.private_ip for s in args.servers],
         ).apply(
             lambda vals: render_ssh_config(
                 args.prefix,
                 vals[0],
-                dict(zip(names, vals[1:], strict=True)),
+                dict(zip(names, vals[2:], strict=True)),
                 args.admin_user,
                 args.ssh_key_file,
+                bastion_ipv6=vals[1] or None,
             )
         )
         self.register_outputs(

@@ -9,6 +9,7 @@ the internet only through a NAT gateway that sits in a public subnet.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import re
@@ -19,7 +20,9 @@ from enum import StrEnum
 import pulumi
 import pulumi_aws as aws
 
+from .ami import architecture
 from .errors import ConfigError, parse_ipv4_cidr
+from .nat_instance import NatInstance, NatInstanceArgs, al2023_ami
 from .tags import NAME_RE, Tier, resource_tags
 
 # The values CloudWatch Logs' PutRetentionPolicy accepts (retentionInDays).
@@ -56,6 +59,7 @@ class NatStrategy(StrEnum):
     SINGLE = "single"  # one NAT gateway shared by every private subnet (cheapest; dev)
     ONE_PER_AZ = "one-per-az"  # a NAT gateway per AZ with private subnets (no cross-AZ SPOF)
     NONE = "none"  # private subnets get no default route at all
+    INSTANCE = "instance"  # a NAT instance per AZ (or natInstanceCount: 1), fck-nat style
 
     @classmethod
     def parse(cls, setting: str, value: object) -> NatStrategy:
@@ -101,6 +105,10 @@ class NetworkArgs:
     flow_logs: bool = False
     flow_log_retention_days: int = 90
     protect_vpc: bool = False
+    # Issue 9: an Amazon-provided /56 on the VPC and a /64 per subnet; NAT instances.
+    ipv6: bool = False
+    nat_instance_count: int = 0  # 0: one per AZ with private subnets; 1: a single one
+    nat_instance_type: str = "t4g.nano"
     plan: tuple[PlannedSubnet, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -278,6 +286,29 @@ def plan_network(args: NetworkArgs) -> tuple[PlannedSubnet, ...]:
             "a NAT gateway needs a public subnet, and the layout has none",
             "add a public subnet or set natStrategy to none",
         )
+    if args.nat_instance_count not in (0, 1):
+        raise ConfigError(
+            "natInstanceCount",
+            args.nat_instance_count,
+            "must be 0 (one NAT instance per AZ with private subnets) or 1 (a single one)",
+            "set natInstanceCount to 0 or 1",
+        )
+    if args.nat_instance_count and args.nat_strategy is not NatStrategy.INSTANCE:
+        raise ConfigError(
+            "natInstanceCount",
+            args.nat_instance_count,
+            f"applies to natStrategy instance, not {args.nat_strategy.value}",
+            "remove natInstanceCount, or set natStrategy: instance",
+        )
+    if args.nat_strategy is NatStrategy.INSTANCE and args.nat_instance_count == 0:
+        missing = sorted(private_azs - public_azs)
+        if missing:
+            raise ConfigError(
+                "natStrategy",
+                args.nat_strategy.value,
+                f"AZs {missing} have private subnets but no public subnet for their NAT instance",
+                "add a public subnet in each of those AZs, or set natInstanceCount: 1",
+            )
     if args.nat_strategy is NatStrategy.ONE_PER_AZ:
         missing = sorted(private_azs - public_azs)
         if missing:
@@ -308,6 +339,21 @@ def _check_subnet_size(setting: str, value: object, prefixlen: int) -> None:
             "AWS subnets must be between /16 and /28",
             "use a prefix length from 16 to 28",
         )
+
+
+def _nth_ipv6_subnet(index: int, vpc_block: str) -> str:
+    return ipv6_subnet(vpc_block, index)
+
+
+def ipv6_subnet(vpc_block: str, index: int) -> str:
+    """The `index`-th /64 of the VPC's /56 (256 of them: AWS's per-subnet size)."""
+    vpc = ipaddress.IPv6Network(vpc_block)
+    if vpc.prefixlen > 64:
+        raise ValueError(f"the VPC's IPv6 block {vpc_block} is smaller than a /64")
+    count = 2 ** (64 - vpc.prefixlen)
+    if not 0 <= index < count:
+        raise ValueError(f"subnet {index} does not fit the {count} /64s of {vpc_block}")
+    return str(ipaddress.IPv6Network((int(vpc.network_address) + (index << 64), 64)))
 
 
 class TieredNetwork(pulumi.ComponentResource):
@@ -343,6 +389,7 @@ class TieredNetwork(pulumi.ComponentResource):
         self.vpc = aws.ec2.Vpc(
             f"{name}-vpc",
             cidr_block=args.vpc_cidr,
+            assign_generated_ipv6_cidr_block=True if args.ipv6 else None,
             enable_dns_support=True,
             enable_dns_hostnames=True,
             tags=tags("vpc"),
@@ -357,13 +404,22 @@ class TieredNetwork(pulumi.ComponentResource):
 
         self.subnets = {}
         self.subnet_tiers = {}
-        for planned in args.plan:
+        for index, planned in enumerate(args.plan):
             spec = planned.spec
             self.subnet_tiers[spec.name] = spec.tier
+            # The subnet's /64 is the index-th /64 of the VPC's Amazon-provided /56, in
+            # declaration order like the IPv4 carving, so appending a subnet moves none.
+            ipv6_cidr: pulumi.Output[str] | None = (
+                self.vpc.ipv6_cidr_block.apply(functools.partial(_nth_ipv6_subnet, index))
+                if args.ipv6
+                else None
+            )
             self.subnets[spec.name] = aws.ec2.Subnet(
                 f"{name}-{spec.name}",
                 vpc_id=self.vpc.id,
                 cidr_block=str(planned.cidr),
+                ipv6_cidr_block=ipv6_cidr,
+                assign_ipv6_address_on_creation=True if args.ipv6 else None,
                 availability_zone=planned.az,
                 map_public_ip_on_launch=spec.map_public_ip_on_launch,
                 tags=tags(spec.name, spec.tier),
@@ -388,6 +444,18 @@ class TieredNetwork(pulumi.ComponentResource):
             gateway_id=self.internet_gateway.id,
             opts=child,
         )
+        self.egress_only_gateway: aws.ec2.EgressOnlyInternetGateway | None = None
+        if args.ipv6:
+            aws.ec2.Route(
+                f"{name}-public-default-ipv6",
+                route_table_id=self.public_route_table.id,
+                destination_ipv6_cidr_block="::/0",
+                gateway_id=self.internet_gateway.id,
+                opts=child,
+            )
+            self.egress_only_gateway = aws.ec2.EgressOnlyInternetGateway(
+                f"{name}-eigw", vpc_id=self.vpc.id, tags=tags("eigw"), opts=child
+            )
 
         # NAT gateways live in public subnets (the first public subnet of their AZ).
         first_public: dict[str, PlannedSubnet] = {}
@@ -404,9 +472,29 @@ class TieredNetwork(pulumi.ComponentResource):
             ]
         else:
             nat_azs = private_azs
+        if args.nat_strategy is NatStrategy.INSTANCE and private and args.nat_instance_count == 1:
+            nat_azs = nat_azs[:1] if nat_azs[0] in first_public else [next(iter(first_public))]
 
         self.nat_gateways = {}
-        for az in nat_azs:
+        self.nat_instances: dict[str, NatInstance] = {}
+        if args.nat_strategy is NatStrategy.INSTANCE and nat_azs:
+            ami = al2023_ami(architecture(args.nat_instance_type), parent=self)
+            for az in nat_azs:
+                suffix = az[len(args.region) :]
+                self.nat_instances[az] = NatInstance(
+                    f"{name}-nat-instance-{suffix}",
+                    NatInstanceArgs(
+                        prefix=prefix,
+                        suffix=suffix,
+                        vpc_id=self.vpc.id,
+                        vpc_cidr=args.vpc_cidr,
+                        public_subnet_id=self.subnets[first_public[az].spec.name].id,
+                        ami_id=ami,
+                        instance_type=args.nat_instance_type,
+                    ),
+                    child,
+                )
+        for az in (nat_azs if args.nat_strategy is not NatStrategy.INSTANCE else []):
             suffix = az[len(args.region) :]
             eip = aws.ec2.Eip(
                 f"{name}-nat-{suffix}-eip",
@@ -426,7 +514,9 @@ class TieredNetwork(pulumi.ComponentResource):
         # Private route tables: one shared table, or one per AZ for one-per-az.
         self.private_route_tables = {}
         default_routes: dict[str, aws.ec2.Route] = {}
-        per_az = args.nat_strategy is NatStrategy.ONE_PER_AZ
+        per_az = args.nat_strategy is NatStrategy.ONE_PER_AZ or (
+            args.nat_strategy is NatStrategy.INSTANCE and len(nat_azs) > 1
+        )
         for key in private_azs if per_az else (["shared"] if private else []):
             logical = f"private-{key[len(args.region) :]}-rt" if per_az else "private-rt"
             table = aws.ec2.RouteTable(
@@ -436,13 +526,30 @@ class TieredNetwork(pulumi.ComponentResource):
                 opts=child,
             )
             self.private_route_tables[key] = table
-            if nat_azs:
-                nat = self.nat_gateways[key if per_az else nat_azs[0]]
+            nat_az = key if per_az else (nat_azs[0] if nat_azs else None)
+            if nat_az in self.nat_instances:
+                # To the fixed interface, never to an instance: a replacement keeps the route.
                 default_routes[key] = aws.ec2.Route(
                     f"{name}-{logical}-default",
                     route_table_id=table.id,
                     destination_cidr_block="0.0.0.0/0",
-                    nat_gateway_id=nat.id,
+                    network_interface_id=self.nat_instances[nat_az].interface_id,
+                    opts=child,
+                )
+            elif nat_az is not None:
+                default_routes[key] = aws.ec2.Route(
+                    f"{name}-{logical}-default",
+                    route_table_id=table.id,
+                    destination_cidr_block="0.0.0.0/0",
+                    nat_gateway_id=self.nat_gateways[nat_az].id,
+                    opts=child,
+                )
+            if self.egress_only_gateway is not None:
+                aws.ec2.Route(
+                    f"{name}-{logical}-default-ipv6",
+                    route_table_id=table.id,
+                    destination_ipv6_cidr_block="::/0",
+                    egress_only_gateway_id=self.egress_only_gateway.id,
                     opts=child,
                 )
 
@@ -466,7 +573,8 @@ class TieredNetwork(pulumi.ComponentResource):
         self.flow_log = self._flow_logs(name, args) if args.flow_logs else None
 
         self.nat_public_ips = pulumi.Output.all(
-            *[nat.public_ip for nat in self.nat_gateways.values()]
+            *[nat.public_ip for nat in self.nat_gateways.values()],
+            *[nat.public_ip for nat in self.nat_instances.values()],
         ).apply(list)
         self.register_outputs(
             {

@@ -71,6 +71,10 @@ class ServerArgs:
     availability_zone: str | None = None
     protect_data: bool = False
     role: str | None = None  # defaults to the server's name
+    # Issue 9: an instance profile (access: ssm gives AmazonSSMManagedInstanceCore), and an
+    # IPv6 address from the subnet's /64 with a ::/0 egress rule (ipv6: true).
+    instance_profile: pulumi.Input[str] | None = None
+    ipv6: bool = False
     # Resources the instance must wait for, e.g. TieredNetwork.egress_ready[subnet].
     depends_on: Sequence[pulumi.Resource] = ()
 
@@ -337,6 +341,16 @@ class Server(pulumi.ComponentResource):
             tags=tags(f"{name}-out-all"),
             opts=child,
         )
+        if args.ipv6:
+            aws.vpc.SecurityGroupEgressRule(
+                f"{name}-out-all-ipv6",
+                security_group_id=self.security_group.id,
+                ip_protocol="-1",
+                cidr_ipv6="::/0",
+                description="all outbound over IPv6 (IGW, or egress-only IGW when private)",
+                tags=tags(f"{name}-out-all-ipv6"),
+                opts=child,
+            )
 
         # The service's data lives on its own volume, not on the instance: replacing the
         # instance (a new AMI on purpose, a new subnet) re-attaches it instead of losing it.
@@ -376,6 +390,8 @@ class Server(pulumi.ComponentResource):
             subnet_id=args.subnet_id,
             vpc_security_group_ids=[self.security_group.id],
             associate_public_ip_address=args.public_ip,
+            ipv6_address_count=1 if args.ipv6 else None,
+            iam_instance_profile=args.instance_profile,
             user_data=user_data,
             user_data_replace_on_change=False,
             tags=tags(name),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pulumi
 
+from .access import AccessMode
 from .ami import validate_instance_type
 from .audit import AuditLogMode, validate_retention_days
 from .bastion import validate_idle_timeout, validate_key_file, validate_office_cidrs
@@ -80,6 +81,7 @@ class StackSettings:
     audit_log_retention_days: int = 365
     protect_data: bool = False
     ssh_key_file: str = "~/.ssh/id_ed25519"
+    access: AccessMode = AccessMode.BASTION
 
 
 def parse_subnet(setting: str, text: object) -> SubnetSpec:
@@ -229,8 +231,25 @@ def _load(conf: StackConfig) -> StackSettings:
         flow_logs=conf.boolean("flowLogs"),
         flow_log_retention_days=conf.integer("flowLogRetentionDays"),
         protect_vpc=conf.boolean("protectVpc"),
+        ipv6=conf.boolean("ipv6"),
+        nat_instance_count=conf.integer("natInstanceCount"),
+        nat_instance_type=_instance_type("natInstanceType", conf.string("natInstanceType")),
     )
-    office = validate_office_cidrs("officeCidrs", conf.strings("officeCidrs"))
+    access = AccessMode.parse("access", conf.string("access"))
+    # Only the bastion takes SSH from the office; the keyless modes admit no CIDR at all.
+    office_given = conf.strings("officeCidrs")
+    office = (
+        validate_office_cidrs("officeCidrs", office_given)
+        if access is AccessMode.BASTION or office_given
+        else []
+    )
+    if office and access is not AccessMode.BASTION:
+        raise ConfigError(
+            "officeCidrs",
+            office,
+            f"access {access.value} has no bastion: nothing admits SSH from a CIDR",
+            "remove officeCidrs from the stack file, or set access: bastion",
+        )
     check_office_reachable(office, network)
     key = conf.string("sshPublicKey")
     validate_public_key("sshPublicKey", key)
@@ -321,20 +340,24 @@ def _load(conf: StackConfig) -> StackSettings:
         ),
         protect_data=conf.boolean("protectData"),
         ssh_key_file=validate_key_file("sshKeyFile", conf.string("sshKeyFile")),
+        access=access,
     )
 
 
 def check_office_reachable(office: Sequence[str], network: NetworkArgs) -> None:
-    """An office range must be able to reach the bastion: the VPC is IPv4-only (no IPv6 block,
-    no IPv6 route to the internet gateway), so an IPv6 range never can (issue 8, item 6)."""
+    """An office range must be able to reach the bastion: without `ipv6: true` the VPC is
+    IPv4-only (no IPv6 block, no IPv6 route to the internet gateway), so an IPv6 range never
+    can (issue 8, item 6). With it, the bastion has an IPv6 address and the public table a
+    ::/0 route to the IGW (issue 9)."""
     for i, cidr in enumerate(office):
-        if ipaddress.ip_network(cidr).version == 6:
+        if ipaddress.ip_network(cidr).version == 6 and not network.ipv6:
             raise ConfigError(
                 f"officeCidrs[{i}]",
                 cidr,
                 "an IPv6 range, but the VPC has no IPv6: the bastion is reachable over IPv4 "
                 "only, so SSH from this range can never reach it",
-                "use your office's public IPv4 range (`curl -s -4 https://checkip.amazonaws.com`)",
+                "set ipv6: true, or use your office's public IPv4 range "
+                "(`curl -s -4 https://checkip.amazonaws.com`)",
             )
 
 
@@ -343,6 +366,8 @@ def egress_path(plan: ServerPlan, network: NetworkArgs) -> str | None:
     subnets route 0.0.0.0/0 to the internet gateway, which serves only instances with a public
     IP; private subnets route through NAT unless natStrategy is none."""
     if plan.tier is Tier.PRIVATE:
+        if network.nat_strategy is NatStrategy.INSTANCE:
+            return "NAT instance"
         return None if network.nat_strategy is NatStrategy.NONE else "NAT gateway"
     return "internet gateway (public IP)" if plan.public_ip else None
 
@@ -360,7 +385,7 @@ def check_egress(plan: ServerPlan, network: NetworkArgs) -> None:
             network.nat_strategy.value,
             f"{plan.name} is in the private subnet {plan.subnet}, which has no route to the "
             f"internet without NAT: cloud-init cannot install {packages}",
-            f"use natStrategy single or one-per-az, {ack}",
+            f"use natStrategy single, one-per-az or instance, {ack}",
         )
     value: object
     if plan.name == "web":

@@ -53,6 +53,10 @@ UNKNOWN: str = rpc.UNKNOWN
 ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "ap-northeast-2"
 UBUNTU_2404_AMI_NAME = "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-{arch}-server-20250610"
+AL2023_AMI_NAME = "al2023-ami-2023.9.20251117.1-kernel-6.1-{arch}"
+AMAZON_OWNER_ID = "137112412989"
+# The Amazon-provided /56 a dual-stack VPC gets (assignGeneratedIpv6CidrBlock).
+VPC_IPV6_BLOCK = "2406:da12:7a3:a100::/56"
 CANONICAL_OWNER_ID = "099720109477"
 
 Mode = Literal["update", "preview"]
@@ -75,6 +79,9 @@ _ARN_SHAPES: dict[str, tuple[str, str]] = {
     "aws:ec2/flowLog:FlowLog": ("ec2", "vpc-flow-log/"),
     "aws:cloudwatch/logGroup:LogGroup": ("logs", "log-group:"),
     "aws:iam/role:Role": ("iam", "role/"),
+    "aws:iam/instanceProfile:InstanceProfile": ("iam", "instance-profile/"),
+    "aws:ec2/networkInterface:NetworkInterface": ("ec2", "network-interface/"),
+    "aws:ec2/launchTemplate:LaunchTemplate": ("ec2", "launch-template/"),
 }
 
 # Schema defaults that the provider's Check fills into the inputs (so the plan knows them), per
@@ -282,6 +289,8 @@ class AwsMocks(pulumi.runtime.Mocks):
                 defaultNetworkAclId=f"{name}-default-acl-id",
                 dhcpOptionsId=f"{name}-dopt-id",
             )
+            if inputs.get("assignGeneratedIpv6CidrBlock") is True:
+                out.update(ipv6CidrBlock=VPC_IPV6_BLOCK, ipv6AssociationId=f"{name}-v6assoc-id")
         elif typ == "aws:ec2/subnet:Subnet":
             cidr = inputs.get("cidrBlock")
             if isinstance(cidr, str) and not _is_unknown(cidr):
@@ -299,6 +308,11 @@ class AwsMocks(pulumi.runtime.Mocks):
             self._instance_ips[rid] = str(private_ip)
             public = inputs.get("associatePublicIpAddress") is True
             public_ip = self._next_public_ip() if public else ""
+            v6_count = inputs.get("ipv6AddressCount")
+            if isinstance(v6_count, (int, float)) and v6_count > 0:
+                out["ipv6Addresses"] = [
+                    str(ipaddress.ip_address("2406:da12:7a3:a100::1000") + len(self._instance_ips))
+                ]
             out.update(
                 privateIp=private_ip,
                 privateDns=self._dns(str(private_ip), self.region, public=False),
@@ -330,6 +344,19 @@ class AwsMocks(pulumi.runtime.Mocks):
                 privateIp=self._host_in_subnet(inputs.get("subnetId")),
                 networkInterfaceId=f"{name}-eni-id",
             )
+        elif typ == "aws:ec2/networkInterface:NetworkInterface":
+            private_ip = self._host_in_subnet(inputs.get("subnetId"))
+            out.update(
+                privateIp=private_ip,
+                privateIps=[private_ip],
+                privateDnsName=self._dns(private_ip, self.region, public=False),
+                macAddress="02:00:00:" + ":".join(_short_hash(name)[i : i + 2] for i in (0, 2, 4)),
+            )
+        elif typ == "aws:ec2/launchTemplate:LaunchTemplate":
+            out.update(latestVersion=1, defaultVersion=1)
+        elif typ == "aws:iam/instanceProfile:InstanceProfile":
+            out["name"] = inputs.get("name") or f"{name}-{_short_hash(name)}"
+            out["arn"] = f"arn:aws:iam::{ACCOUNT_ID}:instance-profile/{out['name']}"
         elif typ == "aws:ec2/securityGroup:SecurityGroup":
             out["name"] = inputs.get("name") or f"{name}-{_short_hash(name)}"
         elif typ in (
@@ -393,17 +420,25 @@ class AwsMocks(pulumi.runtime.Mocks):
                 arch = values[0]
             elif f.get("name") == "name" and any("arm64" in v for v in values):
                 arch = "arm64"
+        owner = CANONICAL_OWNER_ID
         name = UBUNTU_2404_AMI_NAME.format(arch="arm64" if arch == "arm64" else "amd64")
+        if any(
+            str(v).startswith("al2023-")
+            for f in a.get("filters") or []
+            if f.get("name") == "name"
+            for v in f.get("values") or []
+        ):  # Amazon Linux 2023 (the NAT instance): owner alias "amazon"
+            owner, name = AMAZON_OWNER_ID, AL2023_AMI_NAME.format(arch=arch)
         image_id = "ami-0" + hashlib.sha256(name.encode()).hexdigest()[:16]
         return {
             "id": image_id,
             "imageId": image_id,
             "name": name,
             "architecture": arch,
-            "ownerId": CANONICAL_OWNER_ID,
-            "owners": a.get("owners") or [CANONICAL_OWNER_ID],
+            "ownerId": owner,
+            "owners": a.get("owners") or [owner],
             "mostRecent": bool(a.get("mostRecent")),
-            "rootDeviceName": "/dev/sda1",
+            "rootDeviceName": "/dev/xvda" if owner == AMAZON_OWNER_ID else "/dev/sda1",
             "rootDeviceType": "ebs",
             "virtualizationType": "hvm",
             "state": "available",

@@ -11,17 +11,13 @@ from typing import Any
 import pytest
 
 from review.cost import (
-    ASG,
-    EIP,
-    LAUNCH_TEMPLATE,
-    NAT_GATEWAY,
     PRICES_DIR,
     Bill,
     PriceTableError,
     estimate,
     load_prices,
 )
-from review.plan import ProgramRun, RecordedResource
+from review.plan import ProgramRun
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -135,58 +131,36 @@ def test_an_unknown_instance_type_is_listed_as_unpriced(dev_run: ProgramRun) -> 
 
 
 # ------------------------------------------------------------------ NAT instance vs gateway
-def synthetic_nat_instance(run: ProgramRun) -> ProgramRun:
-    """The dev plan with its NAT gateway (and the gateway's EIP) swapped for issue 9's design: a
-    launch template (t4g.nano, 8 GiB gp3, tagged Role=nat), an Auto Scaling group of one, a fixed
-    network interface and its EIP. Used until issue 9's `natStrategy: instance` is on main."""
-    nat = next(r for r in run.resources if r.type == NAT_GATEWAY)
-    drop = {nat.urn, *nat.property_dependencies.get("allocationId", [])}
-    kept = [r for r in run.resources if r.urn not in drop]
-    assert len(kept) == len(run.resources) - 2
-
-    def res(
-        typ: str, name: str, inputs: dict, deps: dict[str, list[str]] | None = None
-    ) -> RecordedResource:
-        urn = f"urn:pulumi:{run.stack}::{run.project}::{typ}::{name}"
-        return RecordedResource(
-            urn=urn, type=typ, name=name, custom=True, parent="", provider="",
-            inputs=inputs, outputs={**inputs, "id": f"{name}-id"}, dependencies=[],
-            property_dependencies=deps or {}, protect=False,
-        )  # fmt: skip
-
-    eni = res("aws:ec2/networkInterface:NetworkInterface", "dev-nat-a-eni",
-              {"subnetId": "dev-external-a-id", "sourceDestCheck": False})  # fmt: skip
-    lt = res(LAUNCH_TEMPLATE, "dev-nat-a-lt", {
-        "instanceType": "t4g.nano",
-        "blockDeviceMappings": [
-            {"deviceName": "/dev/xvda", "ebs": {"volumeSize": 8, "volumeType": "gp3"}}
-        ],
-        "tagSpecifications": [{"resourceType": "instance", "tags": {"Role": "nat"}}],
-    })  # fmt: skip
-    asg = res(ASG, "dev-nat-a-asg", {
-        "desiredCapacity": 1, "minSize": 1, "maxSize": 1,
-        "launchTemplate": {"id": "dev-nat-a-lt-id", "version": "$Latest"},
-    })  # fmt: skip
-    eip = res(EIP, "dev-nat-a-eip", {"domain": "vpc", "networkInterface": "dev-nat-a-eni-id"})
-    return dataclasses.replace(run, resources=[*kept, eni, lt, asg, eip])
+@pytest.fixture(scope="module")
+def nat_instance_run(stack_runs: Any) -> ProgramRun:
+    """The dev layout with issue 9's `natStrategy: instance` (a NAT instance per AZ with private
+    subnets: one here), from the real program."""
+    return stack_runs("dev", natStrategy="instance")
 
 
-def test_the_nat_instance_is_priced_as_one(dev_run: ProgramRun) -> None:
-    bill = estimate(synthetic_nat_instance(dev_run))
+def test_the_nat_instance_is_priced_as_one(
+    nat_instance_run: ProgramRun, dev_run: ProgramRun
+) -> None:
+    bill = estimate(nat_instance_run)
     nat = item(bill, "natInstance")
-    assert nat["resources"] == ["dev-nat-a-asg"] and nat["label"] == "NAT instance t4g.nano"
+    assert (
+        nat["resources"] == ["dev-nat-instance-a-asg"] and nat["label"] == "NAT instance t4g.nano"
+    )
+    assert nat["quantity"] == 730  # an Auto Scaling group of one
     assert not [i for i in bill.items if i.kind.startswith("natGateway")]
-    assert "dev-nat-a-eip" in item(bill, "publicIpv4")["resources"]
-    assert item(bill, "ebs")["quantity"] == 3 * 16 + data_volume_gib(dev_run) + 8
+    ips = item(bill, "publicIpv4")["resources"]
+    assert "dev-nat-instance-a-eip" in ips  # the fixed interface's EIP
+    # 8 GiB of gp3 for the NAT instance's root volume, on top of the dev layout's volumes.
+    assert item(bill, "ebs")["quantity"] == item(estimate(dev_run), "ebs")["quantity"] + 8
 
 
 def test_nat_instance_is_at_least_30_dollars_a_month_cheaper_than_single_in_seoul(
-    dev_run: ProgramRun,
+    dev_run: ProgramRun, nat_instance_run: ProgramRun
 ) -> None:
     """Issue 10: for the dev layout in ap-northeast-2, `natStrategy: instance` costs at least
-    $30/month less than `single`. Issue 9's NAT instance is not on main yet: the instance plan is
-    the real dev plan with the gateway swapped for its design (synthetic_nat_instance)."""
+    $30/month less than `single` (both plans from the real program with dev's config)."""
     assert dev_run.config["aws:region"] == "ap-northeast-2"
+    assert dev_run.config["tiered-network:natStrategy"] == "single"
     single = estimate(dev_run)
-    instance = estimate(synthetic_nat_instance(dev_run))
+    instance = estimate(nat_instance_run)
     assert single.monthly - instance.monthly >= 30, (single.render(), instance.render())

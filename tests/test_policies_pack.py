@@ -60,11 +60,16 @@ def test_office_cidrs_schema(pack: PolicyPack) -> None:
     }
     assert set(schemas) == {OFFICE}
     schema = schemas[OFFICE]
-    assert schema["required"] == ["officeCidrs"]
+    # Issue 9: officeCidrs is not required by the schema: the keyless access modes have no
+    # office. With access bastion (the default) a missing or empty list is a mandatory
+    # violation of the stack instead (tests/test_policies_options.py).
+    assert "required" not in schema
     prop = schema["properties"]["officeCidrs"]
     assert prop["type"] == "array"
     assert prop["items"] == {"type": "string"}
-    assert prop["minItems"] == 1
+    access = schema["properties"]["access"]
+    assert access["enum"] == ["bastion", "instance-connect", "ssm"]
+    assert access["default"] == "bastion"
 
 
 def _write(tmp_path: Path, config: object) -> Path:
@@ -76,13 +81,11 @@ def _write(tmp_path: Path, config: object) -> Path:
 @pytest.mark.parametrize(
     "config",
     [
-        {},
-        {OFFICE: {}},
-        {OFFICE: {"officeCidrs": []}},
         {OFFICE: {"officeCidrs": "203.0.113.0/24"}},
         {OFFICE: {"officeCidrs": [24]}},
+        {OFFICE: {"officeCidrs": ["203.0.113.0/24"], "access": "telnet"}},
     ],
-    ids=["no-config", "no-key", "empty-list", "not-a-list", "not-strings"],
+    ids=["not-a-list", "not-strings", "unknown-access"],
 )
 def test_schema_refuses_bad_office_config(
     pack: PolicyPack, tmp_path: Path, config: object
@@ -101,7 +104,8 @@ def test_stack_config_files(pack: PolicyPack, stack: str, cidrs: list[str]) -> N
     audit = {"bastion-audit-off-box": "mandatory"} if stack == "prod" else {}
     assert json.loads(path.read_text()) == {OFFICE: {"officeCidrs": cidrs}, **audit}
     pack.configure(path)
-    assert pack.policies[OFFICE].properties == {"officeCidrs": cidrs}
+    # The engine fills in the schema's default (access: bastion).
+    assert pack.policies[OFFICE].properties == {"officeCidrs": cidrs, "access": "bastion"}
 
 
 def test_rules_import_from_repo_root_without_starting_the_pack() -> None:

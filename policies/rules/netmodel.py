@@ -83,6 +83,7 @@ from .records import (
     NETWORK_ACL_ASSOCIATION,
     NETWORK_ACL_RULE,
     PEERING,
+    ROLE_TAG,
     ROUTE,
     ROUTE_TABLE,
     RT_ASSOCIATION,
@@ -1600,9 +1601,69 @@ def _classic_elbs(model: NetworkModel) -> list[Forwarder]:
     return out
 
 
+
+# ---------------------------------------------------------------------------------------------
+# Issue 9: a NAT instance (fck-nat style) is NAT only when it is one.
+
+NAT_ROLE: Final = "nat"
+
+
+def nat_instance_gateway(model: NetworkModel, gw: Gateway) -> Gateway | None:
+    """A route to a network interface counts as NAT (kind ``nat-instance``) only when the
+    interface is a NAT instance's fixed interface: ``sourceDestCheck`` literally false (AWS
+    drops forwarded traffic otherwise), tagged ``Role=nat``, in a public-tier subnet whose
+    table routes ``0.0.0.0/0`` to an internet gateway (its way out). A route to any other
+    interface, or to an instance (``instanceId``: its primary interface can change), stays
+    what it was and is refused. Unknowns (a preview) decide nothing in its favour: a declared
+    unknown ``sourceDestCheck`` is not false."""
+    eni = gw.res
+    if gw.kind != "eni" or eni is None or eni.type != ENI:
+        return None
+    if eni.get("sourceDestCheck") is not False or eni.tag(ROLE_TAG) != NAT_ROLE:
+        return None
+    subnet, _ = model.subnet_of(eni)
+    if subnet is None or subnet.tier != "public":
+        return None
+    choice = model.route_tables_of(subnet)
+    if not any(
+        r.kind == "igw" and leads_out(r, 4, model.vpc_networks(subnet.vpc))
+        for t in choice.tables
+        for r in model.routes_of(t)
+    ):
+        return None
+    return Gateway("nat-instance", eni, f"NAT instance interface {eni.label}")
+
+
+GATEWAY_CLASSIFIERS.append(nat_instance_gateway)
+
 __all__ = [
-    "ALL_PORTS", "EGRESS_LABEL", "FORWARDER_BUILDERS", "GATEWAY_CLASSIFIERS", "Edge", "Egress",
-    "Exposure", "Forwarder", "Gateway", "Interface", "Listener", "NetworkModel", "Node", "Reason",
-    "Record", "Route", "Subnet", "Table", "TableChoice", "Target", "Way", "describe",
-    "is_internet", "leads_out", "model_of", "rule_span", "server_name",
+    "ALL_PORTS",
+    "EGRESS_LABEL",
+    "FORWARDER_BUILDERS",
+    "GATEWAY_CLASSIFIERS",
+    "NAT_ROLE",
+    "Edge",
+    "Egress",
+    "Exposure",
+    "Forwarder",
+    "Gateway",
+    "Interface",
+    "Listener",
+    "NetworkModel",
+    "Node",
+    "Reason",
+    "Record",
+    "Route",
+    "Subnet",
+    "Table",
+    "TableChoice",
+    "Target",
+    "Way",
+    "describe",
+    "is_internet",
+    "leads_out",
+    "model_of",
+    "nat_instance_gateway",
+    "rule_span",
+    "server_name",
 ]

@@ -77,6 +77,10 @@ ROUTE: Final = "aws:ec2/route:Route"
 RT_ASSOCIATION: Final = "aws:ec2/routeTableAssociation:RouteTableAssociation"
 MAIN_RT_ASSOCIATION: Final = "aws:ec2/mainRouteTableAssociation:MainRouteTableAssociation"
 SECURITY_GROUP: Final = "aws:ec2/securityGroup:SecurityGroup"
+# Issue 9: EC2 Instance Connect Endpoint (pulumi-aws 7.x files it under ec2transitgateway).
+INSTANCE_CONNECT_ENDPOINT: Final = (
+    "aws:ec2transitgateway/instanceConnectEndpoint:InstanceConnectEndpoint"
+)
 DEFAULT_SECURITY_GROUP: Final = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 SG_RULE: Final = "aws:ec2/securityGroupRule:SecurityGroupRule"
 SG_INGRESS_RULE: Final = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"

@@ -34,6 +34,8 @@ from ._wire import Stack, fail_closed
 from .netmodel import Exposure, Interface, describe, model_of
 from .records import (
     INSTANCE,
+    INSTANCE_CONNECT_ENDPOINT,
+    SECURITY_GROUP,
     Network,
     Res,
     inside,
@@ -45,28 +47,56 @@ from .records import (
 BASTION_SSH: Final = "bastion-ssh-only-from-office"
 SERVERS_SSH: Final = "servers-ssh-only-from-bastion"
 OFFICE_KEY: Final = "officeCidrs"
+ACCESS_KEY: Final = "access"
+# Issue 9: how admins get in. Only "bastion" admits SSH from a CIDR (the office's).
+ACCESS_MODES: Final = ("bastion", "instance-connect", "ssm")
 
 OFFICE_SCHEMA: Final = PolicyConfigSchema(
     properties={
         OFFICE_KEY: {
             "type": "array",
             "items": {"type": "string"},
-            "minItems": 1,
             "uniqueItems": True,
             "description": (
                 "The office networks (IPv4 or IPv6 CIDRs, e.g. 203.0.113.0/24) the bastion "
-                "may admit SSH from. /0 and malformed CIDRs are refused."
+                "may admit SSH from. /0 and malformed CIDRs are refused. At least one with "
+                "access bastion; none with instance-connect or ssm."
             ),
-        }
+        },
+        ACCESS_KEY: {
+            "type": "string",
+            "enum": list(ACCESS_MODES),
+            "default": "bastion",
+            "description": (
+                "How admins get in: bastion (SSH from officeCidrs), instance-connect or ssm "
+                "(no bastion: nothing may admit SSH from a CIDR)."
+            ),
+        },
     },
-    required=[OFFICE_KEY],
 )
+
+
+def access_mode(config: Any) -> str:
+    """The configured access mode (default bastion); an unknown value counts as bastion's
+    stricter sibling: no CIDR may admit SSH (fail closed)."""
+    raw = config.get(ACCESS_KEY) if hasattr(config, "get") else None
+    if raw is None:
+        return "bastion"
+    return raw if raw in ACCESS_MODES else "ssm"
 
 
 def office_networks(config: Any) -> tuple[list[Network], list[str]]:
     """The configured office networks, and one message per problem with the configuration."""
     key = f"{BASTION_SSH}.{OFFICE_KEY}"
     raw = config.get(OFFICE_KEY) if hasattr(config, "get") else None
+    access = access_mode(config)
+    if access != "bastion":
+        if raw:
+            return [], [
+                f"The policy config key '{key}' lists office CIDRs, but access is {access}: "
+                f"there is no bastion and nothing may admit SSH from a CIDR. Remove '{key}'."
+            ]
+        return [], []
     if raw is None:
         return [], [
             f"The policy config key '{key}' is not set, so no address may admit SSH to the "
@@ -147,10 +177,15 @@ def _validate_bastion(args: StackValidationArgs, report: ReportViolation) -> Non
     and only from the office CIDRs -- directly (public address + IGW route + security group)
     or through any forwarder (an internet-facing load balancer)."""
     stack = Stack.of(args)
-    offices, problems = office_networks(args.get_config())
+    config = args.get_config()
+    offices, problems = office_networks(config)
     for problem in problems:
         report(problem, None)
-    office_text = ", ".join(str(n) for n in offices) or "none configured"
+    keyless = access_mode(config) != "bastion"
+    office_text = ", ".join(str(n) for n in offices) or (
+        f"none: access is {access_mode(config)}, there is no bastion" if keyless
+        else "none configured"
+    )
     model = model_of(stack)
     found: dict[tuple[str, str], list[Exposure]] = {}
     for iface in model.interfaces:
@@ -196,16 +231,35 @@ def _validate_bastion(args: StackValidationArgs, report: ReportViolation) -> Non
         )
 
 
+def eic_groups(stack: Stack) -> list[Res]:
+    """The security groups of the stack's EC2 Instance Connect Endpoints (known references
+    only: an undeterminable group is not trusted)."""
+    out: list[Res] = []
+    for endpoint in stack.of_type(INSTANCE_CONNECT_ENDPOINT):
+        raw = endpoint.props.get("securityGroupIds")
+        values = raw if isinstance(raw, list) else [raw]
+        for value in values:
+            ref = stack.ref(
+                endpoint, "securityGroupIds", {SECURITY_GROUP: "id"}, value, use_value=True
+            )
+            out += [t for t in ref.targets if t not in out]
+    return out
+
+
 @fail_closed(SERVERS_SSH)
 def _validate_servers(args: StackValidationArgs, report: ReportViolation) -> None:
     stack = Stack.of(args)
     atts = attachments(stack)
     verified = [v.sg for v in bastion_groups(stack, atts) if v.verified]
+    # Issue 9: an EC2 Instance Connect Endpoint's group is the other SSH source servers may
+    # admit (access instance-connect): its tunnels arrive from the endpoint's interfaces.
+    verified += [g for g in eic_groups(stack) if g not in verified]
     bastion_text = (
         ", ".join(group_label(g) for g in verified)
         if verified
         else "none exists: no security group is tagged Role=bastion and attached only to "
-        "Role=bastion instances in management-tier subnets"
+        "Role=bastion instances in management-tier subnets, and no EC2 Instance Connect "
+        "Endpoint's group"
     )
     for rule in _ssh_rules(stack):
         if _is_bastion_rule(rule, verified):
