@@ -8,12 +8,22 @@ Calls, following the engine (pkg/resource/deploy/step_generator.go, sdk plugin/a
 ``ConfigureStack`` at start; ``GetAnalyzerInfo``; the ``--policy-pack-config`` file reconciled
 with the schema defaults and ``initialConfig`` and validated, then ``Configure``. For every
 registered resource, in registration order (the stack, components, providers and custom
-resources alike, as the step generator does): ``Remediate`` (only when some policy is at
-``remediate``; otherwise the pack would answer "not applicable" for each) and then ``Analyze``
-with the resource's INPUTS. The engine reports ``Analyze`` diagnostics against the analyzed
-resource's URN. At the end, one ``AnalyzeStack`` with every resource's OUTPUTS, parent,
-dependencies and property dependencies; a diagnostic URN that is not a resource of the stack is
-reported against the root stack. Default providers, which the engine registers itself, are
+resources alike, as the step generator does): ``Remediate`` (always: the step generator's first
+pass calls it for every resource and every analyzer, whatever the levels) and then ``Analyze``
+with the resource's CHECKED inputs (after the provider's Check: ``review.mocks`` adds the
+region, the autonamed ``name`` and schema defaults). The engine reports ``Analyze``
+diagnostics against the analyzed resource's URN; a ``remediate`` diagnostic that still fires is
+downgraded to ``mandatory`` (pkg/resource/deploy/analyze_snapshot.go ``analyzeResource``).
+
+At the end, one ``AnalyzeStack`` with every resource's OUTPUTS, parent, dependencies and
+property dependencies, in an order the engine leaves unspecified (``AnalyzeResources`` ranges
+over the ``news`` sync map): it is shuffled here, seeded, so that tests can prove nothing
+depends on the order. A diagnostic URN that is not a resource of the stack is reported against
+the root stack. AnalyzeStack is SKIPPED where the engine skips it: in an update (not a dry run)
+a mandatory ``Analyze`` diagnostic makes the resource invalid, step generation bails, and
+``deployment_executor.go`` only calls ``AnalyzeResources`` when step generation and execution
+succeeded. In a preview a mandatory ``Analyze`` diagnostic only marks the run as failed, and
+AnalyzeStack still runs. Default providers, which the engine registers itself, are
 synthesized (``pulumi:providers:aws::default_<version>`` with the ``aws:*`` config as inputs).
 """
 
@@ -23,6 +33,7 @@ import collections
 import json
 import os
 import queue
+import random
 import subprocess
 import sys
 import threading
@@ -250,6 +261,8 @@ class PolicyPack:
         self._info: analyzer_pb2.AnalyzerInfo | None = None
         self.policies: dict[str, ResolvedPolicy] = {}
         self.stack_configured = False
+        # Whether the last analyze() skipped AnalyzeStack (see the module docstring).
+        self.stack_skipped = False
         self.stdout_lines: list[str] = []
         self._stderr: collections.deque[str] = collections.deque(maxlen=40)
         self._first_line: queue.Queue[bytes | None] = queue.Queue()
@@ -413,8 +426,9 @@ class PolicyPack:
             pc.properties.update(policy.properties)
         self._call("Configure", request)
 
-    def analyze(self, run: ProgramRun) -> list[Diagnostic]:
-        """Analyze (inputs, per resource) then AnalyzeStack (outputs), as the engine does."""
+    def analyze(self, run: ProgramRun, *, seed: int | str | None = None) -> list[Diagnostic]:
+        """Remediate and Analyze (checked inputs, per resource) then AnalyzeStack (outputs, in
+        an order shuffled with ``seed``; default: stack and mode), as the engine does."""
         if not self.policies:
             self.policies = resolve_policy_config(
                 self.info(), {}, "<no policy config>", self.pack_dir
@@ -434,9 +448,11 @@ class PolicyPack:
 
         def to_diag(d: analyzer_pb2.AnalyzeDiagnostic, urn: str) -> Diagnostic:
             policy = self.policies.get(d.policyName)
+            level = _PB_LEVEL.get(d.enforcementLevel, "advisory")
             return Diagnostic(
                 policy=d.policyName,
-                level=_PB_LEVEL.get(d.enforcementLevel, "advisory"),
+                # a remediation that still fires (or a stack policy at remediate) is mandatory
+                level="mandatory" if level == "remediate" else level,
                 message=d.message,
                 urn=urn,
                 description=d.description,
@@ -447,42 +463,53 @@ class PolicyPack:
             )
 
         stub = self.wait_ready()
-        remediate = any(p.level == "remediate" for p in self.policies.values())
-        requests = []
+        # Remediate for every resource, as the engine does (step_generator.go, first pass);
+        # the calls are independent, so they are sent at once and read in order.
+        rem_futures = []
         for r in resources:
             props = _struct(r.inputs)
-            if remediate:
-                rem = self._call("Remediate", _analyze_request(r, props, by_urn))
-                for item in rem.remediations:
-                    if item.diagnostic:
-                        diagnostics.append(
-                            Diagnostic(
-                                item.policyName,
-                                "advisory",
-                                item.diagnostic,
-                                r.urn,
-                                item.description,
-                                run.mode,
-                                is_cant_run(item.diagnostic),
-                                "remediate",
-                                pack,
-                            )
+            rem_futures.append(
+                (r, props, stub.Remediate.future(_analyze_request(r, props, by_urn)))
+            )
+        requests = []
+        for r, props, rem_future in rem_futures:
+            try:
+                rem = rem_future.result()
+            except grpc.RpcError as exc:
+                raise ReviewError(
+                    f"policy pack {self.pack_dir}: Remediate({r.urn}) failed: "
+                    f"{_rpc_detail(exc)}; stderr: {self.stderr_tail()}"
+                ) from None
+            for item in rem.remediations:
+                if item.diagnostic:
+                    diagnostics.append(
+                        Diagnostic(
+                            item.policyName,
+                            "advisory",
+                            item.diagnostic,
+                            r.urn,
+                            item.description,
+                            run.mode,
+                            is_cant_run(item.diagnostic),
+                            "remediate",
+                            pack,
                         )
-                    elif item.HasField("properties"):
-                        props = item.properties
-                        diagnostics.append(
-                            Diagnostic(
-                                item.policyName,
-                                "remediate",
-                                f"{item.description}\nremediated the resource's inputs",
-                                r.urn,
-                                item.description,
-                                run.mode,
-                                False,
-                                "remediate",
-                                pack,
-                            )
+                    )
+                elif item.HasField("properties"):
+                    props = item.properties
+                    diagnostics.append(
+                        Diagnostic(
+                            item.policyName,
+                            "remediate",
+                            f"{item.description}\nremediated the resource's inputs",
+                            r.urn,
+                            item.description,
+                            run.mode,
+                            False,
+                            "remediate",
+                            pack,
                         )
+                    )
             requests.append((r, _analyze_request(r, props, by_urn)))
 
         futures = [(r, stub.Analyze.future(req)) for r, req in requests]
@@ -496,8 +523,17 @@ class PolicyPack:
                 ) from None
             diagnostics.extend(to_diag(d, r.urn) for d in response.diagnostics)
 
+        # Update: a mandatory Analyze diagnostic makes its resource invalid and the engine
+        # bails before AnalyzeResources (deployment_executor.go); a preview goes on.
+        self.stack_skipped = run.mode != "preview" and any(
+            d.level == "mandatory" for d in diagnostics
+        )
+        if self.stack_skipped:
+            return diagnostics
+        order = list(resources)
+        random.Random(f"{run.stack}/{run.mode}" if seed is None else seed).shuffle(order)
         stack_request = analyzer_pb2.AnalyzeStackRequest(
-            resources=[_analyzer_resource(r, by_urn) for r in resources]
+            resources=[_analyzer_resource(r, by_urn) for r in order]
         )
         response = self._call("AnalyzeStack", stack_request)
         for d in response.diagnostics:

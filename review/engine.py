@@ -55,6 +55,7 @@ class RecordingMonitor(MockMonitor):
 
     def __init__(self, mocks: AwsMocks) -> None:
         super().__init__(mocks)
+        self.aws = mocks
         self._lock = threading.Lock()
         self._order: list[_Pending] = []
         self._by_urn: dict[str, _Pending] = {}
@@ -91,7 +92,12 @@ class RecordingMonitor(MockMonitor):
                     custom=bool(req.custom),
                     parent=req.parent,
                     provider=req.provider,
-                    inputs=json_format.MessageToDict(req.object),
+                    # the checked inputs, as the engine sends them to Analyze
+                    # (pkg/resource/deploy/step_generator.go: Check, then Analyze)
+                    inputs={
+                        **json_format.MessageToDict(req.object),
+                        **(self.aws.checked.get((req.type, req.name), {}) if req.custom else {}),
+                    },
                     outputs=p.outputs,
                     dependencies=list(req.dependencies),
                     property_dependencies={

@@ -8,12 +8,24 @@
 * ``update`` mode: ids are ``<name>-id``; computed values are concrete and deterministic
   (instances get ``.10``, ``.11``, ... of their subnet's CIDR in registration order, EIPs get
   addresses from the documentation ranges 203.0.113.0/24 then 198.51.100.0/24).
-* ``preview`` mode (a stack being created): the id is ``""`` and every computed key is the
-  engine's unknown sentinel ``pulumi.runtime.rpc.UNKNOWN``, so with
-  ``set_mocks(..., preview=True)`` the SDK resolves them as unknown Outputs. Inputs that were
+* Both modes first apply the provider's ``Check`` (``check_additions``): ``region`` from the
+  provider's ``aws:region``, an autonamed ``name`` (``<logical name>-<7 hex>``) where the type
+  takes a ``name`` and the program set neither ``name`` nor ``namePrefix`` (pulumi-aws turns on
+  the bridge's autonaming for every such ``name``), and the few schema defaults in
+  ``_CHECK_DEFAULTS``. The engine sends these checked inputs to ``Analyze``
+  (pulumi/pulumi ``pkg/resource/deploy/step_generator.go``: ``prov.Check`` then
+  ``analyzer.Analyze`` with the checked ``inputs``); ``review.engine`` records them.
+* ``preview`` mode (a stack being created) is the provider's planned state
+  (pulumi-terraform-bridge ``pkg/tfbridge/provider.go``: ``Create`` with ``preview`` returns
+  Terraform's planned state; an attribute the plan does not know is ``resource.Computed``): the
+  checked inputs, plus EVERY output that pulumi-aws's typed SDK declares always present
+  (``review.aws_schema``: getters typed ``pulumi.Output[T]`` without ``Optional``) and the
+  program did not set, as the engine's unknown sentinel ``pulumi.runtime.rpc.UNKNOWN``. The
+  id is ``""``. Exceptions the plan knows are listed in ``_PLAN_KNOWS``. Inputs that were
   already unknown stay unknown (the SDK hands them to us as ``Unknown`` objects and serializes
-  them back as the sentinel). ``tagsAll`` stays known when ``tags`` is known, as the real
-  provider plans it.
+  them back as the sentinel). Types outside pulumi-aws fall back to ``_computed``'s keys.
+  Adversarial simplification: nested computed fields of a declared block (an Instance's
+  ``rootBlockDevice.volumeId``) stay as declared; only top-level outputs are modelled.
 * ``call`` implements the invokes listed in ``SUPPORTED_INVOKES`` (``aws:ec2/getAmi:getAmi``
   returns an Ubuntu 24.04 image). Invokes run for real during a preview, so results are known in
   both modes. Any other token raises ``UnsupportedInvokeError`` naming the token: a silently empty
@@ -34,6 +46,8 @@ from typing import Any, Literal
 
 import pulumi
 from pulumi.runtime import rpc
+
+from . import aws_schema
 
 UNKNOWN: str = rpc.UNKNOWN
 ACCOUNT_ID = "123456789012"
@@ -69,6 +83,18 @@ _ARN_SHAPES: dict[str, tuple[str, str]] = {
     "aws:ec2/networkInterface:NetworkInterface": ("ec2", "network-interface/"),
     "aws:ec2/launchTemplate:LaunchTemplate": ("ec2", "launch-template/"),
 }
+
+# Schema defaults that the provider's Check fills into the inputs (so the plan knows them), per
+# type: only those documented in pulumi-aws's SDK ("Defaults to ...") that a policy could read.
+_CHECK_DEFAULTS: dict[str, dict[str, Any]] = {
+    "aws:ec2/securityGroup:SecurityGroup": {"description": "Managed by Pulumi"},
+}
+
+# Always-present outputs that the plan KNOWS although the program did not set them:
+# ``tagsAll`` is the provider's ``defaultTags.tags`` merged with ``tags`` (known when both are);
+# ``region`` and the autonamed ``name`` come from Check (``check_additions``), so they are
+# inputs by then. Every other always-present output not set (``id`` too) is UNKNOWN.
+_PLAN_KNOWS: frozenset[str] = frozenset({"tagsAll", "region"})
 
 _HANDLED_INVOKES = (
     "aws:ec2/getAmi:getAmi",
@@ -108,6 +134,8 @@ class AwsMocks(pulumi.runtime.Mocks):
         self._eip_ips: dict[str, str] = {}  # eip id (= allocation id) -> publicIp
         self._eip_count = 0
         self._fallback_hosts = 0
+        # (type, logical name) -> inputs Check added; review.engine records the checked inputs
+        self.checked: dict[tuple[str, str], dict[str, Any]] = {}
 
     # ---------------------------------------------------------------- helpers
     @property
@@ -123,6 +151,54 @@ class AwsMocks(pulumi.runtime.Mocks):
         except Exception:  # no runtime configured
             configured = None
         return configured if isinstance(configured, str) and configured else DEFAULT_REGION
+
+    def check_additions(self, typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        """The inputs the provider's Check adds to what the program declared (see the module
+        docstring): region, an autonamed ``name``, documented schema defaults."""
+        try:
+            declared = aws_schema.schema(typ).inputs
+        except aws_schema.UnknownTypeError:
+            return {}
+        added: dict[str, Any] = {}
+        if "region" in declared and inputs.get("region") is None:
+            added["region"] = self.region
+        if (
+            "name" in declared
+            and "namePrefix" in declared
+            and inputs.get("name") is None
+            and inputs.get("namePrefix") is None
+        ):
+            added["name"] = f"{name}-{_short_hash(name)}"
+        for key, value in _CHECK_DEFAULTS.get(typ, {}).items():
+            if inputs.get(key) is None:
+                added[key] = value
+        return added
+
+    def default_tags(self) -> dict[str, Any] | None:
+        """The provider's ``aws:defaultTags`` tags ({} when unset; None when not readable)."""
+        try:
+            raw = pulumi.runtime.get_config("aws:defaultTags")
+        except Exception:  # no runtime configured
+            raw = None
+        if not raw:
+            return {}
+        try:
+            value = json.loads(raw) if isinstance(raw, str) else raw
+        except ValueError:
+            return None
+        tags = value.get("tags") if isinstance(value, dict) else None
+        return dict(tags) if isinstance(tags, dict) else {}
+
+    def _tags_all(self, tags: Any) -> dict[str, Any] | None:
+        """``tagsAll`` as the plan knows it: default tags overlaid by ``tags``; None if unknown."""
+        defaults = self.default_tags()
+        if defaults is None or _is_unknown(tags):
+            return None
+        if tags is None:
+            return defaults
+        if not isinstance(tags, dict) or any(_is_unknown(v) for v in tags.values()):
+            return None
+        return {**defaults, **tags}
 
     def _arn(self, typ: str, name: str, rid: str) -> str:
         service, prefix = _ARN_SHAPES.get(typ, (typ.split(":")[1].split("/")[0], "resource/"))
@@ -168,17 +244,32 @@ class AwsMocks(pulumi.runtime.Mocks):
             return "", inputs
         if typ.startswith("pulumi:providers:"):  # explicit provider: no computed outputs
             return ("" if self.preview else rid), inputs
+        added = self.check_additions(typ, name, inputs)
+        inputs.update(added)
         with self._lock:
+            self.checked[(typ, name)] = added
             computed = self._computed(typ, name, rid, inputs)
         outputs = dict(inputs)
         if self.preview:
-            for key in computed:
-                if key not in inputs or inputs[key] is None:
-                    outputs[key] = UNKNOWN
-            tags = inputs.get("tags")
-            if "tagsAll" not in inputs and isinstance(tags, dict) and not _is_unknown(tags):
-                outputs["tagsAll"] = tags
+            try:
+                always = aws_schema.schema(typ).always | {"id"}
+            except aws_schema.UnknownTypeError:  # not a pulumi-aws type: what _computed knows
+                always = frozenset(computed)
+            for key in always:
+                if key in _PLAN_KNOWS or (key in inputs and inputs[key] is not None):
+                    continue
+                outputs[key] = UNKNOWN
+            tags_all = self._tags_all(inputs.get("tags"))
+            if tags_all is not None:
+                outputs["tagsAll"] = tags_all
+            else:
+                outputs.pop("tagsAll", None)
+                if "tagsAll" in always:
+                    outputs["tagsAll"] = UNKNOWN
             return ("" if not args.resource_id else rid), outputs
+        tags_all = self._tags_all(inputs.get("tags"))
+        if tags_all is not None:
+            computed["tagsAll"] = tags_all
         for key, value in computed.items():
             if key not in inputs or inputs[key] is None:
                 outputs[key] = value
@@ -189,8 +280,6 @@ class AwsMocks(pulumi.runtime.Mocks):
         out: dict[str, Any] = {"id": rid, "arn": self._arn(typ, name, rid)}
         if typ.startswith("aws:ec2/") or typ.startswith("aws:vpc/"):
             out["ownerId"] = ACCOUNT_ID
-        tags = inputs.get("tags")
-        out["tagsAll"] = tags if isinstance(tags, dict) else {}
 
         if typ == "aws:ec2/vpc:Vpc":
             out.update(

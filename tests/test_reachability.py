@@ -28,9 +28,7 @@ def _web(igw: str) -> list[dict[str, Any]]:
         "public IPv4 (associatePublicIpAddress of instance 'web-instance') + internet gateway "
         f"'{igw}'"
     )
-    return [
-        {"ports": "80", "protocol": "tcp", "sources": ["0.0.0.0/0"], "via": via},
-    ]  # nginx serves 80 only (issue 8): 443 is not opened
+    return [{"ports": "80", "protocol": "tcp", "sources": ["0.0.0.0/0"], "via": via}]
 
 
 def _bastion(igw: str, office: str) -> list[dict[str, Any]]:

@@ -437,10 +437,18 @@ def test_analyze_sends_inputs_per_resource_and_outputs_to_stack(
     with PolicyPack(observer_pack) as pack:
         assert pack.info().name == "observer" and pack.info().version == "0.2.0"
         pack.configure(_config_file(tmp_path, {"no-huge": {"forbidden": "t3.micro"}}))
+        blocked = pack.analyze(run)
+        # An update whose Analyze found a mandatory violation never reaches AnalyzeStack: the
+        # resource is invalid and step generation bails (deployment_executor.go).
+        assert pack.stack_skipped
+        assert not any(d.policy == "stack-view" for d in blocked)
+        pack.configure(_config_file(tmp_path, {"no-huge": {"forbidden": "m5.24xlarge"}}))
         diags = pack.analyze(run)
+        assert not pack.stack_skipped
     web = _by_name(run, "web")
-    got = {(d.policy, d.level, d.urn, d.message.splitlines()[-1]) for d in diags}
+    got = {(d.policy, d.level, d.urn, d.message.splitlines()[-1]) for d in blocked}
     assert ("no-huge", "mandatory", web.urn, "instance type is forbidden") in got
+    got = {(d.policy, d.level, d.urn, d.message.splitlines()[-1]) for d in diags}
     assert (
         "sees-inputs",
         "advisory",
