@@ -118,14 +118,26 @@ class AccessArgs:
     def __post_init__(self) -> None:
         parse_cidr("vpcCidr", self.vpc_cidr, version=4)
         if self.mode is AccessMode.BASTION:
-            raise ConfigError("access", self.mode.value, "is the Bastion component's mode",
-                              "use components.bastion.Bastion")
+            raise ConfigError(
+                "access",
+                self.mode.value,
+                "is the Bastion component's mode",
+                "use components.bastion.Bastion",
+            )
         if self.mode is AccessMode.INSTANCE_CONNECT and self.management_subnet_id is None:
-            raise ConfigError("managementSubnet", None, "instance-connect needs a subnet",
-                              "set managementSubnet to a management-tier subnet")
+            raise ConfigError(
+                "managementSubnet",
+                None,
+                "instance-connect needs a subnet",
+                "set managementSubnet to a management-tier subnet",
+            )
         if self.mode is AccessMode.SSM and not self.endpoint_subnet_ids:
-            raise ConfigError("access", "ssm", "the ssm endpoints need a private subnet",
-                              "add a private subnet, or use access: instance-connect")
+            raise ConfigError(
+                "access",
+                "ssm",
+                "the ssm endpoints need a private subnet",
+                "add a private subnet, or use access: instance-connect",
+            )
 
 
 class InstanceConnect(pulumi.ComponentResource):
@@ -138,8 +150,12 @@ class InstanceConnect(pulumi.ComponentResource):
         self, name: str, args: AccessArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         if args.mode is not AccessMode.INSTANCE_CONNECT:
-            raise ConfigError("access", args.mode.value, "is not instance-connect",
-                              "use SessionManager for ssm, Bastion for bastion")
+            raise ConfigError(
+                "access",
+                args.mode.value,
+                "is not instance-connect",
+                "use SessionManager for ssm, Bastion for bastion",
+            )
         super().__init__("tierednet:access:InstanceConnect", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
@@ -160,8 +176,12 @@ class SessionManager(pulumi.ComponentResource):
         self, name: str, args: AccessArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         if args.mode is not AccessMode.SSM:
-            raise ConfigError("access", args.mode.value, "is not ssm",
-                              "use InstanceConnect for instance-connect, Bastion for bastion")
+            raise ConfigError(
+                "access",
+                args.mode.value,
+                "is not ssm",
+                "use InstanceConnect for instance-connect, Bastion for bastion",
+            )
         super().__init__("tierednet:access:SessionManager", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
@@ -170,6 +190,7 @@ class SessionManager(pulumi.ComponentResource):
 
         self.security_group, self.instance_profile = _build_ssm(name, args, tags, child)
         self.register_outputs({"instanceProfile": self.instance_profile.name})
+
 
 def _build_instance_connect(
     name: str, args: AccessArgs, tags: Callable[..., dict[str, str]], child: pulumi.ResourceOptions
@@ -185,7 +206,9 @@ def _build_instance_connect(
         aws.vpc.SecurityGroupEgressRule(
             f"{name}-eice-to-{server.server_name}",
             security_group_id=group.id,
-            ip_protocol="tcp", from_port=SSH_PORT, to_port=SSH_PORT,
+            ip_protocol="tcp",
+            from_port=SSH_PORT,
+            to_port=SSH_PORT,
             referenced_security_group_id=server.security_group.id,
             description=f"SSH to {server.server_name}",
             tags=tags(f"{name}-eice-to-{server.server_name}"),
@@ -194,11 +217,17 @@ def _build_instance_connect(
         aws.vpc.SecurityGroupIngressRule(
             f"{name}-ssh-to-{server.server_name}",
             security_group_id=server.security_group.id,
-            ip_protocol="tcp", from_port=SSH_PORT, to_port=SSH_PORT,
+            ip_protocol="tcp",
+            from_port=SSH_PORT,
+            to_port=SSH_PORT,
             referenced_security_group_id=group.id,
             description="SSH from the EC2 Instance Connect Endpoint only",
-            tags=resource_tags(args.prefix, f"{server.server_name}-ssh-from-eice",
-                               tier=server.tier, role=server.role),
+            tags=resource_tags(
+                args.prefix,
+                f"{server.server_name}-ssh-from-eice",
+                tier=server.tier,
+                role=server.role,
+            ),
             opts=child,
         )
     endpoint = aws.ec2transitgateway.InstanceConnectEndpoint(
@@ -225,7 +254,10 @@ def _build_ssm(
     aws.vpc.SecurityGroupIngressRule(
         f"{name}-endpoints-443",
         security_group_id=group.id,
-        ip_protocol="tcp", from_port=443, to_port=443, cidr_ipv4=args.vpc_cidr,
+        ip_protocol="tcp",
+        from_port=443,
+        to_port=443,
+        cidr_ipv4=args.vpc_cidr,
         description="HTTPS to the SSM endpoints from the VPC",
         tags=tags(f"{name}-endpoints-443", Tier.PRIVATE),
         opts=child,

@@ -59,6 +59,19 @@ def al2023_ami(arch: str = "arm64", parent: pulumi.Resource | None = None) -> pu
     return result.id
 
 
+def validate_nat_instance_type(setting: str, value: str) -> str:
+    """A Graviton type pulumi-aws knows: the NAT instance runs Amazon Linux 2023 arm64."""
+    validate_instance_type(setting, value)
+    if architecture(value) != "arm64":
+        raise ConfigError(
+            setting,
+            value,
+            "the NAT instance runs Amazon Linux 2023 arm64, which needs a Graviton type",
+            "use a Graviton type, e.g. t4g.nano",
+        )
+    return value
+
+
 def nat_user_data(eni_id: str, vpc_cidr: str) -> str:
     """cloud-config: iptables, the conf naming the fixed interface, and the boot script."""
     return render_cloud_config(
@@ -96,14 +109,7 @@ class NatInstanceArgs:
 
     def __post_init__(self) -> None:
         parse_cidr("vpcCidr", self.vpc_cidr, version=4)
-        validate_instance_type("natInstanceType", self.instance_type)
-        if architecture(self.instance_type) != "arm64":
-            raise ConfigError(
-                "natInstanceType",
-                self.instance_type,
-                "the NAT instance runs Amazon Linux 2023 arm64",
-                "use a Graviton type, e.g. t4g.nano",
-            )
+        validate_nat_instance_type("natInstanceType", self.instance_type)
 
 
 class NatInstance(pulumi.ComponentResource):
@@ -216,7 +222,9 @@ class NatInstance(pulumi.ComponentResource):
                 aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
                     device_name="/dev/xvda",
                     ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
-                        encrypted="true", volume_size=8, volume_type="gp3",
+                        encrypted="true",
+                        volume_size=8,
+                        volume_type="gp3",
                         delete_on_termination="true",
                     ),
                 )

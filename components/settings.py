@@ -20,6 +20,7 @@ from .audit import AuditLogMode, validate_retention_days
 from .bastion import validate_idle_timeout, validate_key_file, validate_office_cidrs
 from .config import StackConfig, real_update
 from .errors import ConfigError
+from .nat_instance import validate_nat_instance_type
 from .network import NatStrategy, NetworkArgs, PlannedSubnet, SubnetSpec
 from .server import IngressRule, validate_public_key, validate_server
 from .tags import Tier
@@ -233,7 +234,9 @@ def _load(conf: StackConfig) -> StackSettings:
         protect_vpc=conf.boolean("protectVpc"),
         ipv6=conf.boolean("ipv6"),
         nat_instance_count=conf.integer("natInstanceCount"),
-        nat_instance_type=_instance_type("natInstanceType", conf.string("natInstanceType")),
+        nat_instance_type=validate_nat_instance_type(
+            "natInstanceType", conf.string("natInstanceType")
+        ),
     )
     access = AccessMode.parse("access", conf.string("access"))
     # Only the bastion takes SSH from the office; the keyless modes admit no CIDR at all.
