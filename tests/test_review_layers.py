@@ -17,17 +17,19 @@ REVIEW = Path(__file__).resolve().parent.parent / "review"
 LAYER = {
     "errors": 0,
     "schema": 0,
-    "bench": 0,
+    "aws_schema": 0,
     "plan": 1,
     "mocks": 1,
     "stack_config": 1,
     "engine": 2,
+    "reachability": 2,
     "analyzer": 3,
     "report": 4,
     "pipeline": 5,
     "cli": 6,
     "__main__": 7,
     "__init__": 7,
+    "bench": 7,
 }
 
 
@@ -37,8 +39,10 @@ def _internal_imports(path: Path) -> set[str]:
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
         if isinstance(node, ast.ImportFrom):
             mod = node.module or ""
-            if node.level == 1:
-                found.add(mod.split(".")[0] if mod else "__init__")
+            if node.level == 1 and not mod:  # from . import x, y
+                found.update(alias.name for alias in node.names)
+            elif node.level == 1:
+                found.add(mod.split(".")[0])
             elif mod == "review" or mod.startswith("review."):
                 found.add(mod.split(".")[1] if "." in mod else "__init__")
         elif isinstance(node, ast.Import):
