@@ -148,8 +148,16 @@ def resolve_policy_config(
     config_file: Path | str = "<policy config>",
     pack_dir: Path | str = "<policy pack>",
 ) -> dict[str, ResolvedPolicy]:
-    """Merge schema defaults < initialConfig < file (each layer: "all" first, then the policy),
-    validate every policy's properties against its configSchema, and reject unknown names."""
+    """Merge schema defaults < initialConfig < file as the CLI does (pulumi/pulumi
+    pkg/resource/analyzer/config.go ``ReconcilePolicyPackConfig``/``applyConfig``): in each
+    layer ``all`` first sets the level of every policy (properties kept), then each named
+    policy's level and properties are applied on top; then every policy's properties are
+    validated against its configSchema.
+
+    Harsher than the CLI on purpose, so a typo cannot silently leave a policy at its default:
+    ``applyConfig`` carries an unknown policy name (or properties under ``all``) along and
+    the pack ignores it; here either is an error naming the file and the fix. Properties not in
+    a policy's schema are refused too (``additionalProperties: false``)."""
     policies = {p.name: p for p in info.policies}
     unknown = [n for n in file_config if n != "all" and n not in policies]
     if unknown:
