@@ -1,0 +1,68 @@
+"""review/ dependencies run one way (DEVELOPERS.md: "A module that imports another is not
+imported back by it"). Parses every module with `ast` (no import side effects) and asserts each
+intra-package import goes to a strictly lower layer:
+errors/schema <- plan/mocks/stack_config <- engine <- analyzer <- report <- pipeline <- cli
+<- entry points.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+REVIEW = Path(__file__).resolve().parent.parent / "review"
+
+LAYER = {
+    "errors": 0,
+    "schema": 0,
+    "bench": 0,
+    "plan": 1,
+    "mocks": 1,
+    "stack_config": 1,
+    "engine": 2,
+    "analyzer": 3,
+    "report": 4,
+    "pipeline": 5,
+    "cli": 6,
+    "__main__": 7,
+    "__init__": 7,
+}
+
+
+def _internal_imports(path: Path) -> set[str]:
+    """review/ modules that `path` imports, relative (`from .x`) or absolute (`review.x`)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.ImportFrom):
+            mod = node.module or ""
+            if node.level == 1:
+                found.add(mod.split(".")[0] if mod else "__init__")
+            elif mod == "review" or mod.startswith("review."):
+                found.add(mod.split(".")[1] if "." in mod else "__init__")
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("review."):
+                    found.add(alias.name.split(".")[1])
+    return found
+
+
+MODULES = sorted(p.stem for p in REVIEW.glob("*.py"))
+
+
+def test_every_module_has_a_layer() -> None:
+    assert set(MODULES) == set(LAYER), "give each review/ module a layer in LAYER"
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_imports_only_lower_layers(module: str) -> None:
+    imported = _internal_imports(REVIEW / f"{module}.py")
+    upward = {m for m in imported if LAYER.get(m, 99) >= LAYER[module]}
+    assert not upward, f"review/{module}.py imports {sorted(upward)} from its own or a higher layer"
+
+
+def test_detects_an_upward_import(tmp_path: Path) -> None:
+    bad = tmp_path / "plan.py"
+    bad.write_text("from .pipeline import review\nimport review.cli\n")
+    assert _internal_imports(bad) == {"pipeline", "cli"}
