@@ -98,26 +98,27 @@ def _worst(labels: list[str]) -> str:
     return min(labels, key=lambda x: _ORDER.index(x) if x in _ORDER else 2) if labels else "none"
 
 
-def render(table: dict[str, dict[str, Any]], mode: str) -> list[str]:
+def render(table: dict[str, dict[str, Any]], mode: str, width: int = 100) -> list[str]:
+    """The matrix as text, no line wider than ``width``."""
     out = ["", f"Reachability ({mode}): from the internet, and the way out"]
     if not table:
         out.append("    (no servers)")
         return out
-    width = max(len(n) for n in table) + 2
+    col = max(len(n) for n in table) + 2
+    pad = " " * (4 + col)
     for name, row in table.items():
         eg = row["egress"]
-        out.append(f"    {name:<{width}}out: IPv4 {eg['ipv4']}, IPv6 {eg['ipv6']}")
+        out.append(f"    {name:<{col}}out: IPv4 {eg['ipv4']}, IPv6 {eg['ipv6']}")
         if not row["ingressFromInternet"]:
-            out.append(f"    {'':<{width}}in:  nothing from the internet")
+            out.append(f"{pad}in:  nothing from the internet")
         for e in row["ingressFromInternet"]:
-            # wrapped to the report's 100 columns (tests/test_readme_output.py)
             out.extend(
                 textwrap.wrap(
-                    f"in:  {e['protocol']} {e['ports']} from "
-                    f"{', '.join(e['sources'])} via {e['via']}",
-                    width=100,
-                    initial_indent=f"    {'':<{width}}",
-                    subsequent_indent=f"    {'':<{width}}     ",
+                    f"in:  {e['protocol']} {e['ports']} from {', '.join(e['sources'])} via "
+                    f"{e['via']}",
+                    width=width,
+                    initial_indent=pad,
+                    subsequent_indent=pad + "     ",
                     break_on_hyphens=False,
                 )
             )

@@ -166,7 +166,7 @@ class ReviewReport:
         shown_modes += [m for m in matrices if m not in shown_modes and matrices[m] != matrices[
             shown_modes[0]]]  # a preview that sees something else is shown too
         for m in shown_modes:
-            out.extend(reachability.render(matrices[m], m))
+            out.extend(reachability.render(matrices[m], m, width=WIDTH))
         out.append("")
         # One line per level, wrapped: the list of a dozen policies is not one 400-column line.
         by_level: dict[str, list[str]] = {}

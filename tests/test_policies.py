@@ -779,6 +779,24 @@ def _open_group_on_db_eni(w: World) -> None:
         network_interface_id=w.db.primary_network_interface_id)
 
 
+def _vpc_group_on_db_eni(w: World) -> None:
+    sg = aws.ec2.SecurityGroup(
+        "vpc-sg", vpc_id=w.vpc.id, description="from the VPC", tags={"Role": "ops"},
+        ingress=[aws.ec2.SecurityGroupIngressArgs(
+            protocol="tcp", from_port=9100, to_port=9100, cidr_blocks=["10.0.0.0/24"],
+            description="metrics from the VPC")])
+    aws.ec2.NetworkInterfaceSecurityGroupAttachment(
+        "vpc-on-db", security_group_id=sg.id,
+        network_interface_id=w.db.primary_network_interface_id)
+
+
+def _main_table_nat_via_vpc_output(w: World) -> None:
+    aws.ec2.Route("main-default", route_table_id=w.vpc.main_route_table_id,
+                  destination_cidr_block="0.0.0.0/0", nat_gateway_id=w.nat.id)
+    aws.ec2.RouteTableAssociation("priv-assoc-main", subnet_id=w.subnets["priv"].id,
+                                  route_table_id=w.vpc.main_route_table_id)
+
+
 def _eip_on_primary_eni(server: str) -> Tweak:
     def tweak(w: World) -> None:
         inst = w.db if server == "db" else w.bastion
@@ -863,6 +881,34 @@ def _nacl_blocks_web_ssh(block: bool) -> Tweak:
     return tweak
 
 
+def _db_on_public_eni(w: World) -> None:
+    # A second DB server launched on an ENI in the public subnet that has an Elastic IP.
+    eni = aws.ec2.NetworkInterface("db3-eth0", subnet_id=w.subnets["pub"].id,
+                                   security_groups=[w.sgs["db"].id])
+    aws.ec2.Eip("db3-eip", domain="vpc", network_interface=eni.id)
+    aws.ec2.Instance(
+        "db3", ami="ami-0123456789abcdef0", instance_type="t3.micro",
+        primary_network_interface=aws.ec2.InstancePrimaryNetworkInterfaceArgs(
+            network_interface_id=eni.id),
+        metadata_options=aws.ec2.InstanceMetadataOptionsArgs(http_tokens="required"),
+        root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(encrypted=True),
+        tags={"Role": "db", "Tier": "private"})
+
+
+def _default_group_open(w: World) -> None:
+    # A server with no groups declared gets the VPC's default group, opened by a rule.
+    aws.vpc.SecurityGroupIngressRule(
+        "default-ssh-world", security_group_id=w.vpc.default_security_group_id,
+        ip_protocol="tcp", from_port=22, to_port=22, cidr_ipv4="0.0.0.0/0",
+        description="ssh")
+    aws.ec2.Instance(
+        "web2", ami="ami-0123456789abcdef0", instance_type="t3.micro",
+        subnet_id=w.subnets["pub"].id, associate_public_ip_address=True,
+        metadata_options=aws.ec2.InstanceMetadataOptionsArgs(http_tokens="required"),
+        root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(encrypted=True),
+        tags={"Role": "web2", "Tier": "public"})
+
+
 DOORS: list[Case] = [
     # Forwarders: internet-facing load balancers.
     Case("door-alb-to-db", {(I, "alb-db-listener")}, tweak=_alb_to_db()),
@@ -883,6 +929,7 @@ DOORS: list[Case] = [
     # Groups attached afterwards.
     Case("door-open-group-on-db-eni", {(P, "open-sg"), (S, "open-sg")},
          tweak=_open_group_on_db_eni),
+    Case("compliant-vpc-group-on-db-eni", set(), tweak=_vpc_group_on_db_eni),
     # Elastic IPs by any path.
     Case("door-eip-on-db-primary-eni", {(I, "db-eni-eip")}, tweak=_eip_on_primary_eni("db")),
     Case("compliant-eip-on-bastion-primary-eni", set(),
@@ -891,14 +938,22 @@ DOORS: list[Case] = [
          tweak=_eip_association_on_db_eni),
     Case("door-db-second-eni-public", {(I, "db-eth1-eip"), (N, "db-eth1")},
          tweak=_second_eni_public_on_db),
+    # The tier mismatch is flagged by tier-declared; the model still sees the public ENI.
+    Case("door-db-launched-on-public-eni", {(I, "db3-eip"), (N, "db3-eth0"), (T, "db3")},
+         tweak=_db_on_public_eni),
+    Case("door-default-group-open-to-web2", {(B, "default-ssh-world"), (S, "default-ssh-world"),
+                                             (D, "default-ssh-world")},
+         tweak=_default_group_open),
     # The main route table through vpc.mainRouteTableId.
     Case("door-main-table-via-vpc-output", {(N, "priv")}, tweak=_main_table_via_vpc_output(True)),
     Case("door-main-table-unassociated", {(N, "priv")}, Opts(priv_associated=False),
          tweak=_main_table_via_vpc_output(False)),
+    Case("compliant-main-table-nat-via-vpc-output", set(), tweak=_main_table_nat_via_vpc_output),
     # IPv6 on the private tier.
     Case("door-private-ipv6-via-igw", {(N, "priv"), (I, "db-v6-world"), (P, "db-v6-world")},
          tweak=lambda w: _private_ipv6_exposed(w, "igw")),
-    Case("compliant-private-ipv6-egress-only", {(P, "db-v6-world")},
+    # Not reachable (egress-only), so only the defence-in-depth group rule fires.
+    Case("private-ipv6-egress-only-unreachable", {(P, "db-v6-world")},
          tweak=lambda w: _private_ipv6_exposed(w, "eigw")),
     # Compliant designs AWS users build.
     Case("compliant-endpoints-nacl-peering", set(), tweak=_endpoints_nacl_peering),

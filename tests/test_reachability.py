@@ -28,10 +28,7 @@ def _web(igw: str) -> list[dict[str, Any]]:
         "public IPv4 (associatePublicIpAddress of instance 'web-instance') + internet gateway "
         f"'{igw}'"
     )
-    return [
-        {"ports": "80", "protocol": "tcp", "sources": ["0.0.0.0/0"], "via": via},
-        # main (d6d4c22) opens only nginx's port 80 on web: no 443
-    ]
+    return [{"ports": "80", "protocol": "tcp", "sources": ["0.0.0.0/0"], "via": via}]
 
 
 def _bastion(igw: str, office: str) -> list[dict[str, Any]]:

@@ -201,10 +201,9 @@ def _inline_rules(stack: Stack, sg: Res, key: str) -> list[Rule]:
         return rules
     kind = "security group" if sg.type == SECURITY_GROUP else "default security group"
     if is_unknown(entries):
-        # issue 6 (preview model): a whole collection unknown that the program did not declare
-        # (no property dependencies) is the provider's computed view of the rules; those rules
-        # are the separate rule resources this stack shows. Only a declared unknown fails closed.
         if not sg.declared(key):
+            # Computed, not declared (a preview): the group's rules are the separate rule
+            # resources, which are all in the stack.
             return rules
         entries = [UNKNOWN]
     for i, entry in enumerate(entries if isinstance(entries, list) else [], start=1):

@@ -21,8 +21,9 @@ the property dependencies the SDK records for the input (always known, even in a
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ClassVar, Final
+from typing import Any, Final
 
 from pulumi_policy import PolicyResource, ReportViolation, Secret, StackValidationArgs
 
@@ -83,8 +84,8 @@ def plain(value: Any) -> Any:
 POLICY_ORDER: list[str] = []
 
 
-class _Shared:
-    """The plain stack of the AnalyzeStack call in progress.
+class _Shared(threading.local):
+    """The plain stack of the AnalyzeStack call in progress (per server thread).
 
     pulumi_policy hands every stack policy its own freshly deserialized copy of the same
     resources (pulumi_policy/policy.py, ``AnalyzeStack``: one loop over the policies, in the
@@ -93,12 +94,14 @@ class _Shared:
     policy only while the policies run in increasing pack order over the same URNs: the first
     policy of the next call (a lower position) always rebuilds."""
 
-    position = -1
-    urns: ClassVar[list[str]] = []
-    stack: Stack | None = None
+    def __init__(self) -> None:
+        self.policy = ""  # the policy being validated (set by fail_closed)
+        self.position = -1
+        self.urns: list[str] = []
+        self.stack: Stack | None = None
 
 
-_CURRENT: list[str] = [""]
+_SHARED = _Shared()
 
 
 class Stack(Index):
@@ -107,10 +110,10 @@ class Stack(Index):
     @classmethod
     def of(cls, args: StackValidationArgs) -> Stack:
         """The stack of this AnalyzeStack call, shared by the policies (see ``_Shared``)."""
-        name = _CURRENT[0]
+        shared = _SHARED
+        name = shared.policy
         position = POLICY_ORDER.index(name) if name in POLICY_ORDER else -1
         urns = [r.urn for r in args.resources]
-        shared = _Shared
         if (
             shared.stack is not None
             and position > shared.position >= 0
@@ -158,7 +161,7 @@ def fail_closed(name: str) -> Callable[[StackValidate], StackValidate]:
     def wrap(validate: StackValidate) -> StackValidate:
         @functools.wraps(validate)
         def guarded(args: StackValidationArgs, report: ReportViolation) -> None:
-            _CURRENT[0] = name
+            _SHARED.policy = name
             try:
                 validate(args, report)
             except UnknownValueError as exc:

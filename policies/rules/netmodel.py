@@ -506,6 +506,11 @@ class NetworkModel:
             if rule.groups.unknown:
                 self.unplaced_rules.append(rule)
         self._vpc_nets: dict[str, list[Network]] = {}
+        self._default_alias: dict[str, list[str]] = {}
+        for d in ix.of_type(DEFAULT_SECURITY_GROUP):
+            for vpc in ix.ref(d, "vpcId", ids(VPC)).targets:
+                self._default_alias.setdefault(d.urn, []).append(vpc.urn)
+                self._default_alias.setdefault(vpc.urn, []).append(d.urn)
         self.subnets: dict[str, Subnet] = {}
         for s in ix.of_type(SUBNET):
             self.subnets[s.urn] = self._subnet(s)
@@ -831,6 +836,8 @@ class NetworkModel:
         ix = self.index
         templates = {lt.urn: lt for lt in ix.of_type(LAUNCH_TEMPLATE)}
         for inst in ix.of_type(INSTANCE, SPOT_INSTANCE_REQUEST):
+            if _names_own_eni(inst):
+                continue  # its primary interface is an ENI of the stack (linked below)
             lt = self._template(inst, "launchTemplate")
             self._add_launch(inst, lt, [inst.get("subnetId")], "subnetId", "instance")
         for asg in ix.of_type(ASG):
@@ -850,11 +857,8 @@ class NetworkModel:
             groups, gunknown, declared = self._groups(eni, "securityGroups", SG_REF)
             if not declared:
                 groups = self._default_group(subnet)
-            # issue 6 (preview model): privateIps is a computed output, unknown in a preview;
-            # `or` would ask an unknown for its truth value.
-            first_ip = _first(eni.get("privateIps"))
             iface = Interface(eni.urn, eni, "eni", subnet, unknown, groups, gunknown,
-                              private_ip=first_ip if first_ip is not None else eni.get("privateIp"))
+                              private_ip=eni.get("privateIp"))
             self._ipv6_of(iface, eni, eni)
             for att in ix.of_type(ENI_ATTACHMENT):
                 if eni in ix.ref(att, "networkInterfaceId", ids(ENI)).targets:
@@ -866,6 +870,19 @@ class NetworkModel:
                                    use_value=True).targets
                     iface.instance = insts[0] if insts else iface.instance
             self._register(iface)
+        # ENIs an instance names as its own interfaces.
+        for inst in ix.of_type(INSTANCE, SPOT_INSTANCE_REQUEST):
+            for key in ("networkInterfaces", "primaryNetworkInterface"):
+                for entry in _as_list(inst.get(key)):
+                    if not isinstance(entry, dict) or entry.get("networkInterfaceId") in (
+                            None, ""):
+                        continue
+                    for eni in ix.ref(inst, key, ids(ENI), entry["networkInterfaceId"],
+                                      use_value=True).targets:
+                        for iface in self._by_owner.get(eni.urn, [])[:1]:
+                            if iface.instance is None:
+                                iface.instance = inst
+                                self._by_owner.setdefault(inst.urn, []).append(iface)
         # Extra groups attached to an interface.
         for att in ix.of_type(ENI_SG_ATTACHMENT):
             sgs = ix.ref(att, "securityGroupId", SG_REF)
@@ -1020,12 +1037,12 @@ class NetworkModel:
         return self.vpc_networks(iface.subnet.vpc if iface.subnet else None)
 
     def ingress_rules(self, group: Res) -> list[Rule]:
+        """The ingress rules of a group. A VPC's default group is one group whether it is named
+        by the VPC's ``defaultSecurityGroupId`` or by a managed ``DefaultSecurityGroup``; an
+        unmanaged default group admits only itself (nothing from the internet)."""
         rules = list(self._ingress.get(group.urn, []))
-        if group.type == VPC and not any(
-            d for d in self.index.of_type(DEFAULT_SECURITY_GROUP)
-            if group in self.index.ref(d, "vpcId", ids(VPC)).targets
-        ):
-            pass  # an unmanaged default group admits only itself: nothing from the internet
+        for alias in self._default_alias.get(group.urn, []):
+            rules += [r for r in self._ingress.get(alias, []) if r not in rules]
         return rules
 
     def _igw_routes(self, iface: Interface, source: Network | None, v6: bool) -> tuple[
@@ -1286,7 +1303,21 @@ class NetworkModel:
                 src = "internet" if e.kind == "direct" else e.path[1].urn
                 out.append(Edge(src, i.key, "public-address" if e.kind == "direct" else
                                 "forward", f"{e.ports_text} from {', '.join(e.sources)}"))
+        for g in self.gateways:
+            kind = self._KIND_OF_TYPE.get(g.type, "other")
+            if g.type == NAT_GATEWAY:
+                subnet, _ = self.subnet_of(g)
+                if subnet is not None:
+                    out.append(Edge(g.urn, subnet.res.urn, "in-subnet", ""))
+                conn = g.get("connectivityType")
+                if isinstance(conn, str) and conn == "private":
+                    continue
+            if kind in ("igw", "eigw", "nat"):
+                out.append(Edge(g.urn, "internet", "egress",
+                                "outbound only" if kind != "igw" else "both ways"))
         for f in self.load_balancers:
+            for s in f.subnets:
+                out.append(Edge(f.res.urn, s.res.urn, "in-subnet", ""))
             if f.internet_facing is not False:
                 for listener in f.listeners:
                     out.append(Edge("internet", f.res.urn, "listener",
@@ -1309,6 +1340,18 @@ def server_name(inst: Res, index: Index) -> str:
     if parent is not None and parent.type != STACK_TYPE and not parent.type.startswith("aws:"):
         return parent.name
     return inst.name
+
+
+def _names_own_eni(inst: Res) -> bool:
+    """The instance is launched with an existing ENI as its primary interface."""
+    primary = inst.get("primaryNetworkInterface")
+    if isinstance(primary, dict) and primary.get("networkInterfaceId") not in (None, ""):
+        return True
+    for entry in _as_list(inst.get("networkInterfaces")):
+        if isinstance(entry, dict) and number(entry.get("deviceIndex")) in (0.0, None) and \
+                entry.get("networkInterfaceId") not in (None, ""):
+            return True
+    return False
 
 
 def _bare(text: str) -> str:

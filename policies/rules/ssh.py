@@ -170,11 +170,9 @@ def _validate_bastion(args: StackValidationArgs, report: ReportViolation) -> Non
         uncertain = list(dict.fromkeys(u for x in exposures for u in x.uncertain))
         bad = [s for s in sources if not (bastion and _within_office(s, offices))]
         ports = ", ".join(dict.fromkeys(x.ports_text for x in exposures))
-        who = "the bastion" if bastion else f"{iface.label}, which is not the bastion"
-        if bad:
-            verb, srcs = "is reachable", ", ".join(bad)
-        else:
-            verb, srcs = "may be reachable", ", ".join(sources)
+        who = "the bastion" if bastion else f"{iface.label}, which is not the bastion,"
+        verb = "may be reachable" if uncertain else "is reachable"
+        srcs = ", ".join(bad or sources)
         why = (
             f" (decided by values unknown during preview: {'; '.join(uncertain)}; make them "
             f"known at preview time)"
