@@ -8,7 +8,6 @@ output that the provider computes and the program did not set is unknown
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 from typing import Any
 
@@ -276,26 +275,3 @@ def test_remediate_is_called_for_every_resource(
         stub.Remediate = real
     # no policy is at "remediate", yet the engine asks every resource (step_generator.go)
     assert calls == [r.urn for r in with_default_providers(previews["dev"])]
-
-
-# ------------------------------------------------------------------ review/ imports
-def test_review_imports_run_one_way() -> None:
-    """plan <- engine <- analyzer <- report <- pipeline <- cli: no module imports one that
-    comes after it (or itself through a cycle)."""
-    order = ["errors", "schema", "aws_schema", "plan", "mocks", "stack_config", "engine",
-             "analyzer", "reachability", "report", "pipeline", "cli"]
-    rank = {name: i for i, name in enumerate(order)}
-    for path in sorted((ROOT / "review").glob("*.py")):
-        name = path.stem
-        if name not in rank:
-            continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            targets: list[str] = []
-            if isinstance(node, ast.ImportFrom) and node.level == 1:
-                targets = [node.module] if node.module else [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("review."):
-                targets = [str(node.module).split(".")[1]]
-            for t in targets:
-                if t in rank:
-                    assert rank[t] < rank[name], f"review/{name}.py imports {t}: the wrong way"
