@@ -275,3 +275,26 @@ def test_remediate_is_called_for_every_resource(
         stub.Remediate = real
     # no policy is at "remediate", yet the engine asks every resource (step_generator.go)
     assert calls == [r.urn for r in with_default_providers(previews["dev"])]
+
+
+def _tagged_groups() -> None:
+    vpc = aws.ec2.Vpc("v", cidr_block="10.0.0.0/24")
+    aws.ec2.SecurityGroup("known", vpc_id=vpc.id, tags={"Tier": "public"})
+    aws.ec2.SecurityGroup("computed", vpc_id=vpc.id, tags={"Src": vpc.id})
+
+
+@pytest.mark.parametrize("mode", ["update", "preview"])
+def test_tags_all_is_default_tags_merged_with_tags(mode: str) -> None:
+    config = {
+        "aws:region": "eu-west-1",
+        "aws:defaultTags": '{"tags":{"Owner":"ops","Tier":"default"}}',
+    }
+    run = run_program(_tagged_groups, config=config, mode=mode, stack="t")
+    known = _named(run, "known")
+    assert known.outputs["tagsAll"] == {"Owner": "ops", "Tier": "public"}  # tags win
+    assert known.outputs["region"] == "eu-west-1"
+    computed = _named(run, "computed").outputs["tagsAll"]
+    if mode == "preview":  # a tag value the plan does not know: tagsAll is unknown
+        assert computed == UNKNOWN
+    else:
+        assert computed == {"Owner": "ops", "Tier": "default", "Src": "v-id"}
