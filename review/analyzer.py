@@ -148,8 +148,16 @@ def resolve_policy_config(
     config_file: Path | str = "<policy config>",
     pack_dir: Path | str = "<policy pack>",
 ) -> dict[str, ResolvedPolicy]:
-    """Merge schema defaults < initialConfig < file (each layer: "all" first, then the policy),
-    validate every policy's properties against its configSchema, and reject unknown names."""
+    """Merge schema defaults < initialConfig < file as the CLI does (pulumi/pulumi
+    pkg/resource/analyzer/config.go ``ReconcilePolicyPackConfig``/``applyConfig``): in each
+    layer ``all`` first sets the level of every policy (properties kept), then each named
+    policy's level and properties are applied on top; then every policy's properties are
+    validated against its configSchema.
+
+    Harsher than the CLI on purpose, so a typo cannot silently leave a policy at its default:
+    ``applyConfig`` carries an unknown policy name (or properties under ``all``) along and
+    the pack ignores it; here either is an error naming the file and the fix. Properties not in
+    a policy's schema are refused too (``additionalProperties: false``)."""
     policies = {p.name: p for p in info.policies}
     unknown = [n for n in file_config if n != "all" and n not in policies]
     if unknown:
@@ -242,6 +250,49 @@ def _pack_version(pack_dir: Path) -> str | None:
     return str(version) if version is not None else None
 
 
+def pack_python(pack_dir: Path) -> str:
+    """The interpreter the CLI runs the pack with.
+
+    The Python language host's ``RunPlugin`` (pulumi/pulumi
+    sdk/python/cmd/pulumi-language-python/main.go) resolves the toolchain from the pack's
+    ``runtime.options`` and runs ``<virtualenv>/bin/python -u -m pulumi.policy``
+    (sdk/python/toolchain/pip.go ``Command``) -- it does NOT create the virtualenv: only
+    ``EnsureVenv``/``InstallDependencies`` do, and ``pulumi preview --policy-pack`` calls
+    neither for a local pack. ``pulumi install`` run inside the pack directory does
+    (pkg/cmd/pulumi/install/install.go -> policy.InstallPluginDependencies): ``python3 -m venv
+    <abs venv>``, ``pip install --upgrade pip setuptools wheel``, ``pip install -r
+    requirements.txt`` -- what ``make install`` does for ``policies/venv``. Without the
+    ``virtualenv`` option the CLI uses the ambient python; this process's interpreter stands in.
+    """
+    pack_dir = Path(pack_dir)
+    options = _pack_runtime_options(pack_dir)
+    venv = options.get("virtualenv")
+    if not venv:
+        return sys.executable
+    venv_dir = Path(str(venv)) if Path(str(venv)).is_absolute() else pack_dir / str(venv)
+    python = venv_dir / "bin" / "python"
+    if not python.exists():
+        raise ReviewError(
+            f"{pack_dir / 'PulumiPolicy.yaml'}: runtime.options.virtualenv is {venv!r} but "
+            f"{venv_dir} has no bin/python; the Pulumi CLI does not create it on preview. "
+            f"Fix: run `make install` (or `cd {pack_dir.name} && pulumi install`)"
+        )
+    return str(python)
+
+
+def _pack_runtime_options(pack_dir: Path) -> dict[str, Any]:
+    path = pack_dir / "PulumiPolicy.yaml"
+    if not path.exists():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError:
+        return {}
+    runtime = data.get("runtime") if isinstance(data, dict) else None
+    options = runtime.get("options") if isinstance(runtime, dict) else None
+    return dict(options) if isinstance(options, dict) else {}
+
+
 class PolicyPack:
     """A running policy pack. Starting is asynchronous: the process is spawned by the
     constructor and awaited by ``wait_ready`` (called by ``__enter__`` and every RPC)."""
@@ -249,7 +300,7 @@ class PolicyPack:
     def __init__(
         self,
         pack_dir: Path = Path("policies"),
-        python: str = sys.executable,
+        python: str | None = None,  # default: pack_python(pack_dir), as the CLI picks it
         *,
         env: Mapping[str, str] | None = None,
         startup_timeout: float = 60.0,
@@ -271,6 +322,8 @@ class PolicyPack:
             raise ReviewError(f"{self.pack_dir}: policy pack directory not found")
         if not (self.pack_dir / "__main__.py").exists():
             raise ReviewError(f"{self.pack_dir}: no __main__.py; not a Python policy pack")
+        python = python or pack_python(self.pack_dir)
+        self.python = python
         full_env = dict(os.environ if env is None else env)
         full_env.setdefault("PYTHONUNBUFFERED", "1")
         # `python -u -m pulumi.policy <engine> .` in the pack directory, as the CLI's

@@ -209,7 +209,10 @@ def test_stack_config_overlays_defaults_and_json_encodes(tmp_path: Path) -> None
             "config:\n  tiered-network:prefix: {secure: AAABx}\n",
             r"'tiered-network:prefix' is a secure",
         ),
-        ("config:\n  prefix: x\n", r"'prefix' has no namespace; write 'tiered-network:prefix'"),
+        (
+            "config:\n  prefix: x\n  tiered-network:prefix: y\n",
+            r"'prefix' and 'tiered-network:prefix' are the same key",
+        ),
         (
             "config:\n  aws:region: x\n",
             r"missing required configuration value 'tiered-network:prefix'",
