@@ -127,15 +127,11 @@ def scale(project_dir: Path, runs: int, sizes: tuple[int, int] = (16, 64),
                     _, resources, by_urn = cases[n]
                     # As the engine drives it: Analyze per resource, then one AnalyzeStack.
                     t = time.perf_counter()
-                    # In windows of 64 calls: thousands of calls in flight at once end in
-                    # CANCELLED from the gRPC server (the engine sends one per step anyway).
-                    for i in range(0, len(resources), 64):
-                        futures = [
-                            stub.Analyze.future(_analyze_request(r, _struct(r.inputs), by_urn))
-                            for r in resources[i : i + 64]
-                        ]
-                        for f in futures:
-                            f.result()
+                    pack.call_many(
+                        "Analyze",
+                        resources,
+                        [_analyze_request(r, _struct(r.inputs), by_urn) for r in resources],
+                    )
                     request = analyzer_pb2.AnalyzeStackRequest(
                         resources=[_analyzer_resource(r, by_urn) for r in resources]
                     )
