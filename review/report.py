@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import reachability
 from .analyzer import Diagnostic, ResolvedPolicy
 from .cost import Bill
 from .mocks import UNKNOWN
 from .plan import STACK_TYPE, ProgramRun, RecordedResource, with_default_providers
+from .reachability import matrix as reachability_matrix
+from .reachability import render as render_reachability
 
 WIDTH = 100  # the text report's lines (but for the plan tree and the policies' own messages)
 
@@ -82,7 +83,7 @@ class ReviewReport:
             return {}
         cache: dict[int, dict[str, Any]] = self.__dict__.setdefault("_reach", {})
         if id(run) not in cache:
-            cache[id(run)] = reachability.matrix(run)
+            cache[id(run)] = reachability_matrix(run)
         return cache[id(run)]
 
     # -- output
@@ -170,7 +171,7 @@ class ReviewReport:
         shown_modes += [m for m in matrices if m not in shown_modes and matrices[m] != matrices[
             shown_modes[0]]]  # a preview that sees something else is shown too
         for m in shown_modes:
-            out.extend(reachability.render(matrices[m], m, width=WIDTH))
+            out.extend(render_reachability(matrices[m], m, width=WIDTH))
         out.append("")
         if self.cost is not None:
             out.extend(self.cost.render())
