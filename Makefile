@@ -33,7 +33,20 @@ $(DEB_STAMP): $(STAMP)
 	done; \
 	for deb in *.deb; do dpkg-deb -x "$$deb" ..; done; cd ..; rm -rf download; touch .installed
 
-install: $(STAMP) $(DEB_STAMP)
+# The policy pack's own virtualenv, built exactly as `pulumi install` builds it inside policies/
+# (pulumi/pulumi sdk/python/toolchain/pip.go InstallDependencies): `python3 -m venv <abs path>`,
+# upgrade pip/setuptools/wheel, `pip install -r requirements.txt` from the pack directory.
+# `pulumi preview --policy-pack policies` runs policies/venv/bin/python and never creates it.
+PACK_VENV  := policies/venv
+PACK_STAMP := $(PACK_VENV)/.installed
+$(PACK_STAMP): policies/requirements.txt
+	rm -rf $(PACK_VENV)
+	$(PYTHON) -m venv $(abspath $(PACK_VENV))
+	$(PACK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip setuptools wheel
+	cd policies && venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+install: $(STAMP) $(DEB_STAMP) $(PACK_STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -41,20 +54,21 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP) $(DEB_STAMP)
+unit: $(STAMP) $(DEB_STAMP) $(PACK_STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck unit
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(PACK_VENV) .mypy_cache .pytest_cache .ruff_cache
 
 # Offline `pulumi preview --policy-pack policies --policy-pack-config policies/config/$(STACK).json`:
-# the program under mocks (MODE=both|update|preview) and the policy pack over it.
+# the program under mocks (MODE=both|update|preview) and the policy pack over it, the pack run
+# by policies/venv/bin/python as the CLI runs it.
 # Exit 0 clean, 1 mandatory violation (or a mandatory policy that can't run in preview), 2 error.
-review: $(STAMP)
+review: $(STAMP) $(PACK_STAMP)
 	$(BIN)/python -m review --stack $(STACK) --mode $(MODE)
 
 # Median wall time of `python -m review` for dev and prod (5 runs each) and of one pytest run.
-bench: $(STAMP)
+bench: $(STAMP) $(PACK_STAMP)
 	$(BIN)/python -m review.bench --runs 5 --stacks dev prod

@@ -9,6 +9,10 @@ import gc
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 from rules import POLICIES
+from rules._server import install
+
+# Deserialize the stack once per AnalyzeStack call instead of once per policy (see _server).
+install()
 
 # pulumi_policy deserializes the whole stack once per stack policy (policy.py, AnalyzeStack):
 # ~10^5 short-lived objects per policy on a large stack, which with the default thresholds

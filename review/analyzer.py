@@ -38,7 +38,7 @@ import subprocess
 import sys
 import threading
 import weakref
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -65,6 +65,7 @@ _CHANNEL_OPTIONS = [
     ("grpc.max_receive_message_length", _MAX_MESSAGE),
     ("grpc.max_send_message_length", _MAX_MESSAGE),
 ]
+CALL_WINDOW = 64  # Remediate/Analyze calls in flight at once
 CANT_RUN_MARKERS = ("can't run policy", "can't run remediation")
 
 
@@ -148,8 +149,16 @@ def resolve_policy_config(
     config_file: Path | str = "<policy config>",
     pack_dir: Path | str = "<policy pack>",
 ) -> dict[str, ResolvedPolicy]:
-    """Merge schema defaults < initialConfig < file (each layer: "all" first, then the policy),
-    validate every policy's properties against its configSchema, and reject unknown names."""
+    """Merge schema defaults < initialConfig < file as the CLI does (pulumi/pulumi
+    pkg/resource/analyzer/config.go ``ReconcilePolicyPackConfig``/``applyConfig``): in each
+    layer ``all`` first sets the level of every policy (properties kept), then each named
+    policy's level and properties are applied on top; then every policy's properties are
+    validated against its configSchema.
+
+    Harsher than the CLI on purpose, so a typo cannot silently leave a policy at its default:
+    ``applyConfig`` carries an unknown policy name (or properties under ``all``) along and
+    the pack ignores it; here either is an error naming the file and the fix. Properties not in
+    a policy's schema are refused too (``additionalProperties: false``)."""
     policies = {p.name: p for p in info.policies}
     unknown = [n for n in file_config if n != "all" and n not in policies]
     if unknown:
@@ -242,6 +251,49 @@ def _pack_version(pack_dir: Path) -> str | None:
     return str(version) if version is not None else None
 
 
+def pack_python(pack_dir: Path) -> str:
+    """The interpreter the CLI runs the pack with.
+
+    The Python language host's ``RunPlugin`` (pulumi/pulumi
+    sdk/python/cmd/pulumi-language-python/main.go) resolves the toolchain from the pack's
+    ``runtime.options`` and runs ``<virtualenv>/bin/python -u -m pulumi.policy``
+    (sdk/python/toolchain/pip.go ``Command``) -- it does NOT create the virtualenv: only
+    ``EnsureVenv``/``InstallDependencies`` do, and ``pulumi preview --policy-pack`` calls
+    neither for a local pack. ``pulumi install`` run inside the pack directory does
+    (pkg/cmd/pulumi/install/install.go -> policy.InstallPluginDependencies): ``python3 -m venv
+    <abs venv>``, ``pip install --upgrade pip setuptools wheel``, ``pip install -r
+    requirements.txt`` -- what ``make install`` does for ``policies/venv``. Without the
+    ``virtualenv`` option the CLI uses the ambient python; this process's interpreter stands in.
+    """
+    pack_dir = Path(pack_dir)
+    options = _pack_runtime_options(pack_dir)
+    venv = options.get("virtualenv")
+    if not venv:
+        return sys.executable
+    venv_dir = Path(str(venv)) if Path(str(venv)).is_absolute() else pack_dir / str(venv)
+    python = venv_dir / "bin" / "python"
+    if not python.exists():
+        raise ReviewError(
+            f"{pack_dir / 'PulumiPolicy.yaml'}: runtime.options.virtualenv is {venv!r} but "
+            f"{venv_dir} has no bin/python; the Pulumi CLI does not create it on preview. "
+            f"Fix: run `make install` (or `cd {pack_dir.name} && pulumi install`)"
+        )
+    return str(python)
+
+
+def _pack_runtime_options(pack_dir: Path) -> dict[str, Any]:
+    path = pack_dir / "PulumiPolicy.yaml"
+    if not path.exists():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError:
+        return {}
+    runtime = data.get("runtime") if isinstance(data, dict) else None
+    options = runtime.get("options") if isinstance(runtime, dict) else None
+    return dict(options) if isinstance(options, dict) else {}
+
+
 class PolicyPack:
     """A running policy pack. Starting is asynchronous: the process is spawned by the
     constructor and awaited by ``wait_ready`` (called by ``__enter__`` and every RPC)."""
@@ -249,7 +301,7 @@ class PolicyPack:
     def __init__(
         self,
         pack_dir: Path = Path("policies"),
-        python: str = sys.executable,
+        python: str | None = None,  # default: pack_python(pack_dir), as the CLI picks it
         *,
         env: Mapping[str, str] | None = None,
         startup_timeout: float = 60.0,
@@ -271,6 +323,8 @@ class PolicyPack:
             raise ReviewError(f"{self.pack_dir}: policy pack directory not found")
         if not (self.pack_dir / "__main__.py").exists():
             raise ReviewError(f"{self.pack_dir}: no __main__.py; not a Python policy pack")
+        python = python or pack_python(self.pack_dir)
+        self.python = python
         full_env = dict(os.environ if env is None else env)
         full_env.setdefault("PYTHONUNBUFFERED", "1")
         # `python -u -m pulumi.policy <engine> .` in the pack directory, as the CLI's
@@ -382,6 +436,27 @@ class PolicyPack:
                 f"stderr: {self.stderr_tail()}"
             ) from None
 
+    def call_many(
+        self, name: str, resources: Sequence[RecordedResource], requests: Sequence[Any]
+    ) -> list[Any]:
+        """One ``name`` call per resource, answers in order. The engine sends one call per step
+        as the program registers it; here independent calls are pipelined, at most
+        ``CALL_WINDOW`` in flight (thousands at once end in CANCELLED from the pack's server)."""
+        stub = self.wait_ready()
+        method = getattr(stub, name)
+        answers: list[Any] = []
+        for start in range(0, len(requests), CALL_WINDOW):
+            futures = [method.future(req) for req in requests[start : start + CALL_WINDOW]]
+            for r, fut in zip(resources[start : start + CALL_WINDOW], futures, strict=True):
+                try:
+                    answers.append(fut.result())
+                except grpc.RpcError as exc:
+                    raise ReviewError(
+                        f"policy pack {self.pack_dir}: {name}({r.urn}) failed: "
+                        f"{_rpc_detail(exc)}; stderr: {self.stderr_tail()}"
+                    ) from None
+        return answers
+
     # -- RPCs
     def info(self) -> analyzer_pb2.AnalyzerInfo:
         if self._info is None:
@@ -462,24 +537,16 @@ class PolicyPack:
                 pack=pack,
             )
 
-        stub = self.wait_ready()
         # Remediate for every resource, as the engine does (step_generator.go, first pass);
-        # the calls are independent, so they are sent at once and read in order.
-        rem_futures = []
-        for r in resources:
-            props = _struct(r.inputs)
-            rem_futures.append(
-                (r, props, stub.Remediate.future(_analyze_request(r, props, by_urn)))
-            )
+        # the calls are independent, so they are pipelined and read in order.
+        inputs = [_struct(r.inputs) for r in resources]
+        remediations = self.call_many(
+            "Remediate",
+            resources,
+            [_analyze_request(r, p, by_urn) for r, p in zip(resources, inputs, strict=True)],
+        )
         requests = []
-        for r, props, rem_future in rem_futures:
-            try:
-                rem = rem_future.result()
-            except grpc.RpcError as exc:
-                raise ReviewError(
-                    f"policy pack {self.pack_dir}: Remediate({r.urn}) failed: "
-                    f"{_rpc_detail(exc)}; stderr: {self.stderr_tail()}"
-                ) from None
+        for r, props, rem in zip(resources, inputs, remediations, strict=True):
             for item in rem.remediations:
                 if item.diagnostic:
                     diagnostics.append(
@@ -512,15 +579,10 @@ class PolicyPack:
                     )
             requests.append((r, _analyze_request(r, props, by_urn)))
 
-        futures = [(r, stub.Analyze.future(req)) for r, req in requests]
-        for r, fut in futures:
-            try:
-                response = fut.result()
-            except grpc.RpcError as exc:
-                raise ReviewError(
-                    f"policy pack {self.pack_dir}: Analyze({r.urn}) failed: "
-                    f"{_rpc_detail(exc)}; stderr: {self.stderr_tail()}"
-                ) from None
+        responses = self.call_many(
+            "Analyze", [r for r, _ in requests], [req for _, req in requests]
+        )
+        for r, response in zip(resources, responses, strict=True):
             diagnostics.extend(to_diag(d, r.urn) for d in response.diagnostics)
 
         # Update: a mandatory Analyze diagnostic makes its resource invalid and the engine

@@ -94,60 +94,65 @@ def copies(run: ProgramRun, n: int) -> ProgramRun:
     return replace(run, resources=out)
 
 
-def scale(project_dir: Path, runs: int, sizes: tuple[int, ...] = (16, 64),
+def scale(project_dir: Path, runs: int, sizes: tuple[int, int] = (16, 64),
           modes: tuple[str, ...] = ("update", "preview")) -> bool:
-    """Median pack analysis time of ``sizes`` copies of the dev network, per mode."""
+    """Median pack analysis time of ``sizes`` copies of the dev network, per mode. The sizes
+    are measured alternately in each round, so load on the box hits both alike."""
     project = load_project(project_dir)
     config = load_stack_config(project_dir, "dev")
     ok = True
+    lo, hi = sizes
     for mode in modes:
         base = run_program(project.main, config=config, mode=mode, stack="dev",
                            project=project.name)
         with PolicyPack(project_dir / "policies") as pack:
             pack.configure(project_dir / "policies" / "config" / "dev.json")
-            medians: dict[int, float] = {}
+            stub = pack.wait_ready()
+            pid = pack.proc.pid if pack.proc else 0
+            cases = {}
             for n in sizes:
                 synthetic = copies(base, n)
                 mandatory = [d for d in pack.analyze(synthetic) if d.level == "mandatory"]
-                if mandatory:  # copies of a compliant stack stay compliant
+                if mandatory:  # copies of a compliant stack stay compliant (and a warm-up)
                     print(f"scale {n} copies ({mode}): {len(mandatory)} mandatory violations, "
                           f"e.g. {mandatory[0].message}", file=sys.stderr)
                     return False
-                stack_times, cpu_times, total_times = [], [], []
                 resources = list(with_default_providers(synthetic))
-                by_urn = {r.urn: r for r in resources}
-                stub = pack.wait_ready()
-                pid = pack.proc.pid if pack.proc else 0
-                for _ in range(runs):
+                cases[n] = (len(synthetic.resources), resources, {r.urn: r for r in resources})
+            cpu: dict[int, list[float]] = {n: [] for n in sizes}
+            wall: dict[int, list[float]] = {n: [] for n in sizes}
+            total: dict[int, list[float]] = {n: [] for n in sizes}
+            for _ in range(runs):
+                for n in sizes:
+                    _, resources, by_urn = cases[n]
                     # As the engine drives it: Analyze per resource, then one AnalyzeStack.
                     t = time.perf_counter()
-                    futures = [
-                        stub.Analyze.future(_analyze_request(r, _struct(r.inputs), by_urn))
-                        for r in resources
-                    ]
-                    for f in futures:
-                        f.result()
+                    pack.call_many(
+                        "Analyze",
+                        resources,
+                        [_analyze_request(r, _struct(r.inputs), by_urn) for r in resources],
+                    )
                     request = analyzer_pb2.AnalyzeStackRequest(
                         resources=[_analyzer_resource(r, by_urn) for r in resources]
                     )
-                    cpu = _cpu_seconds(pid)
+                    c0 = _cpu_seconds(pid)
                     t_stack = time.perf_counter()
                     stub.AnalyzeStack(request)
                     done = time.perf_counter()
-                    cpu_times.append(_cpu_seconds(pid) - cpu)
-                    stack_times.append(done - t_stack)
-                    total_times.append(done - t)
-                medians[n] = statistics.median(cpu_times)
-                print(f"scale {mode:<7} {n:>3} copies ({len(synthetic.resources)} resources): "
-                      f"AnalyzeStack median {medians[n]:.3f}s of pack CPU, "
-                      f"{statistics.median(stack_times):.3f}s wall; with the {len(resources)} "
-                      f"Analyze calls {statistics.median(total_times):.3f}s wall ({runs} runs)")
-        lo, hi = min(sizes), max(sizes)
-        ratio = medians[hi] / medians[lo]
-        within = ratio <= GOAL_SCALE_RATIO and medians[hi] <= GOAL_SCALE_SECONDS
+                    cpu[n].append(_cpu_seconds(pid) - c0)
+                    wall[n].append(done - t_stack)
+                    total[n].append(done - t)
+            for n in sizes:
+                print(f"scale {mode:<7} {n:>3} copies ({cases[n][0]} resources): AnalyzeStack "
+                      f"median {statistics.median(cpu[n]):.3f}s of pack CPU, "
+                      f"{statistics.median(wall[n]):.3f}s wall; with the {len(cases[n][1])} "
+                      f"Analyze calls {statistics.median(total[n]):.3f}s wall ({runs} runs)")
+        ratio = statistics.median(cpu[hi]) / statistics.median(cpu[lo])
+        seconds = statistics.median(cpu[hi])
+        within = ratio <= GOAL_SCALE_RATIO and seconds <= GOAL_SCALE_SECONDS
         ok &= within
         print(f"goal {mode} AnalyzeStack {hi}/{lo} copies <= {GOAL_SCALE_RATIO}x and {hi} "
-              f"copies <= {GOAL_SCALE_SECONDS:.1f}s: {ratio:.2f}x, {medians[hi]:.2f}s "
+              f"copies <= {GOAL_SCALE_SECONDS:.1f}s: {ratio:.2f}x, {seconds:.2f}s "
               f"({'met' if within else 'MISSED'})")
     return ok
 

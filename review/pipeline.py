@@ -6,7 +6,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -90,7 +89,7 @@ def review(
     pack_dir: Path | None = None,
     config_file: Path | None = None,
     *,
-    python: str = sys.executable,
+    python: str | None = None,  # the pack's interpreter; default: as the CLI picks it
 ) -> ReviewReport:
     """Run the program in each mode and the policy pack on each run, as
     ``pulumi preview --policy-pack <pack_dir> --policy-pack-config <config_file>`` would.

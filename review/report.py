@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import reachability
 from .analyzer import Diagnostic, ResolvedPolicy
 from .mocks import UNKNOWN
 from .plan import STACK_TYPE, ProgramRun, RecordedResource, with_default_providers
+from .reachability import matrix as reachability_matrix
+from .reachability import render as render_reachability
 
 WIDTH = 100  # the text report's lines (but for the plan tree and the policies' own messages)
 
@@ -79,7 +80,7 @@ class ReviewReport:
             return {}
         cache: dict[int, dict[str, Any]] = self.__dict__.setdefault("_reach", {})
         if id(run) not in cache:
-            cache[id(run)] = reachability.matrix(run)
+            cache[id(run)] = reachability_matrix(run)
         return cache[id(run)]
 
     # -- output
@@ -166,7 +167,7 @@ class ReviewReport:
         shown_modes += [m for m in matrices if m not in shown_modes and matrices[m] != matrices[
             shown_modes[0]]]  # a preview that sees something else is shown too
         for m in shown_modes:
-            out.extend(reachability.render(matrices[m], m, width=WIDTH))
+            out.extend(render_reachability(matrices[m], m, width=WIDTH))
         out.append("")
         # One line per level, wrapped: the list of a dozen policies is not one 400-column line.
         by_level: dict[str, list[str]] = {}

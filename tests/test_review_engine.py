@@ -209,7 +209,10 @@ def test_stack_config_overlays_defaults_and_json_encodes(tmp_path: Path) -> None
             "config:\n  tiered-network:prefix: {secure: AAABx}\n",
             r"'tiered-network:prefix' is a secure",
         ),
-        ("config:\n  prefix: x\n", r"'prefix' has no namespace; write 'tiered-network:prefix'"),
+        (
+            "config:\n  prefix: x\n  tiered-network:prefix: y\n",
+            r"'prefix' and 'tiered-network:prefix' are the same key",
+        ),
         (
             "config:\n  aws:region: x\n",
             r"missing required configuration value 'tiered-network:prefix'",
@@ -731,3 +734,37 @@ def test_unsupported_invoke_fails_the_program_naming_the_token() -> None:
 
     with pytest.raises(ProgramError, match=r"no mock for invoke 'aws:s3/getBucket:getBucket'"):
         run_program(uses_unmocked_invoke, config=CONFIG, mode="update")
+
+
+def test_call_many_answers_in_order_with_a_bounded_window(tmp_path: Path) -> None:
+    """Remediate/Analyze calls are pipelined, never more than CALL_WINDOW in flight (thousands
+    at once end in CANCELLED from the pack's gRPC server), and answers keep request order."""
+    from review import analyzer
+
+    in_flight = {"now": 0, "max": 0}
+
+    class Future:
+        def __init__(self, value: int) -> None:
+            self.value = value
+
+        def result(self) -> int:
+            in_flight["now"] -= 1
+            return self.value
+
+    class Method:
+        def future(self, request: int) -> Future:
+            in_flight["now"] += 1
+            in_flight["max"] = max(in_flight["max"], in_flight["now"])
+            return Future(request * 10)
+
+    class Stub:
+        Analyze = Method()
+
+    pack = object.__new__(analyzer.PolicyPack)
+    pack._stub = Stub()  # type: ignore[assignment]
+    pack.pack_dir = tmp_path
+    n = analyzer.CALL_WINDOW * 3 + 5
+    resources = [type("R", (), {"urn": f"u{i}"})() for i in range(n)]
+    answers = pack.call_many("Analyze", resources, list(range(n)))  # type: ignore[arg-type]
+    assert answers == [i * 10 for i in range(n)]
+    assert in_flight["max"] == analyzer.CALL_WINDOW

@@ -1,8 +1,8 @@
 """review/ dependencies run one way (DEVELOPERS.md: "A module that imports another is not
 imported back by it"). Parses every module with `ast` (no import side effects) and asserts each
 intra-package import goes to a strictly lower layer:
-errors/schema <- plan/mocks/stack_config <- engine <- analyzer <- report <- pipeline <- cli
-<- entry points.
+errors/schema/aws_schema <- plan/mocks/stack_config <- engine/reachability <- analyzer <- report
+<- pipeline <- cli <- entry points.
 """
 
 from __future__ import annotations
@@ -17,19 +17,19 @@ REVIEW = Path(__file__).resolve().parent.parent / "review"
 LAYER = {
     "errors": 0,
     "schema": 0,
-    "aws_schema": 0,  # pulumi-aws's computed outputs per type (data; issue 6)
+    "aws_schema": 0,  # pulumi-aws's typed SDK, read with ast (the preview model's source)
     "plan": 1,
-    "reachability": 2,  # the pack's network model fed the recorded plan (plan, mocks)
     "mocks": 1,
     "stack_config": 1,
     "engine": 2,
+    "reachability": 2,  # the pack's network model over a recorded plan
     "analyzer": 3,
     "report": 4,
     "pipeline": 5,
     "cli": 6,
     "__main__": 7,
+    "bench": 7,  # an entry point: times the review's parts
     "__init__": 7,
-    "bench": 7,  # times the pipeline's parts
 }
 
 
@@ -39,10 +39,8 @@ def _internal_imports(path: Path) -> set[str]:
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
         if isinstance(node, ast.ImportFrom):
             mod = node.module or ""
-            if node.level == 1 and not mod:  # `from . import x`: the submodule x
-                found.update(alias.name for alias in node.names)
-            elif node.level == 1:
-                found.add(mod.split(".")[0])
+            if node.level == 1:  # `from .x import y`, or `from . import x` (module x)
+                found.update([mod.split(".")[0]] if mod else [a.name for a in node.names])
             elif mod == "review" or mod.startswith("review."):
                 found.add(mod.split(".")[1] if "." in mod else "__init__")
         elif isinstance(node, ast.Import):

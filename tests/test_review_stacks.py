@@ -47,6 +47,8 @@ def copy_project(dest: Path) -> Path:
     shutil.copytree(
         ROOT / "policies", dest / "policies", ignore=shutil.ignore_patterns("__pycache__", "venv")
     )
+    # the pack runs from its own virtualenv, as under the CLI (made by `make install`)
+    (dest / "policies" / "venv").symlink_to(ROOT / "policies" / "venv")
     return dest
 
 

@@ -1,0 +1,66 @@
+"""The pack's server shares one deserialization per AnalyzeStack call (policies/rules/_server.py):
+it must answer exactly what pulumi_policy's own servicer answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pulumi_policy.policy as sdk
+import pytest
+from pulumi.runtime.proto import analyzer_pb2
+
+from policies.rules import POLICIES, _server
+from review import run_program
+from review.analyzer import _analyzer_resource
+from review.plan import with_default_providers
+from tests.test_policies import CASES, PROGRAM_CONFIG
+
+CHOSEN = ["compliant-dev", "door-alb-to-db", "bastion-computed-cidr", "door-open-group-on-db-eni",
+          "door-main-table-via-vpc-output", "fake-bastion-tag"]
+
+
+def _servicer(cls: Any) -> Any:
+    srv = cls("t", "0.0.1", POLICIES, sdk.EnforcementLevel.MANDATORY, None, "", None, None, None,
+              None, None)
+    req = analyzer_pb2.ConfigureAnalyzerRequest()
+    for p in POLICIES:
+        req.policyConfig[p.name].enforcementLevel = analyzer_pb2.MANDATORY
+    req.policyConfig["bastion-ssh-only-from-office"].properties.update(
+        {"officeCidrs": ["203.0.113.0/24"]}
+    )
+    srv.Configure(req, None)
+    return srv
+
+
+@pytest.fixture(scope="module")
+def servicers() -> tuple[Any, Any]:
+    original = sdk._PolicyAnalyzerServicer
+    try:
+        assert _server.install()
+        sharing = sdk._PolicyAnalyzerServicer
+        assert sharing is not original and sharing._shares_deserialization
+    finally:
+        sdk._PolicyAnalyzerServicer = original
+    return _servicer(original), _servicer(sharing)
+
+
+@pytest.mark.parametrize("mode", ["update", "preview"])
+@pytest.mark.parametrize("case_id", CHOSEN)
+def test_sharing_servicer_answers_as_the_sdk(
+    servicers: tuple[Any, Any], case_id: str, mode: str, tmp_path: Path
+) -> None:
+    case = next(c for c in CASES if c.id == case_id)
+    run = run_program(case.program(), config=PROGRAM_CONFIG, mode=mode)
+    resources = list(with_default_providers(run))
+    by_urn = {r.urn: r for r in resources}
+    request = analyzer_pb2.AnalyzeStackRequest(
+        resources=[_analyzer_resource(r, by_urn) for r in resources]
+    )
+    answers = []
+    for srv in servicers:
+        response = srv.AnalyzeStack(request, None)
+        answers.append(sorted((d.policyName, d.urn, d.message) for d in response.diagnostics))
+    assert answers[0] == answers[1]
+    if case.expected_for(mode):
+        assert answers[1], "the case must produce findings for the comparison to mean something"
