@@ -128,14 +128,17 @@ class NatInstance(pulumi.ComponentResource):
         super().__init__("tierednet:network:NatInstance", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
-        def tags(logical: str) -> dict[str, str]:
-            return resource_tags(args.prefix, logical, tier=Tier.PUBLIC, role=NAT_ROLE)
+        def tags(part: str) -> dict[str, str]:
+            # Name = <prefix>-nat-instance-<az>-<part> (the resource name already has the prefix)
+            return resource_tags(
+                args.prefix, f"nat-instance-{args.suffix}{part}", tier=Tier.PUBLIC, role=NAT_ROLE
+            )
 
         self.security_group = aws.ec2.SecurityGroup(
             f"{name}-sg",
             vpc_id=args.vpc_id,
             description=f"{args.prefix} NAT instance: forwards the VPC's traffic only",
-            tags=tags(f"{name}-sg"),
+            tags=tags("-sg"),
             opts=child,
         )
         # The VPC's traffic to forward, on every port but SSH: nothing admits SSH from a CIDR
@@ -150,7 +153,7 @@ class NatInstance(pulumi.ComponentResource):
                 to_port=ports[1] if ports else None,
                 cidr_ipv4=args.vpc_cidr,
                 description=f"Forward {suffix} from the VPC",
-                tags=tags(f"{name}-in-vpc-{suffix}"),
+                tags=tags(f"-in-vpc-{suffix}"),
                 opts=child,
             )
         aws.vpc.SecurityGroupEgressRule(
@@ -159,7 +162,7 @@ class NatInstance(pulumi.ComponentResource):
             ip_protocol="-1",
             cidr_ipv4="0.0.0.0/0",
             description="Forwarded traffic to the internet",
-            tags=tags(f"{name}-out"),
+            tags=tags("-out"),
             opts=child,
         )
         self.interface = aws.ec2.NetworkInterface(
@@ -168,7 +171,7 @@ class NatInstance(pulumi.ComponentResource):
             security_groups=[self.security_group.id],
             source_dest_check=False,
             description=f"{args.prefix} NAT instance {args.suffix}: fixed interface",
-            tags=tags(f"{name}-eni"),
+            tags=tags("-eni"),
             opts=child,
         )
         self.interface_id = self.interface.id
@@ -176,7 +179,7 @@ class NatInstance(pulumi.ComponentResource):
             f"{name}-eip",
             domain="vpc",
             network_interface=self.interface.id,
-            tags=tags(f"{name}-eip"),
+            tags=tags("-eip"),
             opts=child,
         )
         self.public_ip = self.eip.public_ip
@@ -195,7 +198,7 @@ class NatInstance(pulumi.ComponentResource):
                     ],
                 }
             ),
-            tags=tags(f"{name}-role"),
+            tags=tags("-role"),
             opts=child,
         )
         aws.iam.RolePolicy(
@@ -205,7 +208,7 @@ class NatInstance(pulumi.ComponentResource):
             opts=child,
         )
         profile = aws.iam.InstanceProfile(
-            f"{name}-profile", role=role.name, tags=tags(f"{name}-profile"), opts=child
+            f"{name}-profile", role=role.name, tags=tags("-profile"), opts=child
         )
         user_data = self.interface.id.apply(
             lambda eni: base64.b64encode(nat_user_data(eni, args.vpc_cidr).encode()).decode()
@@ -240,10 +243,10 @@ class NatInstance(pulumi.ComponentResource):
             user_data=user_data,
             tag_specifications=[
                 aws.ec2.LaunchTemplateTagSpecificationArgs(
-                    resource_type="instance", tags=tags(f"{name}-instance")
+                    resource_type="instance", tags=tags("-instance")
                 )
             ],
-            tags=tags(f"{name}-lt"),
+            tags=tags("-lt"),
             opts=child,
         )
         self.group = aws.autoscaling.Group(
@@ -258,7 +261,7 @@ class NatInstance(pulumi.ComponentResource):
             ),
             tags=[
                 aws.autoscaling.GroupTagArgs(key=k, value=v, propagate_at_launch=True)
-                for k, v in tags(f"{name}-instance").items()
+                for k, v in tags("-instance").items()
             ],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.eip]),
         )

@@ -308,3 +308,17 @@ def test_keyless_ssh_config_and_preferences_render() -> None:
         doc["sessionType"] == "Standard_Stream"
         and doc["inputs"]["cloudWatchLogGroupName"] == "/x/y"
     )
+
+
+def test_switching_access_replaces_no_server() -> None:
+    """Dropping the bastion for a keyless mode deletes it and adds resources, but replaces no
+    server (the instance profile is added in place), as the README says."""
+    from tests.replacement import replaced
+    from tests.test_settings import run
+
+    dev = run("dev")
+    for access in ("ssm", "instance-connect"):
+        after = run("dev", access=access, officeCidrs=[])
+        assert replaced(dev, after) == set(), access
+        names = {r.name for r in after.resources}
+        assert not [r for r in names if r.startswith("bastion")], access

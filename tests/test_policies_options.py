@@ -169,3 +169,30 @@ CASES: list[Case] = [
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_option_case(pack: PolicyPack, case: Case, mode: str, tmp_path: Path) -> None:
     check(analyze(pack, case, mode, tmp_path), case.expected_for(mode))
+
+
+def test_nat_instance_verdict_does_not_depend_on_resource_order() -> None:
+    """The CLI hands AnalyzeStack the resources in a shuffled order: the NAT instance's
+    classification (which asks about its subnet's routes) must not depend on it."""
+    import random
+
+    from policies.rules.netmodel import NetworkModel
+    from review import load_stack_config, run_program
+    from review.reachability import records
+    from tests.test_settings import ROOT
+
+    for mode in MODES:
+        run = run_program(
+            ROOT / "__main__.py",
+            config=load_stack_config(ROOT, "natinstance"),
+            mode=mode,
+            stack="natinstance",
+        )
+        recs = records(run)
+        for seed in range(8):
+            random.Random(seed).shuffle(recs)
+            model = NetworkModel(list(recs))
+            (db,) = model.servers()["db"]
+            way = model.egress(db).ipv4
+            assert way.label == "nat", (mode, seed)
+            assert [r.kind for r in way.routes] == ["nat-instance"], (mode, seed)

@@ -619,6 +619,22 @@ class NetworkModel:
         for table in ix.of_type(DEFAULT_ROUTE_TABLE):
             for vpc in ix.ref(table, "defaultRouteTableId", {VPC: "defaultRouteTableId"}).targets:
                 self._routes.setdefault(vpc.urn, []).extend(self._routes.get(table.urn, []))
+        self._reclassify()
+
+    def _reclassify(self) -> None:
+        """Run GATEWAY_CLASSIFIERS over every route once all are indexed: a classifier may ask
+        about other tables' routes (a NAT instance's subnet must route to the IGW), which
+        must not depend on the order the resources arrive in (the CLI shuffles it)."""
+        if not GATEWAY_CLASSIFIERS:
+            return
+        seen: set[int] = set()
+        for routes in list(self._routes.values()):
+            for route in routes:
+                if id(route) in seen:
+                    continue
+                seen.add(id(route))
+                for c in GATEWAY_CLASSIFIERS:
+                    route.gateway = c(self, route.gateway) or route.gateway
 
     def _table_key(self, table: Res) -> str:
         return table.urn  # a VPC stands for its main table
@@ -708,9 +724,7 @@ class NetworkModel:
                              + (" (possibly an internet gateway)" if kind == "unknown" else ""))
                 if f == "natGatewayId":
                     gw = Gateway("nat", None, "a NAT gateway unknown during preview")
-            for c in GATEWAY_CLASSIFIERS:
-                gw = c(self, gw) or gw
-            return gw
+            return gw  # GATEWAY_CLASSIFIERS run once every route is indexed (_reclassify)
         return Gateway("local" if entry.get("gatewayId") == "local" else "other", None,
                        "no target")
 
