@@ -297,6 +297,7 @@ def copy_project(dest: Path) -> Path:
         shutil.copy(ROOT / name, dest / name)
     for d in ("components", "policies"):
         shutil.copytree(ROOT / d, dest / d, ignore=shutil.ignore_patterns("__pycache__", "venv"))
+    (dest / "policies" / "venv").symlink_to(ROOT / "policies" / "venv")  # as the CLI runs it
     return dest
 
 

@@ -100,6 +100,16 @@ COMPUTED_UNKNOWN: dict[str, set[str]] = {
     "aws:iam/rolePolicy:RolePolicy": {
         "id", "namePrefix",
     },
+    # issue 10's audit trail (auditLog: cloudwatch)
+    "aws:iam/instanceProfile:InstanceProfile": {
+        "arn", "createDate", "id", "namePrefix", "uniqueId",
+    },
+    "aws:kms/key:Key": {
+        "arn", "id", "keyId", "multiRegion", "rotationPeriodInDays",
+    },
+    "aws:kms/alias:Alias": {
+        "arn", "id", "namePrefix", "targetKeyArn",
+    },
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": {
         "arn", "id", "securityGroupRuleId",
     },
