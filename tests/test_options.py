@@ -322,3 +322,20 @@ def test_switching_access_replaces_no_server() -> None:
         assert replaced(dev, after) == set(), access
         names = {r.name for r in after.resources}
         assert not [r for r in names if r.startswith("bastion")], access
+
+
+def test_nat_instance_user_data_passes_cloud_inits_schema() -> None:
+    """The NAT instance's cloud-config, through cloud-init's own validator (unpacked by
+    `make install`, as tests/test_userdata_validators.py uses it)."""
+    from tests.test_userdata_validators import CLOUD_INIT
+
+    if not (CLOUD_INIT / "cloudinit").is_dir():
+        pytest.skip("cloud-init not unpacked: `make install` needs apt-get (see the Makefile)")
+    sys.path.append(str(CLOUD_INIT))
+    from cloudinit.config import schema  # type: ignore[import-not-found]
+
+    doc = yaml.safe_load(nat_user_data("eni-0123456789abcdef0", "192.168.10.0/24"))
+    schema.validate_cloudconfig_schema(doc, schema.get_schema(), strict=True)
+    bad = {**doc, "write_files": [{"path": "/etc/x", "contentt": "x"}]}
+    with pytest.raises(schema.SchemaValidationError, match="contentt"):
+        schema.validate_cloudconfig_schema(bad, schema.get_schema(), strict=True)
