@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,6 +107,9 @@ class NatInstanceArgs:
     public_subnet_id: pulumi.Input[str]
     ami_id: pulumi.Input[str]
     instance_type: str = "t4g.nano"
+    # What the EIP must wait for: associating it fails (Gateway.NotAttached) until the VPC's
+    # internet gateway is attached.
+    depends_on: Sequence[pulumi.Resource] = ()
 
     def __post_init__(self) -> None:
         parse_cidr("vpcCidr", self.vpc_cidr, version=4)
@@ -180,7 +184,7 @@ class NatInstance(pulumi.ComponentResource):
             domain="vpc",
             network_interface=self.interface.id,
             tags=tags("-eip"),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
         )
         self.public_ip = self.eip.public_ip
 

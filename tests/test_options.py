@@ -119,6 +119,8 @@ def test_nat_instance_design(runs: dict[tuple[str, str], ProgramRun]) -> None:
     assert eni.inputs["subnetId"] == public.outputs["id"]
     (eip,) = [e for e in of_type(run, ":Eip") if e.inputs.get("networkInterface")]
     assert eip.inputs["networkInterface"] == eni.outputs["id"]
+    (igw,) = of_type(run, ":InternetGateway")
+    assert igw.urn in eip.dependencies  # AssociateAddress needs the IGW attached
     assert run.outputs["natPublicIps"] == [eip.outputs["publicIp"]]
     (route,) = [r for r in of_type(run, ":Route") if r.name == "natinstance-private-rt-default"]
     assert route.inputs["networkInterfaceId"] == eni.outputs["id"]
@@ -213,6 +215,7 @@ def test_nat_instance_script_passes_shellcheck() -> None:
     )
     assert done.returncode == 0, done.stdout
     assert "MASQUERADE" in script["content"] and "--device-index 1" in script["content"]
+    assert 'ip -4 route replace default via "$router" dev "$nat_if"' in script["content"]
     assert ["systemctl", "disable", "--now", "sshd"] in config["runcmd"]
 
 
