@@ -5,19 +5,23 @@ public subnet; private route tables send ``0.0.0.0/0`` to that interface, so a r
 instance keeps the address and the routes. An Auto Scaling group of one (Amazon Linux 2023
 arm64, ``t4g.nano`` by default) heals a dead instance.
 
-How the fixed interface reaches the instance (the choice AWS supports): an Auto Scaling group
-refuses a launch template that names an existing ``NetworkInterfaceId`` (EC2 Auto Scaling user
-guide, "Launch template support": network interface ID is not supported), so, as fck-nat does
-(``service/fck-nat.sh``), the instance attaches the interface itself at boot as device index 1
-with ``aws ec2 attach-network-interface`` (scripts/nat-instance.sh), using a role allowed to
-attach only that interface. Its primary interface gets a transient public IP for that first
-call and the package install; egress then leaves through the fixed interface's EIP.
+How the fixed interface reaches the instance (two ways AWS supports; this takes fck-nat's):
+a launch template may name an existing interface as device index 0 (EC2 Auto Scaling user
+guide, "Create a launch template that uses an existing network interface": a group of one, in
+that interface's AZ), but then a replacement can only launch once the old instance has let go
+of it, which an instance refresh or a launch-before-terminate replacement never waits for. So,
+as fck-nat does (``service/fck-nat.sh``), the instance attaches the interface itself at boot as
+device index 1 with ``aws ec2 attach-network-interface`` (scripts/nat-instance.sh, which first
+takes it back from a dead predecessor), using a role allowed to attach and detach only that
+interface. Its primary interface gets a transient public IP for that first call and the
+package install; egress then leaves through the fixed interface's EIP.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,6 +110,9 @@ class NatInstanceArgs:
     public_subnet_id: pulumi.Input[str]
     ami_id: pulumi.Input[str]
     instance_type: str = "t4g.nano"
+    # What the EIP must wait for: associating it fails (Gateway.NotAttached) until the VPC's
+    # internet gateway is attached.
+    depends_on: Sequence[pulumi.Resource] = ()
 
     def __post_init__(self) -> None:
         parse_cidr("vpcCidr", self.vpc_cidr, version=4)
@@ -180,7 +187,7 @@ class NatInstance(pulumi.ComponentResource):
             domain="vpc",
             network_interface=self.interface.id,
             tags=tags("-eip"),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
         )
         self.public_ip = self.eip.public_ip
 

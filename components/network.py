@@ -491,6 +491,7 @@ class TieredNetwork(pulumi.ComponentResource):
                         public_subnet_id=self.subnets[first_public[az].spec.name].id,
                         ami_id=ami,
                         instance_type=args.nat_instance_type,
+                        depends_on=[self.internet_gateway],
                     ),
                     child,
                 )

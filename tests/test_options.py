@@ -119,6 +119,8 @@ def test_nat_instance_design(runs: dict[tuple[str, str], ProgramRun]) -> None:
     assert eni.inputs["subnetId"] == public.outputs["id"]
     (eip,) = [e for e in of_type(run, ":Eip") if e.inputs.get("networkInterface")]
     assert eip.inputs["networkInterface"] == eni.outputs["id"]
+    (igw,) = of_type(run, ":InternetGateway")
+    assert igw.urn in eip.dependencies  # AssociateAddress needs the IGW attached
     assert run.outputs["natPublicIps"] == [eip.outputs["publicIp"]]
     (route,) = [r for r in of_type(run, ":Route") if r.name == "natinstance-private-rt-default"]
     assert route.inputs["networkInterfaceId"] == eni.outputs["id"]
@@ -213,6 +215,7 @@ def test_nat_instance_script_passes_shellcheck() -> None:
     )
     assert done.returncode == 0, done.stdout
     assert "MASQUERADE" in script["content"] and "--device-index 1" in script["content"]
+    assert 'ip -4 route replace default via "$router" dev "$nat_if"' in script["content"]
     assert ["systemctl", "disable", "--now", "sshd"] in config["runcmd"]
 
 
@@ -322,3 +325,20 @@ def test_switching_access_replaces_no_server() -> None:
         assert replaced(dev, after) == set(), access
         names = {r.name for r in after.resources}
         assert not [r for r in names if r.startswith("bastion")], access
+
+
+def test_nat_instance_user_data_passes_cloud_inits_schema() -> None:
+    """The NAT instance's cloud-config, through cloud-init's own validator (unpacked by
+    `make install`, as tests/test_userdata_validators.py uses it)."""
+    from tests.test_userdata_validators import CLOUD_INIT
+
+    if not (CLOUD_INIT / "cloudinit").is_dir():
+        pytest.skip("cloud-init not unpacked: `make install` needs apt-get (see the Makefile)")
+    sys.path.append(str(CLOUD_INIT))
+    from cloudinit.config import schema  # type: ignore[import-not-found]
+
+    doc = yaml.safe_load(nat_user_data("eni-0123456789abcdef0", "192.168.10.0/24"))
+    schema.validate_cloudconfig_schema(doc, schema.get_schema(), strict=True)
+    bad = {**doc, "write_files": [{"path": "/etc/x", "contentt": "x"}]}
+    with pytest.raises(schema.SchemaValidationError, match="contentt"):
+        schema.validate_cloudconfig_schema(bad, schema.get_schema(), strict=True)

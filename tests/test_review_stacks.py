@@ -52,7 +52,7 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("stack", ["dev", "prod", "ipv6", "natinstance", "eic", "ssm"])
 def test_make_review_is_clean_on_the_shipped_stacks(stack: str) -> None:
     proc = subprocess.run(
         ["make", "--no-print-directory", "review", f"STACK={stack}"],

@@ -45,18 +45,27 @@ while [ -z "$nat_if" ]; do
     done
     [ -n "$nat_if" ] || sleep 1
 done
-until ip -4 route show dev "$nat_if" | grep -q default; do
-    echo "waiting for a default route on $nat_if"
+until ip -4 -o addr show dev "$nat_if" | grep -q ' inet '; do
+    echo "waiting for an IPv4 address on $nat_if"
     sleep 1
 done
 
 sysctl -q -w net.ipv4.ip_forward=1
 sysctl -q -w "net.ipv4.conf.$nat_if.send_redirects=0"
-# Egress through the fixed interface (its EIP) only: the primary's default route goes away.
-primary_if="$(ip -4 route show default | grep -v "dev $nat_if" | sed -n 's/.* dev \([^ ]*\).*/\1/p' | head -n 1)"
-if [ -n "$primary_if" ]; then
-    ip -4 route del default dev "$primary_if" || true
-fi
+# Egress through the fixed interface (its EIP) only: the default route goes via its subnet's
+# router (the subnet's first host, as in every VPC subnet), whatever the distribution's
+# network scripts made of the second interface; other default routes go away.
+subnet_cidr=""
+until [ -n "$subnet_cidr" ]; do
+    subnet_cidr="$(imds "network/interfaces/macs/$mac/subnet-ipv4-cidr-block" || true)"
+    [ -n "$subnet_cidr" ] || sleep 1
+done
+router="$(python3 -c 'import ipaddress, sys; print(next(ipaddress.ip_network(sys.argv[1]).hosts()))' "$subnet_cidr")"
+ip -4 route show default | grep -v "dev $nat_if " | while read -r route; do
+    # shellcheck disable=SC2086 # the route's words are ip's arguments
+    ip -4 route del $route || true
+done
+ip -4 route replace default via "$router" dev "$nat_if"
 iptables -t nat -F POSTROUTING
 iptables -t nat -A POSTROUTING -s "$vpc_cidr" -o "$nat_if" -j MASQUERADE \
     -m comment --comment "NAT instance: masquerade the VPC on the fixed interface"
