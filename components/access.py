@@ -28,6 +28,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .errors import ConfigError, parse_cidr
+from .iam import assume_role_policy
 from .server import Server
 from .tags import Tier, resource_tags
 
@@ -214,21 +215,12 @@ def _build_instance_connect(
             tags=tags(f"{name}-eice-to-{server.server_name}"),
             opts=child,
         )
-        aws.vpc.SecurityGroupIngressRule(
+        server.admit_ssh_from(
             f"{name}-ssh-to-{server.server_name}",
-            security_group_id=server.security_group.id,
-            ip_protocol="tcp",
-            from_port=SSH_PORT,
-            to_port=SSH_PORT,
-            referenced_security_group_id=group.id,
-            description="SSH from the EC2 Instance Connect Endpoint only",
-            tags=resource_tags(
-                args.prefix,
-                f"{server.server_name}-ssh-from-eice",
-                tier=server.tier,
-                role=server.role,
-            ),
-            opts=child,
+            group.id,
+            "eice",
+            "SSH from the EC2 Instance Connect Endpoint only",
+            child,
         )
     endpoint = aws.ec2transitgateway.InstanceConnectEndpoint(
         f"{name}-eice",
@@ -276,18 +268,7 @@ def _build_ssm(
         )
     role = aws.iam.Role(
         f"{name}-ssm-role",
-        assume_role_policy=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "ec2.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
-        ),
+        assume_role_policy=assume_role_policy("ec2.amazonaws.com"),
         tags=tags(f"{name}-ssm-role"),
         opts=child,
     )

@@ -28,6 +28,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .errors import ConfigError
+from .iam import assume_role_policy
 from .tags import BASTION_ROLE, NAME_RE, Tier, resource_tags
 
 # CloudWatch Logs' PutRetentionPolicy accepts exactly these (0 in Pulumi = never expire: refused).
@@ -147,20 +148,6 @@ def writer_policy(partition: str, account: str, region: str, group: str) -> str:
     )
 
 
-EC2_ASSUME_ROLE = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "ec2.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
-
-
 class AuditLog(pulumi.ComponentResource):
     """The encrypted CloudWatch Logs group the bastion ships its audit trail to."""
 
@@ -212,7 +199,7 @@ class AuditLog(pulumi.ComponentResource):
         )
         self.role = aws.iam.Role(
             f"{name}-role",
-            assume_role_policy=EC2_ASSUME_ROLE,
+            assume_role_policy=assume_role_policy("ec2.amazonaws.com"),
             description=f"{args.prefix} bastion: write its audit log, nothing else",
             tags=tags(f"{name}-role"),
             opts=child,

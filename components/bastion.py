@@ -228,21 +228,12 @@ class Bastion(pulumi.ComponentResource):
             )
         # The only SSH door into each server: from this group.
         for server in args.servers:
-            aws.vpc.SecurityGroupIngressRule(
+            server.admit_ssh_from(
                 f"{name}-ssh-to-{server.server_name}",
-                security_group_id=server.security_group.id,
-                ip_protocol="tcp",
-                from_port=SSH_PORT,
-                to_port=SSH_PORT,
-                referenced_security_group_id=self.security_group.id,
-                description=f"SSH from the {args.prefix} bastion only",
-                tags=resource_tags(
-                    args.prefix,
-                    f"{server.server_name}-ssh-from-bastion",
-                    tier=server.tier,
-                    role=server.role,
-                ),
-                opts=child,
+                self.security_group.id,
+                "bastion",
+                f"SSH from the {args.prefix} bastion only",
+                child,
             )
 
         self.key_pair = aws.ec2.KeyPair(

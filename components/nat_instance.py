@@ -30,6 +30,7 @@ import pulumi_aws as aws
 
 from .ami import architecture, validate_instance_type
 from .errors import ConfigError, parse_cidr
+from .iam import assume_role_policy
 from .tags import Tier, resource_tags
 from .userdata import render_cloud_config
 
@@ -193,18 +194,7 @@ class NatInstance(pulumi.ComponentResource):
 
         role = aws.iam.Role(
             f"{name}-role",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "ec2.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=assume_role_policy("ec2.amazonaws.com"),
             tags=tags("-role"),
             opts=child,
         )

@@ -22,6 +22,7 @@ import pulumi_aws as aws
 
 from .ami import architecture
 from .errors import ConfigError, parse_ipv4_cidr
+from .iam import assume_role_policy
 from .nat_instance import NatInstance, NatInstanceArgs, al2023_ami
 from .tags import NAME_RE, Tier, resource_tags
 
@@ -599,18 +600,7 @@ class TieredNetwork(pulumi.ComponentResource):
         )
         role = aws.iam.Role(
             f"{name}-flow-logs-role",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=assume_role_policy("vpc-flow-logs.amazonaws.com"),
             tags=resource_tags(args.prefix, "flow-logs-role"),
             opts=child,
         )

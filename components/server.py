@@ -298,6 +298,7 @@ class Server(pulumi.ComponentResource):
         self.server_name = name
         self.tier = args.tier
         self.role = role
+        self._prefix = args.prefix
         child = pulumi.ResourceOptions(parent=self)
 
         def tags(logical: str) -> dict[str, str]:
@@ -414,4 +415,33 @@ class Server(pulumi.ComponentResource):
         self.public_ip = self.instance.public_ip
         self.register_outputs(
             {"privateIp": self.private_ip, "securityGroupId": self.security_group.id}
+        )
+
+
+    def admit_ssh_from(
+        self,
+        resource_name: str,
+        group_id: pulumi.Input[str],
+        source: str,
+        description: str,
+        opts: pulumi.ResourceOptions,
+    ) -> aws.vpc.SecurityGroupIngressRule:
+        """The server's one SSH door: tcp 22 from ``group_id`` (the bastion's or the access
+        endpoint's group), tagged ``<server>-ssh-from-<source>``. Only the access component
+        that owns ``group_id`` calls it, parented to itself: servers never open SSH."""
+        return aws.vpc.SecurityGroupIngressRule(
+            resource_name,
+            security_group_id=self.security_group.id,
+            ip_protocol="tcp",
+            from_port=SSH_PORT,
+            to_port=SSH_PORT,
+            referenced_security_group_id=group_id,
+            description=description,
+            tags=resource_tags(
+                self._prefix,
+                f"{self.server_name}-ssh-from-{source}",
+                tier=self.tier,
+                role=self.role,
+            ),
+            opts=opts,
         )
