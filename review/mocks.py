@@ -16,8 +16,10 @@
   (pulumi/pulumi ``pkg/resource/deploy/step_generator.go``: ``prov.Check`` then
   ``analyzer.Analyze`` with the checked ``inputs``); ``review.engine`` records them.
 * ``preview`` mode (a stack being created) is the provider's planned state
-  (pulumi-terraform-bridge ``pkg/tfbridge/provider.go``: ``Create`` with ``preview`` returns
-  Terraform's planned state; an attribute the plan does not know is ``resource.Computed``): the
+  (pulumi-terraform-bridge ``pkg/tfbridge/provider.go``, ``Provider.Create``: without preview it
+  calls ``p.tf.Apply``; with ``req.GetPreview()`` it returns ``diff.ProposedState(res.TF, nil)``
+  marshalled with ``KeepUnknowns: req.GetPreview()``, so every attribute the plan does not know
+  reaches the engine as unknown; read at bridge commit 59de6c661): the
   checked inputs, plus EVERY output that pulumi-aws's typed SDK declares always present
   (``review.aws_schema``: getters typed ``pulumi.Output[T]`` without ``Optional``) and the
   program did not set, as the engine's unknown sentinel ``pulumi.runtime.rpc.UNKNOWN``. The
