@@ -376,6 +376,30 @@ class Target:
 # ---------------------------------------------------------------------------------------------
 # Helpers
 
+LAUNCH_CONFIGURATION: Final = "aws:ec2/launchConfiguration:LaunchConfiguration"
+_TEMPLATE_REF: Final[dict[str, str | tuple[str, ...]]] = {
+    LAUNCH_TEMPLATE: ("id", "name", "arn"), LAUNCH_CONFIGURATION: ("id", "name", "arn")}
+_PUBLIC_FLAGS: Final = frozenset({"associatePublicIpAddress", "assignPublicIp",
+                                  "mapPublicIpOnLaunch"})
+# Resources with their own precise builder, or that launch nothing themselves.
+_NOT_LAUNCHERS: Final = frozenset({INSTANCE, SPOT_INSTANCE_REQUEST, ENI, SUBNET, VPC,
+                                   LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION})
+
+
+def _leaves(props: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
+    """(top-level key, innermost key, value) for every scalar or unknown in ``props``."""
+    def walk(top: str, key: str, value: Any) -> Iterator[tuple[str, str, Any]]:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                yield from walk(top, k, v)
+        elif isinstance(value, list):
+            for v in value:
+                yield from walk(top, key, v)
+        elif value is not None:
+            yield top, key, value
+    for k, v in props.items():
+        yield from walk(k, k, v)
+
 
 def describe(res: Res) -> str:
     kind = res.type.rsplit(":", 1)[-1]
@@ -911,12 +935,74 @@ class NetworkModel:
             self._eip(eip, "instance", "networkInterface")
         for assoc in ix.of_type(EIP_ASSOCIATION):
             self._eip(assoc, "instanceId", "networkInterfaceId")
+        for res in ix:
+            if res.type not in _NOT_LAUNCHERS and not res.type.startswith("pulumi:"):
+                self._launcher(res)
+
+    def _launcher(self, res: Res) -> None:
+        """Tiros-style over-approximation for anything else that launches interfaces (Spot
+        Fleet requests, EC2 Fleets, ECS services, an ASG's launch configuration...): a resource
+        that names a subnet anywhere in its properties (by value or property dependency, or
+        through a launch template / launch configuration it references) and asks for a public
+        IPv4 anywhere in them or in that template (``associatePublicIpAddress``,
+        ``assignPublicIp``, ``mapPublicIpOnLaunch``: true / "true" / "ENABLED") is a public
+        interface in each of those subnets with every security group it names. Only when a
+        public address is asked for: the specific builders above stay the precise answer."""
+        ix = self.index
+        templates: list[Res] = []
+        for top, leaf_key, value in _leaves(res.props):
+            for t in ix.ref(res, top, _TEMPLATE_REF, value, use_value=True).targets:
+                if t not in templates:
+                    templates.append(t)
+        reasons: list[Reason] = []
+        for holder in (res, *templates):
+            for top, leaf_key, value in _leaves(holder.props):
+                if leaf_key not in _PUBLIC_FLAGS:
+                    continue
+                flag = truthy(value) if not isinstance(value, str) else (
+                    value.strip().lower() in ("true", "enabled"))
+                if is_unknown(value):
+                    if holder.declared(top):
+                        reasons.append(Reason(holder, f"{leaf_key} of {describe(holder)} is "
+                                              f"unknown during preview", certain=False))
+                elif flag is True:
+                    reasons.append(Reason(holder, f"{leaf_key} of {describe(holder)}"))
+        if not reasons:
+            return
+        subnets: list[Subnet] = []
+        groups: list[Res] = []
+        for holder in (res, *templates):
+            found: list[Subnet] = []
+            for top, leaf_key, value in _leaves(holder.props):
+                for s in ix.ref(holder, top, ids(SUBNET), value, use_value=True).targets:
+                    sub = self.subnets.get(s.urn)
+                    if sub is not None and sub not in found:
+                        found.append(sub)
+                if "ecurityGroup" in leaf_key:
+                    for g in ix.ref(holder, top, SG_REF_BY_NAME, value, use_value=True).targets:
+                        if g not in groups:
+                            groups.append(g)
+            if not subnets:
+                subnets = found  # the resource's own subnets win over its template's
+        existing = self._by_owner.get(res.urn, [])
+        if existing:  # an ASG or the like: add the reason to the interfaces already modelled
+            for iface in existing:
+                if not any(r.certain for r in iface.public_v4) and (
+                        iface.subnet in subnets or iface.subnet is None):
+                    iface.public_v4 += reasons
+            return
+        for sub in subnets:
+            iface = Interface(f"{res.urn}#{sub.res.urn}", res, "launcher", sub, False,
+                              groups or self._default_group(sub), [],
+                              template=templates[0] if templates else None)
+            iface.public_v4 += reasons
+            self._register(iface)
 
     def _template(self, res: Res, key: str, spec: Any = None) -> Res | None:
         spec = spec if spec is not None else res.get(key)
         if not isinstance(spec, dict):
             return None
-        for f in ("id", "name"):
+        for f in ("id", "name", "launchTemplateId", "launchTemplateName"):
             if spec.get(f) not in (None, ""):
                 ref = self.index.ref(res, key, LT_REF, spec[f], use_value=True)
                 if ref.targets:
