@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-
 import pulumi_aws as aws
 import pytest
 
@@ -43,7 +42,8 @@ def _private_tag() -> list[aws.autoscaling.GroupTagArgs]:
 def _asg_mixed(public: bool) -> Callable[[World], None]:
     def tweak(w: World) -> None:
         lt = _lt(w, public)
-        spec = aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateLaunchTemplateSpecificationArgs
+        spec = (aws.autoscaling
+                .GroupMixedInstancesPolicyLaunchTemplateLaunchTemplateSpecificationArgs)
         aws.autoscaling.Group(
             "mixed", min_size=1, max_size=2, vpc_zone_identifiers=[w.subnets["priv"].id],
             mixed_instances_policy=aws.autoscaling.GroupMixedInstancesPolicyArgs(

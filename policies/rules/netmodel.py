@@ -950,7 +950,7 @@ class NetworkModel:
         public address is asked for: the specific builders above stay the precise answer."""
         ix = self.index
         templates: list[Res] = []
-        for top, leaf_key, value in _leaves(res.props):
+        for top, _leaf, value in _leaves(res.props):
             for t in ix.ref(res, top, _TEMPLATE_REF, value, use_value=True).targets:
                 if t not in templates:
                     templates.append(t)
