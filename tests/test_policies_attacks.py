@@ -5,6 +5,8 @@ tests/test_policies.py's compliant world.
 - Launchers the model did not know (an ASG's mixedInstancesPolicy, a Spot Fleet request, an
   EC2 Fleet, a launch configuration, an ECS service): a private-tier interface that asks for a
   public IPv4 is refused by private-servers-no-public-ip; without one it is clean.
+- A chain of balancers: an internet-facing NLB -> target group of type alb -> an internal ALB
+  -> the DB makes the DB reachable from the internet; with an internal NLB it is not.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import pulumi_aws as aws
 import pytest
 
 from review import PolicyPack
-from tests.test_policies import MODES, Case, I, World, analyze, check, pack
+from tests.test_policies import MODES, Case, I, World, _lb, analyze, check, pack
 
 __all__ = ["pack"]  # the session-wide pack fixture
 
@@ -111,6 +113,34 @@ def _ecs_service(public: bool) -> Callable[[World], None]:
     return tweak
 
 
+def _nlb_to_internal_alb_to_db(nlb_internal: bool) -> Callable[[World], None]:
+    """An NLB forwards to an internal ALB (target group of target type alb), which forwards to
+    the DB: internet-facing, the DB is reachable through the chain; an internal NLB is not."""
+    def tweak(w: World) -> None:
+        nlb = _lb(w, "nlb", internal=nlb_internal, lb_type="network", sg_ports=None)
+        w.sgs["ialb"] = w.sg("ialb-sg", {"Role": "lb", "Tier": "private"})
+        w.ingress("ialb-in", "ialb", 80, cidr_ipv4="10.0.0.0/24")  # the NLB's nodes
+        ialb = aws.lb.LoadBalancer(
+            "ialb", internal=True, load_balancer_type="application",
+            subnets=[w.subnets["priv"].id], security_groups=[w.sgs["ialb"].id])
+        w.ingress("db-from-ialb", "db", 3306, referenced_security_group_id=w.sgs["ialb"].id)
+        tg_db = aws.lb.TargetGroup("ialb-db-tg", port=3306, protocol="HTTP", vpc_id=w.vpc.id,
+                                   target_type="instance")
+        aws.lb.TargetGroupAttachment("ialb-db-att", target_group_arn=tg_db.arn,
+                                     target_id=w.db.id)
+        aws.lb.Listener("ialb-listener", load_balancer_arn=ialb.arn, port=80, protocol="HTTP",
+                        default_actions=[aws.lb.ListenerDefaultActionArgs(
+                            type="forward", target_group_arn=tg_db.arn)])
+        tg_alb = aws.lb.TargetGroup("nlb-alb-tg", port=80, protocol="TCP", vpc_id=w.vpc.id,
+                                    target_type="alb")
+        aws.lb.TargetGroupAttachment("nlb-alb-att", target_group_arn=tg_alb.arn,
+                                     target_id=ialb.arn)
+        aws.lb.Listener("nlb-alb-listener", load_balancer_arn=nlb.arn, port=80, protocol="TCP",
+                        default_actions=[aws.lb.ListenerDefaultActionArgs(
+                            type="forward", target_group_arn=tg_alb.arn)])
+    return tweak
+
+
 def _pair(name: str, make: Callable[[bool], Callable[[World], None]],
           holder: str) -> list[Case]:
     return [Case(name, {(I, holder)}, tweak=make(True)),
@@ -123,6 +153,10 @@ CASES: list[Case] = [
     *_pair("ec2-fleet-public-template", _ec2_fleet, "mlt"),
     *_pair("launch-configuration-public-ip", _launch_configuration, "lc"),
     *_pair("ecs-service-assign-public-ip", _ecs_service, "svc"),
+    Case("nlb-to-internal-alb-to-db", {(I, "nlb-alb-listener")},
+         tweak=_nlb_to_internal_alb_to_db(nlb_internal=False)),
+    Case("internal-nlb-to-internal-alb-to-db", set(),
+         tweak=_nlb_to_internal_alb_to_db(nlb_internal=True)),
 ]
 
 

@@ -355,6 +355,7 @@ class Forwarder:
     groups_unknown: list[str]
     admits_all: bool  # no security groups (NLB): every source
     subnets: list[Subnet]
+    sources: list[str] | None = None  # fixed internet sources (a balancer behind another)
 
 
 @dataclass(eq=False)
@@ -552,7 +553,8 @@ class NetworkModel:
         self.public_ip_problems: list[Reason] = []
         self._build_interfaces()
         self.load_balancers: list[Forwarder] = []
-        for builder in (_load_balancers, _classic_elbs, *FORWARDER_BUILDERS):
+        for builder in (_load_balancers, _classic_elbs, _balancers_behind_nlbs,
+                        *FORWARDER_BUILDERS):
             self.load_balancers.extend(builder(self))
 
     # ----------------------------------------------------------------- subnets and VPCs
@@ -1271,6 +1273,8 @@ class NetworkModel:
 
     def _forwarder_sources(self, fwd: Forwarder, listener: Listener) -> tuple[list[str],
                                                                               list[str]]:
+        if fwd.sources is not None:
+            return list(fwd.sources), []
         if fwd.admits_all:
             return ["0.0.0.0/0", "::/0"], []
         sources: list[str] = []
@@ -1384,8 +1388,11 @@ class NetworkModel:
             out.append(Node(s.res.urn, "subnet", describe(s.res), s.res))
         for i in self.interfaces:
             out.append(Node(i.key, "interface", i.label, i.owner))
+        seen: set[str] = set()
         for f in self.load_balancers:
-            out.append(Node(f.res.urn, f.kind, describe(f.res), f.res))
+            if f.res.urn not in seen:
+                seen.add(f.res.urn)
+                out.append(Node(f.res.urn, f.kind, describe(f.res), f.res))
         return out
 
     def edges(self) -> list[Edge]:
@@ -1663,6 +1670,77 @@ def _tg_targets(model: NetworkModel) -> dict[str, list[Target]]:
                     out.setdefault(tg.urn, []).append(
                         Target(i, int(port) if isinstance(port, float) else None, [att, asg]))
     return out
+
+
+def _balancers_behind_nlbs(model: NetworkModel) -> list[Forwarder]:
+    """An NLB listener forwarding to a target group of target type ``alb`` hands its traffic to
+    the ALB registered in it (``TargetGroupAttachment(targetId=<ALB ARN>)``), internal or not:
+    the ALB's listener on the target group's port then forwards to its own targets. Each such
+    chain is a forwarder: the NLB's listener and internet sources, the ALB's groups (what its
+    targets admit) and the ALB listener's targets. The ALB's groups must admit the port from
+    some source (any source: the NLB's nodes are in the VPC; adversarial reading). See
+    https://docs.aws.amazon.com/elasticloadbalancing/latest/network/application-load-balancer-target.html
+    """
+    ix = model.index
+    albs = {f.res.urn: f for f in model.load_balancers if f.kind == "alb"}
+    if not albs:
+        return []
+    behind: dict[str, list[tuple[Forwarder, int | None, Res]]] = {}
+    for att in ix.of_type(*LB_TG_ATTACHMENT):
+        for lb in ix.ref(att, "targetId", LB_REF).targets:
+            if lb.urn not in albs:
+                continue
+            for tg in ix.ref(att, "targetGroupArn", TG_REF).targets:
+                port = number(att.get("port"))
+                if not isinstance(port, float):
+                    port = number(tg.get("port"))
+                behind.setdefault(tg.urn, []).append(
+                    (albs[lb.urn], int(port) if isinstance(port, float) else None, att))
+    out: list[Forwarder] = []
+    for nlb in list(model.load_balancers):
+        if nlb.kind != "nlb" or nlb.internet_facing is False:
+            continue
+        for listener in nlb.listeners:
+            lis = listener.res
+            actions = [(lis, "defaultActions", a) for a in _as_list(lis.get("defaultActions"))]
+            for lr in ix.of_type(*LB_LISTENER_RULE):
+                if lis in ix.ref(lr, "listenerArn",
+                                 {t: ("arn", "id") for t in LB_LISTENER}).targets:
+                    actions += [(lr, "actions", a) for a in _as_list(lr.get("actions"))]
+            for holder, key, action in actions:
+                for fwd_tg, _unk in _forwarded_groups(model, holder, key, action):
+                    for alb, port, att in behind.get(fwd_tg.urn if fwd_tg else "", []):
+                        if not _groups_admit(model, alb, port):
+                            continue
+                        sources, s_unknown = model._forwarder_sources(nlb, listener)
+                        via = [holder, *([fwd_tg] if fwd_tg else []), att, alb.res]
+                        targets = [
+                            Target(t.iface, t.port, [*via, inner.res, *t.path])
+                            for inner in alb.listeners
+                            if inner.port is None or port is None or inner.port == port
+                            for t in inner.targets
+                        ]
+                        out.append(Forwarder(
+                            nlb.res, "nlb", nlb.internet_facing,
+                            [Listener(lis, listener.protocol, listener.port, targets,
+                                      [*listener.uncertain, *s_unknown])],
+                            alb.groups, alb.groups_unknown, False, alb.subnets,
+                            sources=sources))
+    return out
+
+
+def _groups_admit(model: NetworkModel, fwd: Forwarder, port: int | None) -> bool:
+    """Some ingress rule of the balancer's groups admits tcp ``port`` (from any source)."""
+    if fwd.groups_unknown or not fwd.groups:
+        return True
+    for g in fwd.groups:
+        for rule in model.ingress_rules(g):
+            proto, ports = rule_span(rule)
+            if proto not in ("tcp", "all", "unknown"):
+                continue
+            if ports is None or port is None or ports[0] <= port <= ports[1]:
+                return True
+    return False
 
 
 def _classic_elbs(model: NetworkModel) -> list[Forwarder]:
