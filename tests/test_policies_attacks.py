@@ -7,6 +7,8 @@ tests/test_policies.py's compliant world.
   public IPv4 is refused by private-servers-no-public-ip; without one it is clean.
 - A chain of balancers: an internet-facing NLB -> target group of type alb -> an internal ALB
   -> the DB makes the DB reachable from the internet; with an internal NLB it is not.
+- A CIDR with host bits set (203.0.113.5/8) is not silently dropped: it is judged as the network
+  it names and the bastion rule is refused with the written value and the fix.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import pulumi_aws as aws
 import pytest
 
 from review import PolicyPack
-from tests.test_policies import MODES, Case, I, World, _lb, analyze, check, pack
+from tests.test_policies import MODES, B, Case, I, World, _lb, analyze, check, pack
 
 __all__ = ["pack"]  # the session-wide pack fixture
 
@@ -141,6 +143,14 @@ def _nlb_to_internal_alb_to_db(nlb_internal: bool) -> Callable[[World], None]:
     return tweak
 
 
+def _bastion_ssh_from(cidr: str) -> Callable[[World], None]:
+    def tweak(w: World) -> None:
+        aws.ec2.SecurityGroupRule(
+            "bastion-extra", type="ingress", security_group_id=w.sgs["bastion"].id,
+            protocol="tcp", from_port=22, to_port=22, cidr_blocks=[cidr], description="office")
+    return tweak
+
+
 def _pair(name: str, make: Callable[[bool], Callable[[World], None]],
           holder: str) -> list[Case]:
     return [Case(name, {(I, holder)}, tweak=make(True)),
@@ -157,6 +167,13 @@ CASES: list[Case] = [
          tweak=_nlb_to_internal_alb_to_db(nlb_internal=False)),
     Case("internal-nlb-to-internal-alb-to-db", set(),
          tweak=_nlb_to_internal_alb_to_db(nlb_internal=True)),
+    # Host bits set: judged as the whole /8 and refused with the value named, even when the
+    # network it names would be inside the office.
+    Case("bastion-ssh-cidr-with-host-bits", {(B, "bastion-extra")},
+         tweak=_bastion_ssh_from("203.0.113.5/8")),
+    Case("bastion-ssh-office-cidr-with-host-bits", {(B, "bastion-extra")},
+         tweak=_bastion_ssh_from("203.0.113.5/25")),
+    Case("bastion-ssh-office-subrange", set(), tweak=_bastion_ssh_from("203.0.113.0/25")),
 ]
 
 

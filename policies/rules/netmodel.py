@@ -1476,6 +1476,19 @@ def _rule_sources(rule: Rule) -> list[tuple[Network | None, str, bool]]:
             net = c.network
             if net is not None:
                 out.append((net, str(net), False))
+                continue
+            # Not a valid CIDR (strict parsing refuses it): never dropped silently. Host bits
+            # set ("203.0.113.5/8"): judged as the whole network it names (the adversarial
+            # reading), under a text no office CIDR contains, so the rule is refused with the
+            # value and the fix named. Anything else: an undeterminable source (fail closed).
+            try:
+                loose = ipaddress.ip_network(str(c.value).strip(), strict=False)
+            except ValueError:
+                out.append((None, f"{c.value!r} in {c.field} (not a valid CIDR; write a CIDR "
+                            f"such as 203.0.113.0/24)", True))
+                continue
+            out.append((loose, f"{c.value} in {c.field} (host bits set, so not a valid CIDR; "
+                        f"judged as {loose}: write the network address)", False))
     for pl in rule.prefix_lists:
         out.append((None, "prefix list " + ("(unknown during preview)" if is_unknown(pl)
                                             else str(pl)), is_unknown(pl)))
