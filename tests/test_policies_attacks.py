@@ -9,6 +9,8 @@ tests/test_policies.py's compliant world.
   -> the DB makes the DB reachable from the internet; with an internal NLB it is not.
 - A CIDR with host bits set (203.0.113.5/8) is not silently dropped: it is judged as the network
   it names and the bastion rule is refused with the written value and the fix.
+- A DB rule from a ManagedPrefixList of the stack whose entries are all inside the VPC is clean
+  (private-tier-no-outside-cidrs); an entry outside the VPC is refused.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import pulumi_aws as aws
 import pytest
 
 from review import PolicyPack
-from tests.test_policies import MODES, B, Case, I, World, _lb, analyze, check, pack
+from tests.test_policies import MODES, B, Case, I, P, World, _lb, analyze, check, pack
 
 __all__ = ["pack"]  # the session-wide pack fixture
 
@@ -151,6 +153,15 @@ def _bastion_ssh_from(cidr: str) -> Callable[[World], None]:
     return tweak
 
 
+def _db_from_own_prefix_list(cidr: str) -> Callable[[World], None]:
+    def tweak(w: World) -> None:
+        pl = aws.ec2.ManagedPrefixList(
+            "vpc-pl", address_family="IPv4", max_entries=1,
+            entries=[aws.ec2.ManagedPrefixListEntryArgs(cidr=cidr, description="pub")])
+        w.ingress("db-from-pl", "db", 3306, prefix_list_id=pl.id)
+    return tweak
+
+
 def _pair(name: str, make: Callable[[bool], Callable[[World], None]],
           holder: str) -> list[Case]:
     return [Case(name, {(I, holder)}, tweak=make(True)),
@@ -174,6 +185,10 @@ CASES: list[Case] = [
     Case("bastion-ssh-office-cidr-with-host-bits", {(B, "bastion-extra")},
          tweak=_bastion_ssh_from("203.0.113.5/25")),
     Case("bastion-ssh-office-subrange", set(), tweak=_bastion_ssh_from("203.0.113.0/25")),
+    Case("db-from-own-prefix-list-inside-vpc", set(),
+         tweak=_db_from_own_prefix_list("10.0.0.0/26")),
+    Case("db-from-own-prefix-list-outside-vpc", {(P, "db-from-pl")},
+         tweak=_db_from_own_prefix_list("198.51.100.0/24")),
 ]
 
 

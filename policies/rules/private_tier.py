@@ -21,6 +21,7 @@ from pulumi_policy import (
 
 from ._net import (
     group_label,
+    prefix_list_networks,
     security_group_rules,
     subnet_of,
     vpc_cidrs,
@@ -135,6 +136,9 @@ def _validate_private_sg(args: StackValidationArgs, report: ReportViolation) -> 
                         rule.owner.urn,
                     )
             for pl in rule.prefix_lists:
+                pl_nets = prefix_list_networks(stack, rule, pl)
+                if pl_nets is not None and all(inside(n, nets) for n in pl_nets):
+                    continue  # a list of this stack whose every entry lies inside the VPC
                 report(
                     f"{where} admits {rule.ports_text()} from prefix list "
                     f"{'(unknown during preview)' if is_unknown(pl) else pl}, whose CIDRs "
