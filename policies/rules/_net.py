@@ -45,6 +45,8 @@ from .records import (
 )
 
 SSH_PORT: Final = 22
+MANAGED_PREFIX_LIST: Final = "aws:ec2/managedPrefixList:ManagedPrefixList"
+MANAGED_PREFIX_LIST_ENTRY: Final = "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry"
 
 # What a rule's securityGroupId may point at: a security group, a default security group, or
 # a VPC's ``defaultSecurityGroupId`` output (the VPC's default group, managed or not).
@@ -452,3 +454,29 @@ def vpc_cidrs(stack: Stack, vpc: Res) -> tuple[list[Network], set[int]]:
             else:
                 nets.append(net)
     return nets, unknown
+
+
+def prefix_list_networks(stack: Stack, rule: Rule, pl: Any) -> list[Network] | None:
+    """The CIDRs of a rule's prefix list when every one is known: a ManagedPrefixList of this
+    stack whose ``entries`` (and ManagedPrefixListEntry resources naming it) are literal
+    CIDRs. None otherwise -- an AWS-managed list, a list outside the stack, an entry unknown
+    during preview -- and the caller keeps treating the list as possibly the internet."""
+    key = rule.prefix_field if rule.owner.get(rule.prefix_field) is not None else "ingress"
+    ref = stack.ref(rule.owner, key, {MANAGED_PREFIX_LIST: ID}, pl, use_value=True)
+    if not ref.resolved or len(ref.targets) != 1:
+        return None
+    mpl = ref.targets[0]
+    raw = mpl.get("entries")
+    if is_unknown(raw) and mpl.declared("entries"):
+        return None
+    values = [e.get("cidr") if isinstance(e, dict) else UNKNOWN
+              for e in (raw if isinstance(raw, list) else [])]
+    for entry in stack.of_type(MANAGED_PREFIX_LIST_ENTRY):
+        if mpl in stack.ref(entry, "prefixListId", {MANAGED_PREFIX_LIST: ID}).targets:
+            values.append(entry.get("cidr"))
+        elif stack.ref(entry, "prefixListId", {MANAGED_PREFIX_LIST: ID}).unknown:
+            return None
+    nets = [parse_cidr(v) for v in values]
+    if not nets or any(n is None for n in nets):
+        return None
+    return [n for n in nets if n is not None]

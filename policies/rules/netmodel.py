@@ -355,6 +355,7 @@ class Forwarder:
     groups_unknown: list[str]
     admits_all: bool  # no security groups (NLB): every source
     subnets: list[Subnet]
+    sources: list[str] | None = None  # fixed internet sources (a balancer behind another)
 
 
 @dataclass(eq=False)
@@ -375,6 +376,30 @@ class Target:
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
+
+LAUNCH_CONFIGURATION: Final = "aws:ec2/launchConfiguration:LaunchConfiguration"
+_TEMPLATE_REF: Final[dict[str, str | tuple[str, ...]]] = {
+    LAUNCH_TEMPLATE: ("id", "name", "arn"), LAUNCH_CONFIGURATION: ("id", "name", "arn")}
+_PUBLIC_FLAGS: Final = frozenset({"associatePublicIpAddress", "assignPublicIp",
+                                  "mapPublicIpOnLaunch"})
+# Resources with their own precise builder, or that launch nothing themselves.
+_NOT_LAUNCHERS: Final = frozenset({INSTANCE, SPOT_INSTANCE_REQUEST, ENI, SUBNET, VPC,
+                                   LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION})
+
+
+def _leaves(props: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
+    """(top-level key, innermost key, value) for every scalar or unknown in ``props``."""
+    def walk(top: str, key: str, value: Any) -> Iterator[tuple[str, str, Any]]:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                yield from walk(top, k, v)
+        elif isinstance(value, list):
+            for v in value:
+                yield from walk(top, key, v)
+        elif value is not None:
+            yield top, key, value
+    for k, v in props.items():
+        yield from walk(k, k, v)
 
 
 def describe(res: Res) -> str:
@@ -528,7 +553,8 @@ class NetworkModel:
         self.public_ip_problems: list[Reason] = []
         self._build_interfaces()
         self.load_balancers: list[Forwarder] = []
-        for builder in (_load_balancers, _classic_elbs, *FORWARDER_BUILDERS):
+        for builder in (_load_balancers, _classic_elbs, _balancers_behind_nlbs,
+                        *FORWARDER_BUILDERS):
             self.load_balancers.extend(builder(self))
 
     # ----------------------------------------------------------------- subnets and VPCs
@@ -911,12 +937,74 @@ class NetworkModel:
             self._eip(eip, "instance", "networkInterface")
         for assoc in ix.of_type(EIP_ASSOCIATION):
             self._eip(assoc, "instanceId", "networkInterfaceId")
+        for res in ix:
+            if res.type not in _NOT_LAUNCHERS and not res.type.startswith("pulumi:"):
+                self._launcher(res)
+
+    def _launcher(self, res: Res) -> None:
+        """Tiros-style over-approximation for anything else that launches interfaces (Spot
+        Fleet requests, EC2 Fleets, ECS services, an ASG's launch configuration...): a resource
+        that names a subnet anywhere in its properties (by value or property dependency, or
+        through a launch template / launch configuration it references) and asks for a public
+        IPv4 anywhere in them or in that template (``associatePublicIpAddress``,
+        ``assignPublicIp``, ``mapPublicIpOnLaunch``: true / "true" / "ENABLED") is a public
+        interface in each of those subnets with every security group it names. Only when a
+        public address is asked for: the specific builders above stay the precise answer."""
+        ix = self.index
+        templates: list[Res] = []
+        for top, _leaf, value in _leaves(res.props):
+            for t in ix.ref(res, top, _TEMPLATE_REF, value, use_value=True).targets:
+                if t not in templates:
+                    templates.append(t)
+        reasons: list[Reason] = []
+        for holder in (res, *templates):
+            for top, leaf_key, value in _leaves(holder.props):
+                if leaf_key not in _PUBLIC_FLAGS:
+                    continue
+                flag = truthy(value) if not isinstance(value, str) else (
+                    value.strip().lower() in ("true", "enabled"))
+                if is_unknown(value):
+                    if holder.declared(top):
+                        reasons.append(Reason(holder, f"{leaf_key} of {describe(holder)} is "
+                                              f"unknown during preview", certain=False))
+                elif flag is True:
+                    reasons.append(Reason(holder, f"{leaf_key} of {describe(holder)}"))
+        if not reasons:
+            return
+        subnets: list[Subnet] = []
+        groups: list[Res] = []
+        for holder in (res, *templates):
+            found: list[Subnet] = []
+            for top, leaf_key, value in _leaves(holder.props):
+                for s in ix.ref(holder, top, ids(SUBNET), value, use_value=True).targets:
+                    sub = self.subnets.get(s.urn)
+                    if sub is not None and sub not in found:
+                        found.append(sub)
+                if "ecurityGroup" in leaf_key:
+                    for g in ix.ref(holder, top, SG_REF_BY_NAME, value, use_value=True).targets:
+                        if g not in groups:
+                            groups.append(g)
+            if not subnets:
+                subnets = found  # the resource's own subnets win over its template's
+        existing = self._by_owner.get(res.urn, [])
+        if existing:  # an ASG or the like: add the reason to the interfaces already modelled
+            for iface in existing:
+                if not any(r.certain for r in iface.public_v4) and (
+                        iface.subnet in subnets or iface.subnet is None):
+                    iface.public_v4 += reasons
+            return
+        for sub in subnets:
+            iface = Interface(f"{res.urn}#{sub.res.urn}", res, "launcher", sub, False,
+                              groups or self._default_group(sub), [],
+                              template=templates[0] if templates else None)
+            iface.public_v4 += reasons
+            self._register(iface)
 
     def _template(self, res: Res, key: str, spec: Any = None) -> Res | None:
         spec = spec if spec is not None else res.get(key)
         if not isinstance(spec, dict):
             return None
-        for f in ("id", "name"):
+        for f in ("id", "name", "launchTemplateId", "launchTemplateName"):
             if spec.get(f) not in (None, ""):
                 ref = self.index.ref(res, key, LT_REF, spec[f], use_value=True)
                 if ref.targets:
@@ -1185,6 +1273,8 @@ class NetworkModel:
 
     def _forwarder_sources(self, fwd: Forwarder, listener: Listener) -> tuple[list[str],
                                                                               list[str]]:
+        if fwd.sources is not None:
+            return list(fwd.sources), []
         if fwd.admits_all:
             return ["0.0.0.0/0", "::/0"], []
         sources: list[str] = []
@@ -1298,8 +1388,11 @@ class NetworkModel:
             out.append(Node(s.res.urn, "subnet", describe(s.res), s.res))
         for i in self.interfaces:
             out.append(Node(i.key, "interface", i.label, i.owner))
+        seen: set[str] = set()
         for f in self.load_balancers:
-            out.append(Node(f.res.urn, f.kind, describe(f.res), f.res))
+            if f.res.urn not in seen:
+                seen.add(f.res.urn)
+                out.append(Node(f.res.urn, f.kind, describe(f.res), f.res))
         return out
 
     def edges(self) -> list[Edge]:
@@ -1383,6 +1476,19 @@ def _rule_sources(rule: Rule) -> list[tuple[Network | None, str, bool]]:
             net = c.network
             if net is not None:
                 out.append((net, str(net), False))
+                continue
+            # Not a valid CIDR (strict parsing refuses it): never dropped silently. Host bits
+            # set ("203.0.113.5/8"): judged as the whole network it names (the adversarial
+            # reading), under a text no office CIDR contains, so the rule is refused with the
+            # value and the fix named. Anything else: an undeterminable source (fail closed).
+            try:
+                loose = ipaddress.ip_network(str(c.value).strip(), strict=False)
+            except ValueError:
+                out.append((None, f"{c.value!r} in {c.field} (not a valid CIDR; write a CIDR "
+                            f"such as 203.0.113.0/24)", True))
+                continue
+            out.append((loose, f"{c.value} in {c.field} (host bits set, so not a valid CIDR; "
+                        f"judged as {loose}: write the network address)", False))
     for pl in rule.prefix_lists:
         out.append((None, "prefix list " + ("(unknown during preview)" if is_unknown(pl)
                                             else str(pl)), is_unknown(pl)))
@@ -1577,6 +1683,77 @@ def _tg_targets(model: NetworkModel) -> dict[str, list[Target]]:
                     out.setdefault(tg.urn, []).append(
                         Target(i, int(port) if isinstance(port, float) else None, [att, asg]))
     return out
+
+
+def _balancers_behind_nlbs(model: NetworkModel) -> list[Forwarder]:
+    """An NLB listener forwarding to a target group of target type ``alb`` hands its traffic to
+    the ALB registered in it (``TargetGroupAttachment(targetId=<ALB ARN>)``), internal or not:
+    the ALB's listener on the target group's port then forwards to its own targets. Each such
+    chain is a forwarder: the NLB's listener and internet sources, the ALB's groups (what its
+    targets admit) and the ALB listener's targets. The ALB's groups must admit the port from
+    some source (any source: the NLB's nodes are in the VPC; adversarial reading). See
+    https://docs.aws.amazon.com/elasticloadbalancing/latest/network/application-load-balancer-target.html
+    """
+    ix = model.index
+    albs = {f.res.urn: f for f in model.load_balancers if f.kind == "alb"}
+    if not albs:
+        return []
+    behind: dict[str, list[tuple[Forwarder, int | None, Res]]] = {}
+    for att in ix.of_type(*LB_TG_ATTACHMENT):
+        for lb in ix.ref(att, "targetId", LB_REF).targets:
+            if lb.urn not in albs:
+                continue
+            for tg in ix.ref(att, "targetGroupArn", TG_REF).targets:
+                port = number(att.get("port"))
+                if not isinstance(port, float):
+                    port = number(tg.get("port"))
+                behind.setdefault(tg.urn, []).append(
+                    (albs[lb.urn], int(port) if isinstance(port, float) else None, att))
+    out: list[Forwarder] = []
+    for nlb in list(model.load_balancers):
+        if nlb.kind != "nlb" or nlb.internet_facing is False:
+            continue
+        for listener in nlb.listeners:
+            lis = listener.res
+            actions = [(lis, "defaultActions", a) for a in _as_list(lis.get("defaultActions"))]
+            for lr in ix.of_type(*LB_LISTENER_RULE):
+                if lis in ix.ref(lr, "listenerArn",
+                                 {t: ("arn", "id") for t in LB_LISTENER}).targets:
+                    actions += [(lr, "actions", a) for a in _as_list(lr.get("actions"))]
+            for holder, key, action in actions:
+                for fwd_tg, _unk in _forwarded_groups(model, holder, key, action):
+                    for alb, port, att in behind.get(fwd_tg.urn if fwd_tg else "", []):
+                        if not _groups_admit(model, alb, port):
+                            continue
+                        sources, s_unknown = model._forwarder_sources(nlb, listener)
+                        via = [holder, *([fwd_tg] if fwd_tg else []), att, alb.res]
+                        targets = [
+                            Target(t.iface, t.port, [*via, inner.res, *t.path])
+                            for inner in alb.listeners
+                            if inner.port is None or port is None or inner.port == port
+                            for t in inner.targets
+                        ]
+                        out.append(Forwarder(
+                            nlb.res, "nlb", nlb.internet_facing,
+                            [Listener(lis, listener.protocol, listener.port, targets,
+                                      [*listener.uncertain, *s_unknown])],
+                            alb.groups, alb.groups_unknown, False, alb.subnets,
+                            sources=sources))
+    return out
+
+
+def _groups_admit(model: NetworkModel, fwd: Forwarder, port: int | None) -> bool:
+    """Some ingress rule of the balancer's groups admits tcp ``port`` (from any source)."""
+    if fwd.groups_unknown or not fwd.groups:
+        return True
+    for g in fwd.groups:
+        for rule in model.ingress_rules(g):
+            proto, ports = rule_span(rule)
+            if proto not in ("tcp", "all", "unknown"):
+                continue
+            if ports is None or port is None or ports[0] <= port <= ports[1]:
+                return True
+    return False
 
 
 def _classic_elbs(model: NetworkModel) -> list[Forwarder]:

@@ -21,6 +21,7 @@ from pulumi_policy import (
 
 from ._net import (
     group_label,
+    prefix_list_networks,
     security_group_rules,
     subnet_of,
     vpc_cidrs,
@@ -36,6 +37,7 @@ from .records import (
     SECURITY_GROUP,
     SUBNET,
     TIER_TAG,
+    VPC,
     Network,
     Res,
     ids,
@@ -75,6 +77,16 @@ def _private_groups(stack: Stack) -> dict[str, str]:
     return out
 
 
+def _from_own_vpc(rule: Any, field: str, vpcs: list[Res]) -> bool:
+    """An unknown CIDR whose only property dependency is the rule's own VPC (the group's): in
+    a preview that is the VPC's ``cidrBlock`` / ``ipv6CidrBlock`` (e.g.
+    ``cidr_ipv6=vpc.ipv6_cidr_block``), which lies inside the VPC by definition."""
+    owner = rule.owner
+    key = field if owner.get(field) is not None else "ingress"
+    deps = owner.property_dependencies.get(key, [])
+    return bool(deps) and set(deps) <= {v.urn for v in vpcs if v.type == VPC}
+
+
 @fail_closed(PRIVATE_SG)
 def _validate_private_sg(args: StackValidationArgs, report: ReportViolation) -> None:
     stack = Stack.of(args)
@@ -105,6 +117,8 @@ def _validate_private_sg(args: StackValidationArgs, report: ReportViolation) -> 
             vpc_text = ", ".join(str(n) for n in nets) or "unknown"
             for cidr in rule.cidrs:
                 net = cidr.network
+                if is_unknown(cidr.value) and _from_own_vpc(rule, cidr.field, vpc.targets):
+                    continue  # the group's VPC's own cidrBlock/ipv6CidrBlock, unknown in preview
                 if is_unknown(cidr.value):
                     report(
                         f"{where} admits {rule.ports_text()} from {cidr.field} that is unknown "
@@ -135,6 +149,9 @@ def _validate_private_sg(args: StackValidationArgs, report: ReportViolation) -> 
                         rule.owner.urn,
                     )
             for pl in rule.prefix_lists:
+                pl_nets = prefix_list_networks(stack, rule, pl)
+                if pl_nets is not None and all(inside(n, nets) for n in pl_nets):
+                    continue  # a list of this stack whose every entry lies inside the VPC
                 report(
                     f"{where} admits {rule.ports_text()} from prefix list "
                     f"{'(unknown during preview)' if is_unknown(pl) else pl}, whose CIDRs "
