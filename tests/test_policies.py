@@ -732,9 +732,9 @@ def _elb_to_db(w: World) -> None:
         instances=[w.db.id])
 
 
-def _hardened_lt(w: World, public: bool) -> aws.ec2.LaunchTemplate:
+def _hardened_lt(w: World, public: bool, name: str = "worker-lt") -> aws.ec2.LaunchTemplate:
     return aws.ec2.LaunchTemplate(
-        "worker-lt",
+        name,
         image_id="ami-0123456789abcdef0",
         metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(http_tokens="required"),
         block_device_mappings=[aws.ec2.LaunchTemplateBlockDeviceMappingArgs(

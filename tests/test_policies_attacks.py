@@ -24,23 +24,25 @@ import pulumi_aws as aws
 import pytest
 
 from review import PolicyPack
-from tests.test_policies import FL, MODES, B, Case, I, Opts, P, World, _lb, analyze, check, pack
+from tests.test_policies import (
+    FL,
+    MODES,
+    B,
+    Case,
+    I,
+    Opts,
+    P,
+    World,
+    _hardened_lt,
+    _lb,
+    analyze,
+    check,
+    pack,
+)
 
 __all__ = ["pack"]  # the session-wide pack fixture
 
 AMI = "ami-0123456789abcdef0"
-
-
-def _lt(w: World, public: bool) -> aws.ec2.LaunchTemplate:
-    return aws.ec2.LaunchTemplate(
-        "mlt", image_id=AMI,
-        metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(http_tokens="required"),
-        block_device_mappings=[aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
-            device_name="/dev/sda1",
-            ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(encrypted="true"))],
-        network_interfaces=[aws.ec2.LaunchTemplateNetworkInterfaceArgs(
-            device_index=0, associate_public_ip_address=str(public).lower(),
-            security_groups=[w.sgs["db"].id])])
 
 
 def _private_tag() -> list[aws.autoscaling.GroupTagArgs]:
@@ -49,7 +51,7 @@ def _private_tag() -> list[aws.autoscaling.GroupTagArgs]:
 
 def _asg_mixed(public: bool) -> Callable[[World], None]:
     def tweak(w: World) -> None:
-        lt = _lt(w, public)
+        lt = _hardened_lt(w, public, name="mlt")
         spec = (aws.autoscaling
                 .GroupMixedInstancesPolicyLaunchTemplateLaunchTemplateSpecificationArgs)
         aws.autoscaling.Group(
@@ -75,7 +77,7 @@ def _spot_fleet(public: bool) -> Callable[[World], None]:
 
 def _ec2_fleet(public: bool) -> Callable[[World], None]:
     def tweak(w: World) -> None:
-        lt = _lt(w, public)
+        lt = _hardened_lt(w, public, name="mlt")
         aws.ec2.Fleet(
             "fleet2", type="instant",
             launch_template_configs=[aws.ec2.FleetLaunchTemplateConfigArgs(
