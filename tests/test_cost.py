@@ -164,3 +164,18 @@ def test_nat_instance_is_at_least_30_dollars_a_month_cheaper_than_single_in_seou
     single = estimate(dev_run)
     instance = estimate(nat_instance_run)
     assert single.monthly - instance.monthly >= 30, (single.render(), instance.render())
+
+
+def test_the_readme_quotes_each_option_stacks_bill(stack_runs: Any) -> None:
+    """The README's scenario costs are the estimator's, so a price or plan change that moves a
+    bill fails here until the README says the new figure."""
+    import re
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("### Beyond the peers")
+    section = text[start : text.index("\n## ", start)]
+    quoted = [float(x) for x in re.findall(r"\*\*\$(\d+\.\d\d)\*\*", section)]
+    stacks = ["dev", "ipv6", "natinstance", "eic", "ssm"]
+    expected = [round(estimate(stack_runs(s)).monthly, 2) for s in stacks]
+    costs = dict(zip(stacks, expected, strict=True))
+    assert quoted == expected, f"README quotes {quoted}, the plans cost {costs}"
