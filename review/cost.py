@@ -505,63 +505,47 @@ def estimate(run: ProgramRun, usage: Usage | None = None, prices: PriceTable | N
         if group is not None:
             flow_groups.add(group.urn)
         flow_logs.append((fl, group))
-    cw = "cloudwatchLogs"
+    def log_items(
+        kind: str,
+        label: str,
+        ingest_key: str,
+        gb: float,
+        names: list[str],
+        group: RecordedResource | None,
+    ) -> None:
+        """Ingestion at the assumed volume, and storage at steady state for the retention."""
+        for item_kind, what, quantity, unit, price, note in (
+            (kind, "ingestion", gb, "GB", ingest_key, f"assumed {gb:g} GB/month"),
+            (
+                f"{kind}Storage",
+                "storage",
+                gb * _retention_months(group),
+                "GB-mo",
+                "storagePerGbMonth",
+                "stored: monthly GB x retention months, before compression",
+            ),
+        ):
+            unit_price = prices.price("cloudwatchLogs", price)
+            add(
+                CostItem(
+                    item_kind,
+                    f"{label} {what}",
+                    names if what == "ingestion" else [group.name if group else names[0]],
+                    quantity,
+                    unit,
+                    unit_price,
+                    quantity * unit_price,
+                    note,
+                )
+            )
+
     for fl, group in flow_logs:
-        gb = usage.flow_log_gb_per_month
-        add(
-            CostItem(
-                "flowLogs",
-                "flow logs ingestion",
-                [fl.name],
-                gb,
-                "GB",
-                prices.price(cw, "vendedIngestPerGb"),
-                gb * prices.price(cw, "vendedIngestPerGb"),
-                f"assumed {gb:g} GB/month",
-            )
-        )
-        stored = gb * _retention_months(group)
-        add(
-            CostItem(
-                "flowLogsStorage",
-                "flow logs storage",
-                [group.name if group else fl.name],
-                stored,
-                "GB-mo",
-                prices.price(cw, "storagePerGbMonth"),
-                stored * prices.price(cw, "storagePerGbMonth"),
-                "stored: monthly GB x retention months, before compression",
-            )
-        )
+        flow_gb = usage.flow_log_gb_per_month
+        log_items("flowLogs", "flow logs", "vendedIngestPerGb", flow_gb, [fl.name], group)
     for group in plan.of(LOG_GROUP):
-        if group.urn in flow_groups:
-            continue
-        gb = usage.audit_log_gb_per_month
-        add(
-            CostItem(
-                "auditLogs",
-                "audit logs ingestion",
-                [group.name],
-                gb,
-                "GB",
-                prices.price(cw, "ingestPerGb"),
-                gb * prices.price(cw, "ingestPerGb"),
-                f"assumed {gb:g} GB/month",
-            )
-        )
-        stored = gb * _retention_months(group)
-        add(
-            CostItem(
-                "auditLogsStorage",
-                "audit logs storage",
-                [group.name],
-                stored,
-                "GB-mo",
-                prices.price(cw, "storagePerGbMonth"),
-                stored * prices.price(cw, "storagePerGbMonth"),
-                "stored: monthly GB x retention months, before compression",
-            )
-        )
+        if group.urn not in flow_groups:
+            audit_gb = usage.audit_log_gb_per_month
+            log_items("auditLogs", "audit logs", "ingestPerGb", audit_gb, [group.name], group)
 
     keys = plan.of(KMS_KEY)
     if keys:
