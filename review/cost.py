@@ -152,8 +152,11 @@ class CostItem:
     quantity: float
     unit: str
     unit_price: float
-    monthly: float
     assumption: str = ""
+
+    @property
+    def monthly(self) -> float:
+        return self.quantity * self.unit_price
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -374,7 +377,6 @@ def estimate(run: ProgramRun, usage: Usage | None = None, prices: PriceTable | N
                 len(nats) * h,
                 "h",
                 prices.price("natGateway", "perHour"),
-                len(nats) * h * prices.price("natGateway", "perHour"),
             )
         )
         gb = len(nats) * usage.nat_gb_per_month
@@ -386,7 +388,6 @@ def estimate(run: ProgramRun, usage: Usage | None = None, prices: PriceTable | N
                 gb,
                 "GB",
                 prices.price("natGateway", "perGbProcessed"),
-                gb * prices.price("natGateway", "perGbProcessed"),
                 f"assumed {usage.nat_gb_per_month:g} GB/month per NAT gateway",
             )
         )
@@ -413,7 +414,6 @@ def estimate(run: ProgramRun, usage: Usage | None = None, prices: PriceTable | N
                 count * h,
                 "h",
                 rate,
-                count * h * rate,
             )
         )
 
@@ -430,7 +430,6 @@ def estimate(run: ProgramRun, usage: Usage | None = None, prices: PriceTable | N
                 n_ips * h,
                 "h",
                 prices.price("publicIpv4", "perHour"),
-                n_ips * h * prices.price("publicIpv4", "perHour"),
             )
         )
 
@@ -448,7 +447,6 @@ def estimate(run: ProgramRun, usage: Usage | None = None, prices: PriceTable | N
                 azs * h,
                 "AZ-h",
                 prices.price("interfaceEndpoint", "perHourPerAz"),
-                azs * h * prices.price("interfaceEndpoint", "perHourPerAz"),
             )
         )
         gb = len(interface) * usage.endpoint_gb_per_month
@@ -460,7 +458,6 @@ def estimate(run: ProgramRun, usage: Usage | None = None, prices: PriceTable | N
                 gb,
                 "GB",
                 prices.price("interfaceEndpoint", "perGbProcessed"),
-                gb * prices.price("interfaceEndpoint", "perGbProcessed"),
                 f"assumed {usage.endpoint_gb_per_month:g} GB/month per endpoint",
             )
         )
@@ -489,7 +486,6 @@ def estimate(run: ProgramRun, usage: Usage | None = None, prices: PriceTable | N
                 size,
                 "GiB-mo",
                 prices.price("ebs", key),
-                size * prices.price("ebs", key),
             )
         )
 
@@ -534,7 +530,6 @@ def estimate(run: ProgramRun, usage: Usage | None = None, prices: PriceTable | N
                     quantity,
                     unit,
                     unit_price,
-                    quantity * unit_price,
                     note,
                 )
             )
@@ -557,7 +552,6 @@ def estimate(run: ProgramRun, usage: Usage | None = None, prices: PriceTable | N
                 len(keys),
                 "key-mo",
                 prices.price("kms", "perKeyMonth"),
-                len(keys) * prices.price("kms", "perKeyMonth"),
             )
         )
 
