@@ -301,23 +301,21 @@ def plan_network(args: NetworkArgs) -> tuple[PlannedSubnet, ...]:
             f"applies to natStrategy instance, not {args.nat_strategy.value}",
             "remove natInstanceCount, or set natStrategy: instance",
         )
-    if args.nat_strategy is NatStrategy.INSTANCE and args.nat_instance_count == 0:
+    # A NAT per AZ (gateways one-per-az, or instances with natInstanceCount 0) sits in a public
+    # subnet of that AZ: every AZ with private subnets needs one.
+    per_az = {
+        NatStrategy.ONE_PER_AZ: ("NAT gateway", "use natStrategy single"),
+        NatStrategy.INSTANCE: ("NAT instance", "set natInstanceCount: 1"),
+    }.get(args.nat_strategy)
+    if per_az and (args.nat_strategy is NatStrategy.ONE_PER_AZ or args.nat_instance_count == 0):
         missing = sorted(private_azs - public_azs)
         if missing:
+            what, alternative = per_az
             raise ConfigError(
                 "natStrategy",
                 args.nat_strategy.value,
-                f"AZs {missing} have private subnets but no public subnet for their NAT instance",
-                "add a public subnet in each of those AZs, or set natInstanceCount: 1",
-            )
-    if args.nat_strategy is NatStrategy.ONE_PER_AZ:
-        missing = sorted(private_azs - public_azs)
-        if missing:
-            raise ConfigError(
-                "natStrategy",
-                args.nat_strategy.value,
-                f"AZs {missing} have private subnets but no public subnet for their NAT gateway",
-                "add a public subnet in each of those AZs, or use natStrategy single",
+                f"AZs {missing} have private subnets but no public subnet for their {what}",
+                f"add a public subnet in each of those AZs, or {alternative}",
             )
     return planned
 

@@ -332,24 +332,29 @@ class Server(pulumi.ComponentResource):
                     tags=tags(f"{name}-in-{rule.port}"),
                     opts=child,
                 )
-        # Outbound: anything (package updates go out through the IGW or, privately, NAT).
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-out-all",
-            security_group_id=self.security_group.id,
-            ip_protocol="-1",
-            cidr_ipv4="0.0.0.0/0",
-            description="all outbound (updates via IGW or NAT)",
-            tags=tags(f"{name}-out-all"),
-            opts=child,
-        )
+        # Outbound: anything (package updates go out through the IGW or, privately, NAT;
+        # over IPv6 through the IGW, or the egress-only IGW when private).
+        outbound: list[tuple[str, str | None, str | None, str]] = [
+            ("out-all", "0.0.0.0/0", None, "all outbound (updates via IGW or NAT)")
+        ]
         if args.ipv6:
+            outbound.append(
+                (
+                    "out-all-ipv6",
+                    None,
+                    "::/0",
+                    "all outbound over IPv6 (IGW, or egress-only IGW when private)",
+                )
+            )
+        for suffix, cidr_ipv4, cidr_ipv6, description in outbound:
             aws.vpc.SecurityGroupEgressRule(
-                f"{name}-out-all-ipv6",
+                f"{name}-{suffix}",
                 security_group_id=self.security_group.id,
                 ip_protocol="-1",
-                cidr_ipv6="::/0",
-                description="all outbound over IPv6 (IGW, or egress-only IGW when private)",
-                tags=tags(f"{name}-out-all-ipv6"),
+                cidr_ipv4=cidr_ipv4,
+                cidr_ipv6=cidr_ipv6,
+                description=description,
+                tags=tags(f"{name}-{suffix}"),
                 opts=child,
             )
 

@@ -140,7 +140,7 @@ def test_appending_a_subnet_never_moves_existing_ones() -> None:
                 "nat_strategy": NatStrategy.ONE_PER_AZ,
             },
             "natStrategy",
-            "no public subnet",
+            "no public subnet for their NAT gateway",
         ),
         ({"prefix": "J Doe"}, "prefix", "lowercase"),
     ],
