@@ -21,13 +21,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
 
-from .errors import ConfigError, parse_cidr
+from .errors import ConfigChoice, ConfigError, parse_cidr
 from .iam import assume_role_policy
 from .server import Server
 from .tags import Tier, resource_tags
@@ -39,7 +38,7 @@ SESSION_DOCUMENT = "SSM-SessionManagerRunShell"
 SSM_SERVICES = ("ssm", "ssmmessages")
 
 
-class AccessMode(StrEnum):
+class AccessMode(ConfigChoice):
     """How admins reach the servers."""
 
     BASTION = "bastion"
@@ -47,14 +46,8 @@ class AccessMode(StrEnum):
     SSM = "ssm"
 
     @classmethod
-    def parse(cls, setting: str, value: object) -> AccessMode:
-        try:
-            return cls(str(value))
-        except ValueError:
-            choices = ", ".join(m.value for m in cls)
-            raise ConfigError(
-                setting, value, "unknown access mode", f"use one of: {choices}"
-            ) from None
+    def noun(cls) -> str:
+        return "access mode"
 
 
 def session_preferences(log_group: str) -> str:

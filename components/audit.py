@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from enum import StrEnum
 
 import pulumi
 import pulumi_aws as aws
 
-from .errors import ConfigError
+from .errors import ConfigChoice, ConfigError
 from .iam import assume_role_policy
 from .tags import BASTION_ROLE, NAME_RE, Tier, resource_tags
 
@@ -46,19 +45,15 @@ KMS_ACTIONS_FOR_LOGS = (
 )
 
 
-class AuditLogMode(StrEnum):
+class AuditLogMode(ConfigChoice):
     """Where the bastion's command log and auditd log go."""
 
     LOCAL = "local"  # on the bastion only (gone or rewritten if the box is owned)
     CLOUDWATCH = "cloudwatch"  # also to an encrypted CloudWatch Logs group, via the agent
 
     @classmethod
-    def parse(cls, setting: str, value: object) -> AuditLogMode:
-        try:
-            return cls(str(value))
-        except ValueError:
-            choices = ", ".join(m.value for m in cls)
-            raise ConfigError(setting, value, "unknown audit log mode", f"use {choices}") from None
+    def noun(cls) -> str:
+        return "audit log mode"
 
 
 def validate_retention_days(setting: str, value: object) -> int:

@@ -9,7 +9,8 @@ pulumi.RunError``). Its message never spans lines.
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+from enum import StrEnum
+from typing import Any, Self
 
 import pulumi
 
@@ -69,3 +70,22 @@ def parse_ipv4_cidr(setting: str, value: Any) -> ipaddress.IPv4Network:
     net = parse_cidr(setting, value, version=4)
     assert isinstance(net, ipaddress.IPv4Network)
     return net
+
+
+class ConfigChoice(StrEnum):
+    """A mode chosen in config (an enum, not boolean soup): ``parse`` refuses any other value,
+    naming the setting, the value and the choices. Subclasses name what they choose."""
+
+    @classmethod
+    def noun(cls) -> str:
+        return cls.__name__
+
+    @classmethod
+    def parse(cls, setting: str, value: object) -> Self:
+        try:
+            return cls(str(value))
+        except ValueError:
+            choices = ", ".join(m.value for m in cls)
+            raise ConfigError(
+                setting, value, f"unknown {cls.noun()}", f"use one of: {choices}"
+            ) from None

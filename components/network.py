@@ -15,13 +15,12 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 import pulumi
 import pulumi_aws as aws
 
 from .ami import architecture
-from .errors import ConfigError, parse_ipv4_cidr
+from .errors import ConfigChoice, ConfigError, parse_ipv4_cidr
 from .iam import assume_role_policy
 from .nat_instance import NatInstance, NatInstanceArgs, al2023_ami
 from .tags import NAME_RE, Tier, resource_tags
@@ -54,7 +53,7 @@ LOG_RETENTION_DAYS = (
 _AZ_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")
 
 
-class NatStrategy(StrEnum):
+class NatStrategy(ConfigChoice):
     """How private subnets reach the internet (lesson 5)."""
 
     SINGLE = "single"  # one NAT gateway shared by every private subnet (cheapest; dev)
@@ -63,14 +62,8 @@ class NatStrategy(StrEnum):
     INSTANCE = "instance"  # a NAT instance per AZ (or natInstanceCount: 1), fck-nat style
 
     @classmethod
-    def parse(cls, setting: str, value: object) -> NatStrategy:
-        try:
-            return cls(str(value))
-        except ValueError:
-            choices = ", ".join(s.value for s in cls)
-            raise ConfigError(
-                setting, value, "unknown NAT strategy", f"use one of: {choices}"
-            ) from None
+    def noun(cls) -> str:
+        return "NAT strategy"
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,11 @@ def test_cloudwatch_is_the_default(stack_runs: Any) -> None:
     [
         ("auditLogRetentionDays", "100", r"auditLogRetentionDays = 100: not a .*nearest: 90"),
         ("auditLogRetentionDays", "0", r"auditLogRetentionDays = 0: not a retention"),
-        ("auditLog", "syslog", r"auditLog = 'syslog': unknown audit log mode. Fix: use local"),
+        (
+            "auditLog",
+            "syslog",
+            r"auditLog = 'syslog': unknown audit log mode. Fix: use one of: local, cloudwatch",
+        ),
     ],
 )  # fmt: skip
 def test_bad_audit_settings_stop_before_any_resource(key: str, value: str, message: str) -> None:
