@@ -23,8 +23,7 @@ import hashlib
 from typing import Any
 
 from . import deployed_ids as ids
-from .deployed_spec import Ctx, Ref, read
-from .deployed_vpc import EIP, ENI, INSTANCE, NAT, SUBNET, VPC
+from .deployed_spec import EIP, ENI, INSTANCE, NAT, SUBNET, VPC, Ctx, Ref, read
 
 EIP_ASSOCIATION = "aws:ec2/eipAssociation:EipAssociation"
 ENI_ATTACHMENT = "aws:ec2/networkInterfaceAttachment:NetworkInterfaceAttachment"

@@ -14,8 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import deployed_ids as ids
-from .deployed_spec import Ctx, read
-from .deployed_vpc import SUBNET, VPC
+from .deployed_spec import SUBNET, VPC, Ctx, read
 
 NACL_RULE = "aws:ec2/networkAclRule:NetworkAclRule"
 NACL_ASSOCIATION = "aws:ec2/networkAclAssociation:NetworkAclAssociation"

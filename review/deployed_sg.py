@@ -26,11 +26,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import deployed_ids as ids
-from .deployed_spec import Ctx, Ref, read
+from .deployed_spec import VPC, Ctx, Ref, read
 
 SG = "aws:ec2/securityGroup:SecurityGroup"
 DEFAULT_SG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
-VPC = "aws:ec2/vpc:Vpc"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"

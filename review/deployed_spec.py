@@ -26,6 +26,14 @@ from . import deployed_ids as ids
 from .mocks import ACCOUNT_ID, DEFAULT_REGION
 from .plan import RecordedResource
 
+# Type tokens the tables share (each table module names its own others)
+VPC = "aws:ec2/vpc:Vpc"
+SUBNET = "aws:ec2/subnet:Subnet"
+EIP = "aws:ec2/eip:Eip"
+ENI = "aws:ec2/networkInterface:NetworkInterface"
+INSTANCE = "aws:ec2/instance:Instance"
+NAT = "aws:ec2/natGateway:NatGateway"
+
 
 class Shape(enum.StrEnum):
     """Which stored state: right after ``pulumi up`` or after ``pulumi refresh``."""

@@ -13,20 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 from . import deployed_ids as ids
-from .deployed_spec import Ctx, read
+from .deployed_spec import EIP, ENI, INSTANCE, NAT, SUBNET, VPC, Ctx, read
 
-VPC = "aws:ec2/vpc:Vpc"
-SUBNET = "aws:ec2/subnet:Subnet"
 ROUTE = "aws:ec2/route:Route"
 ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
 DEFAULT_ROUTE_TABLE = "aws:ec2/defaultRouteTable:DefaultRouteTable"
 IGW = "aws:ec2/internetGateway:InternetGateway"
 IGW_ATTACHMENT = "aws:ec2/internetGatewayAttachment:InternetGatewayAttachment"
-NAT = "aws:ec2/natGateway:NatGateway"
-EIP = "aws:ec2/eip:Eip"
 VPC_IPV6 = "aws:ec2/vpcIpv6CidrBlockAssociation:VpcIpv6CidrBlockAssociation"
-INSTANCE = "aws:ec2/instance:Instance"
-ENI = "aws:ec2/networkInterface:NetworkInterface"
 
 
 def vpc_owned(c: Ctx, vpc_id: Any, role: str, prefix: str) -> str:
