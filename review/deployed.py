@@ -30,7 +30,7 @@ from __future__ import annotations
 import contextlib
 import importlib.metadata
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,7 +136,7 @@ class _Builder:
         self.run = run
         self.shape = shape
         region = run.config.get("aws:region") or DEFAULT_REGION
-        self.resources = list(with_default_providers(run))
+        self.resources = canonical_order(with_default_providers(run))
         self.world = World(self.resources, region)
         # mock value -> [(urn, output key)] for every value the mocks computed
         self.mock_values: dict[str, list[tuple[str, str]]] = {}
@@ -339,8 +339,10 @@ class _Builder:
             outputs=outputs,
             parent=r.parent,
             provider=provider,
-            dependencies=list(r.dependencies),
-            property_dependencies={k: list(v) for k, v in r.property_dependencies.items()},
+            # the engine keeps these as sets (source_eval.go: mapset ToSlice, no order); sorted,
+            # so that two runs export the same bytes
+            dependencies=sorted(set(r.dependencies)),
+            property_dependencies={k: sorted(set(v)) for k, v in r.property_dependencies.items()},
             protect=r.protect,
             additional_secret_outputs=list(r.additional_secret_outputs),
             ignore_changes=list(r.ignore_changes),
@@ -348,6 +350,37 @@ class _Builder:
             fallback=r.custom and spec is None and not r.type.startswith(_PROVIDER_PREFIX),
             gaps=gaps,
         )
+
+
+def canonical_order(resources: Iterable[RecordedResource]) -> list[RecordedResource]:
+    """The resources in an order the engine could have created them in, the same for every
+    run: each after its parent, its provider and its dependencies (the only orders that
+    matter -- every mirror is between a resource and one that depends on it), ties by URN.
+    The recorder's own order varies between runs for resources that do not depend on each
+    other (the SDK registers them concurrently)."""
+    items = list(resources)
+    urns = {r.urn for r in items}
+    needs: dict[str, set[str]] = {}
+    for r in items:
+        deps = set(r.dependencies) | ({r.parent} if r.parent else set())
+        if r.provider:
+            deps.add(r.provider.rsplit("::", 1)[0])
+        needs[r.urn] = {d for d in deps if d in urns and d != r.urn}
+    by_urn = {r.urn: r for r in items}
+    done: list[RecordedResource] = []
+    placed: set[str] = set()
+    ready = sorted(u for u, d in needs.items() if not d)
+    while ready:
+        urn = ready.pop(0)
+        placed.add(urn)
+        done.append(by_urn[urn])
+        for other, deps in needs.items():
+            if other not in placed and other not in ready and urn in deps and deps <= placed:
+                ready.append(other)
+        ready.sort()
+    if len(done) != len(items):  # a cycle: cannot happen in a program's registrations
+        raise ValueError("resources depend on each other in a cycle")
+    return done
 
 
 _ID_LIKE = re.compile(r"(^id$|Id$|Ids$|^arn$|Arn$|^name$|Name$)")

@@ -77,13 +77,14 @@ def fill(value: Any, t: TypeRef, *, framework: bool) -> Any:
 
 def meta(schema_version: int, timeouts: dict[str, int] | None) -> str | None:
     """The ``__meta`` output: ``json.Marshal`` of the state's meta (Go sorts map keys and
-    writes no spaces); None for the default ``{"schema_version":"0"}``."""
+    writes no spaces): the timeouts, and the schema version unless it is 0 (terraform-plugin-sdk
+    writes none then -- the real states in tests/fixtures/real show both); None when empty."""
     m: dict[str, Any] = {}
     if timeouts:
         m[TIMEOUTS_KEY] = {k: v * MINUTE_NS for k, v in sorted(timeouts.items())}
-    m["schema_version"] = str(schema_version)
-    text = json.dumps(m, sort_keys=True, separators=(",", ":"))
-    return None if text == '{"schema_version":"0"}' else text
+    if schema_version:
+        m["schema_version"] = str(schema_version)
+    return json.dumps(m, sort_keys=True, separators=(",", ":")) if m else None
 
 
 def secret(value: Any) -> dict[str, Any]:
