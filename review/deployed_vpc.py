@@ -30,11 +30,27 @@ def vpc_owned(c: Ctx, vpc_id: Any, role: str, prefix: str) -> str:
     return ids.aws_id(prefix, ref.urn if ref else f"vpc:{vpc_id}", role)
 
 
+_DIRECTIONS = {
+    "east": "e",
+    "west": "w",
+    "north": "n",
+    "south": "s",
+    "central": "c",
+    "northeast": "ne",
+    "northwest": "nw",
+    "southeast": "se",
+    "southwest": "sw",
+}
+
+
 def az_id(region: str, az: str) -> str:
-    """``apne2-az1`` for ``ap-northeast-2a`` (the zone-id naming AWS uses per region)."""
+    """``apne2-az1`` for ``ap-northeast-2a``: AWS's zone ids (``use1-az4``, ``euc1-az2`` in the
+    real states). The letter-to-number mapping differs per account; a-> 1 here."""
     parts = region.split("-")
-    short = parts[0] + "".join(p[0] for p in parts[1:-1]) + parts[-1]
-    return f"{short}-az{ord(az[-1]) - 96}" if az and az[-1].isalpha() else ""
+    if len(parts) != 3 or not az or not az[-1].isalpha():
+        return ""
+    short = parts[0] + _DIRECTIONS.get(parts[1], parts[1][:1]) + parts[2]
+    return f"{short}-az{ord(az[-1]) - 96}"
 
 
 # ------------------------------------------------------------------------------ VPC
@@ -172,7 +188,9 @@ def _subnet(c: Ctx) -> dict[str, Any]:
         "arn": c.arn("ec2", f"subnet/{c.id}"),
         "ownerId": c.account,
         "availabilityZone": az,
-        "availabilityZoneId": c.get("availabilityZoneId") or az_id(c.region, az),
+        "availabilityZoneId": c.get("availabilityZoneId")
+        or c.mock.get("availabilityZoneId")
+        or az_id(c.region, az),
         "ipv6CidrBlock": v6,
         "ipv6CidrBlockAssociationId": c.sub("subnet-cidr-assoc", "ipv6") if v6 else "",
         "privateDnsHostnameTypeOnLaunch": c.get("privateDnsHostnameTypeOnLaunch", "ip-name"),
