@@ -339,6 +339,8 @@ def table_routes(c: Ctx) -> list[dict[str, Any]]:
             continue
         seen.add(_dest(route))
         routes.append(route)
+    # ``route`` is a set: ordered by a hash of the destination here (the state's own set order
+    # is not modelled; nothing may depend on it)
     return sorted(routes, key=lambda r: str(ids.hashcode(_dest(r))))
 
 
