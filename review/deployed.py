@@ -28,6 +28,7 @@ program or the policy pack uses falls into it.
 from __future__ import annotations
 
 import contextlib
+import copy
 import importlib.metadata
 import re
 from collections.abc import Iterable, Iterator
@@ -46,7 +47,7 @@ from . import (  # noqa: F401  (each registers its Read tables)
 from . import deployed_bridge as bridge
 from . import deployed_ids as ids
 from .deployed_spec import SPECS, Ctx, Ref, Shape, World
-from .mocks import DEFAULT_REGION
+from .mocks import DEFAULT_REGION, UNKNOWN
 from .plan import STACK_TYPE, ProgramRun, RecordedResource, with_default_providers
 
 __all__ = [
@@ -99,7 +100,7 @@ def stored_outputs(
     state = deployed_state(run, shape)
     if urn not in state:
         raise KeyError(f"{urn} is not a resource of this run")
-    return state[urn].outputs
+    return copy.deepcopy(state[urn].outputs)
 
 
 _CACHE: dict[tuple[int, Shape], tuple[ProgramRun, dict[str, DeployedResource]]] = {}
@@ -107,7 +108,8 @@ _CACHE: dict[tuple[int, Shape], tuple[ProgramRun, dict[str, DeployedResource]]] 
 
 def deployed_state(run: ProgramRun, shape: Shape | str) -> dict[str, DeployedResource]:
     """Every resource of ``run`` (default providers included, in the engine's order) as the
-    provider stores it in ``shape``. Cached per run object."""
+    provider stores it in ``shape``. Cached per run object: treat the result as read-only
+    (``stored_outputs`` hands out copies)."""
     shape = Shape.parse(shape)
     if run.mode != "update":
         raise ValueError("deployed state needs an update-mode run (every value known)")
@@ -249,7 +251,7 @@ class _Builder:
         inputs: dict[str, Any] = {}
         secret_keys: set[str] = set()
         for key, value in r.inputs.items():
-            if value == aws_schema_unknown():
+            if value == UNKNOWN:
                 raise ValueError(
                     f"{r.urn}: input {key} is unknown; deployed state needs an update run"
                 )
@@ -384,12 +386,6 @@ def canonical_order(resources: Iterable[RecordedResource]) -> list[RecordedResou
 
 
 _ID_LIKE = re.compile(r"(^id$|Id$|Ids$|^arn$|Arn$|^name$|Name$)")
-
-
-def aws_schema_unknown() -> str:
-    from .mocks import UNKNOWN
-
-    return UNKNOWN
 
 
 def _plausible(wire: str, t: sdk_types.TypeRef, urn: str, region: str) -> Any:
