@@ -173,10 +173,7 @@ class _Builder:
         else:
             spec = SPECS.get(r.type)
             if spec is not None:
-                for k, v in spec.defaults.items():
-                    if ref.inputs.get(k) is None:
-                        ref.inputs[k] = v
-                ref.id = spec.id(Ctx(self.world, ref, self.shape, r.outputs))
+                ref.id = spec.id(Ctx(self.world, ref, self.shape, r.outputs, spec.defaults))
                 ref.outputs = self._read(ref, spec)
             else:
                 ref.id, ref.outputs = self._fallback(ref)
@@ -265,9 +262,12 @@ class _Builder:
 
     # -- reading
     def _read(self, ref: Ref, spec: Any) -> dict[str, Any]:
-        ctx = Ctx(self.world, ref, self.shape, ref.res.outputs)
+        ctx = Ctx(self.world, ref, self.shape, ref.res.outputs, spec.defaults)
         fields = sdk_types.output_fields(ref.type)
-        raw: dict[str, Any] = {k: v for k, v in ref.inputs.items() if k in fields}
+        # Terraform schema defaults are in the state; the inputs stay the checked inputs as
+        # review.mocks models Check, so that a diff against them sees no change
+        raw: dict[str, Any] = {k: v for k, v in spec.defaults.items() if k in fields}
+        raw.update({k: v for k, v in ref.inputs.items() if k in fields and v is not None})
         raw.update(spec.read(ctx))
         if "tagsAll" in fields and "tagsAll" not in raw:  # every tagged type (tftags)
             raw["tagsAll"] = ctx.tags_all()

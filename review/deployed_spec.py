@@ -3,8 +3,11 @@
 A ``ReadSpec`` is what one terraform-provider-aws Read function writes for one resource type:
 its id, the values it reads back from AWS (``read``: a function of a ``Ctx``), the optional
 attributes it sets to their zero value when AWS returns nothing (``zero``), the always-present
-ones it legitimately leaves null (``null_ok``, each seen null in a real state), the schema
-defaults the bridge's Check fills (``defaults``), and the ``__meta`` it stores. The table
+ones it legitimately leaves null (``null_ok``, each seen null in a real state), the Terraform
+schema defaults (``defaults``: in the stored outputs; the stored inputs stay the checked inputs
+as ``review.mocks`` models Check, which fills fewer of them -- adding them there would make
+every diff against the export see a change the program did not make), and the ``__meta`` it
+stores. The table
 modules (``review.deployed_ec2`` and the others) register one per type with ``@read(...)``,
 citing the Go file and function they follow.
 
@@ -105,6 +108,7 @@ class Ctx:
     ref: Ref
     shape: Shape
     mock: dict[str, Any]  # the recorded (mock) outputs, for values they already model well
+    defaults: dict[str, Any] = field(default_factory=dict)  # the type's schema defaults
 
     @property
     def inputs(self) -> dict[str, Any]:
@@ -130,7 +134,10 @@ class Ctx:
     account = ACCOUNT_ID
 
     def get(self, key: str, default: Any = None) -> Any:
+        """An input, else the schema default the state holds for it, else ``default``."""
         v = self.inputs.get(key)
+        if v is None:
+            v = self.defaults.get(key)
         return default if v is None else v
 
     def sub(self, prefix: str, role: str) -> str:
