@@ -137,7 +137,7 @@ def _load_balancers(model: NetworkModel) -> list[Forwarder]:
         listeners: list[Listener] = []
         for lis in listeners_of.get(lb.urn, []):
             port = number(lis.get("port"))
-            actions = as_list(lis.get("defaultActions"))
+            actions = list(as_list(lis.get("defaultActions")))  # a copy: records are read-only
             for lr in rules_of.get(lis.urn, []):
                 actions += [(lr, a) for a in as_list(lr.get("actions"))]
             targets: list[Target] = []
