@@ -39,7 +39,7 @@ MANDATORY = {
     "root-volume-encrypted",
     "default-sg-no-rules",
 }
-ADVISORY = {"vpc-flow-logs", "sg-rules-described"}
+ADVISORY = {"vpc-flow-logs", "sg-rules-described", "no-undeclared-rules"}
 OFFICE_KEY = "bastion-ssh-only-from-office.officeCidrs"
 
 

@@ -58,6 +58,7 @@ Public API (stable; ``net-model:`` commit)::
     model.nodes(), model.edges()              # the graph, for the diagram (issue 10)
     model.public_ip_problems                  # public addresses whose holder is undeterminable
     model.servers()                           # {logical name: [Interface]}
+    model.undeclared                          # stored routes/NACL entries nobody declares
 
 Extension points (NAT instances, EC2 Instance Connect Endpoints, SSM endpoints):
 ``GATEWAY_CLASSIFIERS`` (reclassify a route target: e.g. an instance with

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .._net import Rule
+from ..mirrors import Undeclared
 from ..records import Index, Network, Record, Res
 from . import graph, queries
 from .filters import Filters
@@ -117,6 +118,11 @@ class NetworkModel:
 
     def egress(self, iface: Interface) -> Egress:
         return queries.egress(self, iface)
+
+    @property
+    def undeclared(self) -> list[Undeclared]:
+        """Stored routes and NACL entries the program does not declare (see ..mirrors)."""
+        return [*self.routing.undeclared, *self.filters.undeclared]
 
     def servers(self) -> dict[str, list[Interface]]:
         return queries.servers(self)
