@@ -51,6 +51,7 @@ Public API (stable; ``net-model:`` commit)::
     model.interfaces                          # list[Interface]
     model.interface_of(res)                   # Interfaces a resource (instance, ENI, ASG) owns
     model.internet_ingress(iface)             # list[Exposure]: who on the internet, how, ports
+    model.admissions(iface, port)             # list[Admission]: what its rules admit, live or not
     model.egress(iface)                       # Egress(ipv4=..., ipv6=...), with the route used
     model.subnets / model.gateways / model.load_balancers   # nodes, for diagrams
     model.route_tables_of(subnet)             # TableChoice: the table(s) governing a subnet
@@ -76,6 +77,7 @@ from .gateways import EGRESS_LABEL, GATEWAY_CLASSIFIERS
 from .model import NetworkModel
 from .nat_instances import NAT_ROLE, nat_instance_gateway
 from .nodes import (
+    Admission,
     Edge,
     Egress,
     Exposure,
@@ -108,6 +110,7 @@ __all__ = [
     "FORWARDER_BUILDERS",
     "GATEWAY_CLASSIFIERS",
     "NAT_ROLE",
+    "Admission",
     "Edge",
     "Egress",
     "Exposure",

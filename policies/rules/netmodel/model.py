@@ -28,6 +28,7 @@ from .forwarders import build_forwarders
 from .gateways import GATEWAY_TYPES
 from .holders import Holders
 from .nodes import (
+    Admission,
     Edge,
     Egress,
     Exposure,
@@ -115,6 +116,9 @@ class NetworkModel:
     # ----------------------------------------------------------------- queries
     def internet_ingress(self, iface: Interface) -> list[Exposure]:
         return queries.internet_ingress(self, iface)
+
+    def admissions(self, iface: Interface, port: int, protocol: str = "tcp") -> list[Admission]:
+        return queries.admissions(self, iface, port, protocol)
 
     def egress(self, iface: Interface) -> Egress:
         return queries.egress(self, iface)
