@@ -31,6 +31,7 @@ from .errors import (
     code_errors,
     is_output,
     parse_cidr,
+    plain_int,
     require_plain,
 )
 from .server import encrypted_root, imdsv2_required, instance_options, validate_public_key
@@ -192,6 +193,8 @@ def bastion_spec(args: BastionArgs) -> BastionSpec:
     values = {}
     for key, (setting, kind, example, default) in plain.items():
         values[key] = given.get(key, default)
+        if kind is int:
+            values[key] = plain_int(setting, values[key], example)
         require_plain(setting, values[key], kind, example)
     validate_idle_timeout("idleTimeoutSeconds", values["idle_timeout_seconds"])
     if not 8 <= values["root_volume_gib"] <= 1024:

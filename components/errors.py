@@ -193,6 +193,18 @@ class ConfigChoice(StrEnum):
         raise ConfigError(setting, value, f"unknown {cls.noun()}", config, code_fix=code)
 
 
+def plain_int(setting: str, value: object, example: str) -> int:
+    """A plain integer; an integral float is taken as its integer: it is what ``Construct``
+    delivers (JSON numbers are floats on the wire, and pulumi 3.272's
+    ``provider/experimental/component.py`` ``map_input_properties`` computes ``int(value)`` for
+    an integer property, then overwrites it with the float)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    require_plain(setting, value, int, example)
+    assert isinstance(value, int)
+    return value
+
+
 def check_keys(setting: str, given: Mapping[str, Any], typed: type) -> None:
     """Refuse a key the TypedDict does not declare (a typo would otherwise fall back to a
     default that still bills), naming the nearest one; and a missing required key."""

@@ -20,7 +20,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NotRequired, Required, Self, TypedDict, cast
 
-from .errors import ConfigChoice, ConfigError, check_keys, parse_ipv4_cidr, require_plain
+from .errors import (
+    ConfigChoice,
+    ConfigError,
+    check_keys,
+    parse_ipv4_cidr,
+    plain_int,
+    require_plain,
+)
 from .tags import NAME_RE, Tier
 
 # The values CloudWatch Logs' PutRetentionPolicy accepts (retentionInDays).
@@ -146,7 +153,7 @@ class SubnetSpec:
         require_plain("name", self.name, str, "'external-a'")
         require_plain("az", self.az, str, "'a' or 'ap-northeast-2a'")
         if self.size is not None:
-            require_plain("size", self.size, int, "26")
+            object.__setattr__(self, "size", plain_int("size", self.size, "26"))
         if self.cidr is not None:
             require_plain("cidr", self.cidr, str, "'192.168.10.0/26'")
         require_plain("mapPublicIpOnLaunch", self.map_public_ip_on_launch, bool, "False")
@@ -206,13 +213,18 @@ class NetworkArgs:
             ("region", self.region, str, "'ap-northeast-2'"),
             ("vpcCidr", self.vpc_cidr, str, "'192.168.10.0/24'"),
             ("flowLogs", self.flow_logs, bool, "True"),
-            ("flowLogRetentionDays", self.flow_log_retention_days, int, "90"),
+
             ("protectVpc", self.protect_vpc, bool, "True"),
             ("ipv6", self.ipv6, bool, "True"),
-            ("natInstanceCount", self.nat_instance_count, int, "1"),
+
             ("natInstanceType", self.nat_instance_type, str, "'t4g.nano'"),
         ):
             require_plain(setting, value, kind, example)
+        for name, setting, example in (
+            ("flow_log_retention_days", "flowLogRetentionDays", "90"),
+            ("nat_instance_count", "natInstanceCount", "1"),
+        ):
+            object.__setattr__(self, name, plain_int(setting, getattr(self, name), example))
         if isinstance(self.availability_zones, str):
             raise ConfigError(
                 "availabilityZones",
