@@ -156,7 +156,9 @@ def test_every_resource_of_the_stack_before_is_kept(stack: str, stack_runs: Any)
     moved = {old: new for old, new in engine.claimed.items() if old != new}
     assert f"urn:pulumi:{stack}::{PROJECT}::tierednet:network:TieredNetwork::{stack}" in moved
     assert f"urn:pulumi:{stack}::{PROJECT}::tierednet:compute:Bastion::bastion" in moved
-    old_key = f"urn:pulumi:{stack}::{PROJECT}::tierednet:audit:AuditLog$aws:kms/key:Key::bastion-audit-key"
+    old_key = (
+        f"urn:pulumi:{stack}::{PROJECT}::tierednet:audit:AuditLog$aws:kms/key:Key::bastion-audit-key"
+    )
     assert moved[old_key] == (
         f"urn:pulumi:{stack}::{PROJECT}::tierednet:index:Bastion$tierednet:audit:AuditLog"
         "$aws:kms/key:Key::bastion-audit-key"

@@ -1,7 +1,7 @@
 """A user's install: a fresh venv, ``pip install`` of a clean clone, the example and the plugin.
 
 One install, as a user makes it: ``git clone`` of this commit into a temporary directory, a new
-venv (no site packages), and ``pip install "tiered-network @ git+file://<clone>@<commit>"`` --
+venv (no site packages), and ``pip install git+file://<clone>@<commit>`` --
 pip clones that again and builds the wheel from the commit (``pip install git+<repo>``), so a
 file the build needs but git does not track, or a dependency the metadata does not declare,
 fails here. pip's index and wheel cache are the machine's as configured (``pip config list``):
@@ -66,7 +66,7 @@ def test_a_fresh_venv_installs_a_clean_clone_and_runs_the_example_and_the_plugin
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     _run(
         [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "--no-compile", f"tiered-network @ git+file://{clone}@{commit}"],
+         "--no-compile", f"git+file://{clone}@{commit}"],
         env=env, timeout=1500,
     )  # fmt: skip
 
