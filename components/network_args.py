@@ -243,7 +243,10 @@ class NetworkArgs:
 
     @classmethod
     def from_input(cls, args: TieredNetworkArgs) -> Self:
-        """Validate TieredNetworkArgs (a dict, as ``Construct`` and Python users pass it)."""
+        """Validate TieredNetworkArgs (a dict, as ``Construct`` and Python users pass it); a
+        NetworkArgs (already validated, e.g. the stack settings') is taken as it is."""
+        if isinstance(args, cls):
+            return args
         given = cast(Mapping[str, Any], args)
         check_keys("", given, TieredNetworkArgs)
         if isinstance(given["subnets"], (str, Mapping)) or not isinstance(
