@@ -151,10 +151,12 @@ class Plugin:
         project: str = "tiered-network",
         config: dict[str, str] | None = None,
         dry_run: bool = False,
+        dependencies: dict[str, list[str]] | None = None,
     ) -> Any:
         """ConstructRequest as the engine sends it (pulumi/pulumi ``pkg/resource/deploy/
         providers`` -> ``plugin.provider_plugin.go`` ``Construct``): inputs as a Struct,
-        the monitor's address, the stack's config."""
+        the monitor's address, the stack's config, and per input the URNs it came from
+        (``inputDependencies``: such an input reaches the component as an Output)."""
         struct = struct_pb2.Struct()
         json_format.ParseDict(inputs, struct)
         request = provider_pb2.ConstructRequest(
@@ -168,6 +170,10 @@ class Plugin:
             dryRun=dry_run,
             parallel=4,
             monitorEndpoint=self.monitor_address,
+            inputDependencies={
+                k: provider_pb2.ConstructRequest.PropertyDependencies(urns=v)
+                for k, v in (dependencies or {}).items()
+            },
         )
         return self.provider.Construct(request, timeout=300)
 

@@ -235,6 +235,30 @@ def test_construct_refuses_bad_inputs_before_registering_anything(
     assert plugin.monitor.registered[before:] == []
 
 
+@pytest.mark.parametrize(
+    ("key", "value", "code", "words"),
+    [
+        # From another resource, an input reaches the provider as an Output (server.py
+        # _select_value): an enum the SDK cannot map, a plain bool the component refuses.
+        ("natStrategy", "none", grpc.StatusCode.INVALID_ARGUMENT, "natStrategy: Invalid value"),
+        ("ipv6", True, grpc.StatusCode.UNKNOWN,
+         "TieredNetworkArgs.ipv6 = <an Output>: is an Output, but it must be known"),
+    ],
+)  # fmt: skip
+def test_construct_refuses_structure_deciding_inputs_that_come_from_another_resource(
+    plugin: Plugin, key: str, value: Any, code: grpc.StatusCode, words: str
+) -> None:
+    before = len(plugin.monitor.registered)
+    other = "urn:pulumi:dev::tiered-network::aws:ssm/parameter:Parameter::choice"
+    with pytest.raises(grpc.RpcError) as err:
+        plugin.construct(
+            NETWORK, "from-other", network_inputs(**{key: value}), dependencies={key: [other]}
+        )
+    assert err.value.code() == code  # type: ignore[attr-defined]
+    assert words in _status_details(err.value)
+    assert plugin.monitor.registered[before:] == []
+
+
 def test_construct_builds_the_bastion_with_its_audit_log_and_ssh_doors(plugin: Plugin) -> None:
     before = len(plugin.monitor.registered)
     response = plugin.construct(
