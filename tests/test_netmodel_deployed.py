@@ -212,3 +212,27 @@ def test_inputs_decide_what_is_declared() -> None:
                  [], {})
     assert unseen.declared("networkInterface") and unseen.stored == {}
     assert Index([res]).resources[0] is res
+
+
+@pytest.mark.parametrize("inputs", [True, False])
+def test_a_stored_address_or_group_nothing_explains(inputs: bool) -> None:
+    """The DB's stored state holds a public IPv4 and a group the program never declared (an
+    EIP associated and a group attached in the console, or the copy of an EIP this change
+    deletes): reported as undeclared when the inputs were seen, counted when they were not."""
+    run = deployed(_run(), "refreshed")
+    run = dataclasses.replace(run, resources=[
+        dataclasses.replace(r, outputs={**r.outputs, "associatePublicIpAddress": True,
+                                        "vpcSecurityGroupIds": ["db-sg-id", "sg-0drift"]})
+        if r.name == "db" else r for r in run.resources])
+    model = _model(run, inputs)
+    db = _iface(model, "db")
+    if inputs:
+        assert db.public_v4 == [] and [g.name for g in db.groups] == ["db-sg"]
+        assert sorted((u.res.name, u.field, u.what) for u in model.undeclared) == [
+            ("db", "associatePublicIpAddress",
+             "a public IPv4 address (associatePublicIpAddress is true)"),
+            ("db", "vpcSecurityGroupIds", "security group sg-0drift")]
+    else:
+        assert [r.text for r in db.public_v4] == ["associatePublicIpAddress of instance 'db'"]
+        assert db.groups_unknown == ["security group sg-0drift (outside this stack)"]
+        assert model.undeclared == []

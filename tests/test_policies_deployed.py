@@ -28,6 +28,7 @@ from tests.test_policies import (
     PROGRAM_CONFIG,
     B,
     Case,
+    I,
     N,
     Opts,
     World,
@@ -127,3 +128,17 @@ def test_retargeting_a_route_is_judged_as_the_new_route(pack: PolicyPack,
                       "refreshed")
     check(pack.analyze(with_stored(change, baseline, {"private-rt"})), set())
     check(pack.analyze(baseline), {(N, "priv")})
+
+
+def test_deleting_an_eip_on_the_db_is_not_blocked_by_the_db_stored_address(
+        pack: PolicyPack, tmp_path: Path) -> None:
+    """The DB's stored associatePublicIpAddress is true while the EIP is associated; the
+    change deletes the EIP and leaves the DB alone."""
+    def eip(w: World) -> None:
+        aws.ec2.Eip("db-eip", domain="vpc", instance=w.db.id)
+
+    diags = _change(pack, tmp_path, eip, eip, {"db"})
+    check(diags, {(I, "db-eip")})
+    diags = _change(pack, tmp_path, eip, None, {"db"})
+    check(diags, {(UN, "db")})
+

@@ -1,5 +1,6 @@
 """``no-undeclared-rules`` (advisory): rules, routes and NACL entries that the stored state of a
-group, table or NACL holds and the program does not declare.
+group, table or NACL holds and the program does not declare -- and public addresses and groups
+the stored state of an instance or ENI holds that nothing of the program explains.
 
 The pack judges the network the program declares (``records.DECLARED_FIELDS``, see
 ``mirrors``): a stored element that neither the resource's own inputs nor a separate resource
@@ -27,7 +28,9 @@ from .netmodel import describe, model_of
 
 UNDECLARED: Final = "no-undeclared-rules"
 
-_WHAT: Final = {"ingress": "ingress rules", "egress": "egress rules", "routes": "routes"}
+_WHAT: Final = {"ingress": "ingress rules", "egress": "egress rules", "routes": "routes",
+                "associatePublicIpAddress": "a public address",
+                "vpcSecurityGroupIds": "security groups", "securityGroups": "security groups"}
 
 
 @fail_closed(UNDECLARED)

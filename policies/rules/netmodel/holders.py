@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from ..mirrors import Undeclared
 from ..records import (
     ASG,
     EIP,
@@ -103,6 +104,31 @@ class Holders:
         for res in ix:
             if res.type not in _NOT_LAUNCHERS and not res.type.startswith("pulumi:"):
                 self._launcher(res)
+        self.undeclared: list[Undeclared] = []  # stored addresses and groups nobody declares
+        for holder in ix.of_type(INSTANCE, SPOT_INSTANCE_REQUEST, ENI):
+            if holder.inputs_seen:
+                self._note_undeclared(holder)
+
+    def _note_undeclared(self, holder: Res) -> None:
+        """What the stored state gives an interface beyond what the program declares: a
+        public IPv4 nothing of the stack explains (an EIP, the flag, the subnet's default),
+        groups that no declaration or attachment of the stack names."""
+        ifaces = [i for i in self._by_owner.get(holder.urn, []) if i.owner is holder
+                  or i.instance is holder][:1]
+        if not ifaces:
+            return
+        iface = ifaces[0]
+        if holder.stored.get("associatePublicIpAddress") is True and not iface.public_v4:
+            self.undeclared.append(Undeclared(
+                holder, "associatePublicIpAddress",
+                "a public IPv4 address (associatePublicIpAddress is true)"))
+        known = {str(g.get("defaultSecurityGroupId") if g.type == VPC else g.get("id"))
+                 for g in iface.groups}
+        for key in ("vpcSecurityGroupIds", "securityGroups"):
+            for value in as_list(holder.stored.get(key)):
+                if isinstance(value, str) and value and value not in known:
+                    known.add(value)
+                    self.undeclared.append(Undeclared(holder, key, f"security group {value}"))
 
     # ----------------------------------------------------------------- ENIs
     def _add_eni(self, eni: Res) -> None:

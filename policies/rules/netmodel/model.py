@@ -125,8 +125,8 @@ class NetworkModel:
 
     @property
     def undeclared(self) -> list[Undeclared]:
-        """Stored routes and NACL entries the program does not declare (see ..mirrors)."""
-        return [*self.routing.undeclared, *self.filters.undeclared]
+        """Stored routes, NACL entries, addresses and groups the program does not declare."""
+        return [*self.routing.undeclared, *self.filters.undeclared, *self.holders.undeclared]
 
     def servers(self) -> dict[str, list[Interface]]:
         return queries.servers(self)
