@@ -30,6 +30,8 @@ LAYER = {
     "deployed_ec2": 4,
     "deployed_edge": 4,
     "deployed_services": 4,
+    "deployed_apps": 4,
+    "deployed_doors": 4,
     "deployed": 5,  # the state AWS stores after up/refresh (the tables, stack_export)
     "index": 2,  # lookups over a recorded run (plan)
     "cost": 3,  # the bill (index, plan)
