@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 import yaml  # type: ignore[import-untyped, unused-ignore]
 
+from tests.project_copy import project_copy
+
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
@@ -25,17 +27,7 @@ STRICT = {"bastion-ssh-only-from-office": {"officeCidrs": ["203.0.113.0/24"]},
 
 
 def project_with_pack_config(tmp_path: Path, pack_config: dict) -> Path:
-    """A copy of the project (links to the real files and venvs) whose dev pack config is
-    `pack_config`."""
-    project = tmp_path / "project"
-    (project / "policies" / "config").mkdir(parents=True)
-    for name in ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py", "components", "review",
-                 ".venv", "Makefile", "requirements.txt", "requirements-dev.txt"):  # fmt: skip
-        (project / name).symlink_to(ROOT / name)
-    for name in ("PulumiPolicy.yaml", "__main__.py", "rules", "venv", "requirements.txt"):
-        (project / "policies" / name).symlink_to(ROOT / "policies" / name)
-    (project / "policies" / "config" / "dev.json").write_text(json.dumps(pack_config))
-    return project
+    return project_copy(tmp_path, pack_config=pack_config)
 
 
 @pytest.fixture(scope="module")
