@@ -627,7 +627,9 @@ def nat_paths(picture: NetworkPicture) -> list[tuple[str, str, str]]:
         if gw.kind not in ("nat", "natinstance") or gw.subnet not in subnets:
             continue
         table = tables.get(subnets[gw.subnet].route_table.removesuffix(" (main)"))
-        for dest, target in table.defaults if table else []:
+        if table is None:
+            continue
+        for dest, target in table.defaults:
             if dest == "0.0.0.0/0" and target in known and target != gw.node:
                 out.append((gw.node, target, f"NAT egress\n0.0.0.0/0 via {table.name}"))
     return out
