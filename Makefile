@@ -65,8 +65,10 @@ lint-workflows: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# One pytest worker per core (pytest-xdist); PYTEST_ARGS=-n0 runs them in one process.
+PYTEST_ARGS ?= -n auto
 unit: $(STAMP) $(DEB_STAMP) $(PACK_STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck unit
 
@@ -89,6 +91,13 @@ review: install-review
 diagram: install-review
 	@$(BIN)/python -m review --stack $(STACK) --mode update --no-plan --diagram build
 
-# Median wall time of `python -m review` for dev and prod (5 runs each) and of one pytest run.
-bench: $(STAMP) $(PACK_STAMP)
-	$(BIN)/python -m review.bench --runs 5 --stacks dev prod
+# Median CPU (and wall) seconds of `python -m review` for dev and prod (5 runs each) and the
+# pack's analysis of 16 and 64 copies of dev, recorded in docs/bench.json (the README quotes it).
+# BENCH_ARGS=--tests also times one pytest run; --first-run a fresh clone's `make test`.
+BENCH_ARGS ?=
+bench: install-review
+	$(BIN)/python -m review.bench --runs 5 --stacks dev prod --json docs/bench.json $(BENCH_ARGS)
+
+# Every figure the README quotes, as the commands print it now (tests/test_readme_figures.py).
+readme-figures: install-review
+	@$(BIN)/python -m tests.readme_figures
