@@ -1,0 +1,220 @@
+"""The figures the README quotes, and the commands they come from (issue 15, item 2).
+
+``tests/test_readme_figures.py`` fails when the README and a command disagree, naming what to
+update; ``make readme-figures`` (``python -m tests.readme_figures``) prints every current figure,
+so updating the README is a copy-paste:
+
+- the sample outputs of ``make review`` (``$ make review`` blocks: plan, reachability, bills):
+  every line the README shows must be a line the command prints, in the same order (``...``
+  stands for lines left out);
+- the component table's argument lists: each ``XArgs(...)`` lists the dataclass's fields, in
+  order (``components/<module>.py``);
+- the NAT-instance stack's cost breakdown, whose parts must add up to its bill;
+- the bench's figures (resources analysed, CPU seconds, a fresh clone's ``make test``), quoted
+  from ``docs/bench.json``, which ``make bench`` writes: timings are never taken in a test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import importlib
+import io
+import json
+import re
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+BENCH = ROOT / "docs" / "bench.json"
+
+
+def readme() -> str:
+    return README.read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------ `make review` samples
+@cache
+def review_output(stack: str) -> str:
+    """What `make review STACK=<stack>` prints (the review's stdout; both modes, with the plan)."""
+    from review.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        main(["--stack", stack, "-C", str(ROOT)])
+    return out.getvalue()
+
+
+def code_blocks(text: str, language: str = "") -> Iterator[list[str]]:
+    """The lines of each fenced code block of ``language`` (``""``: no language given)."""
+    block: list[str] | None = None
+    fence = ""
+    for line in text.splitlines():
+        if block is None and line.startswith("```"):
+            block, fence = [], line[3:].strip()
+        elif block is not None and line.startswith("```"):
+            if fence == language:
+                yield block
+            block = None
+        elif block is not None:
+            block.append(line)
+
+
+def sample_blocks(text: str) -> Iterator[tuple[str, str, list[str]]]:
+    """(command, stack, shown lines) for each `$ make review ...` in the README's code blocks
+    (the lines after it, up to the next `$ ` line or the block's end); a block opening with
+    `Reachability (` is `make review`'s too (dev)."""
+    for lines in code_blocks(text):
+        if lines and lines[0].startswith("Reachability ("):
+            yield "make review", "dev", lines
+            continue
+        current: tuple[str, str] | None = None
+        shown: list[str] = []
+        for line in lines:
+            if line.startswith("$ "):
+                if current:
+                    yield current[0], current[1], shown
+                command = line[2:].split("#", 1)[0].strip()
+                if not command.startswith("make review"):
+                    current = None
+                    continue
+                stack = re.search(r"STACK=(\w+)", command)
+                current, shown = (command, stack.group(1) if stack else "dev"), []
+            elif current:
+                shown.append(line)
+        if current:
+            yield current[0], current[1], shown
+
+
+def sample_drift(shown: list[str], printed: str) -> str:
+    """'' if the shown lines are printed lines, in order, each right after the one before
+    unless a `...` line stands between them; else what differs."""
+    import difflib
+
+    lines = printed.splitlines()
+    at, gap = 0, True  # the first shown line may come anywhere
+    for line in shown:
+        if line.strip() == "...":
+            gap = True
+            continue
+        found = lines.index(line, at) if line in lines[at:] else -1
+        if found < 0 or (not gap and found != at):
+            expected = lines[at] if not gap and at < len(lines) else None
+            near = expected or next(iter(difflib.get_close_matches(line, lines[at:], 1, 0.5)), None)
+            return f"the README shows {line!r}; the command prints {near!r} there"
+        at, gap = found + 1, False
+    return ""
+
+
+# ------------------------------------------------------------------ component table
+def component_rows(text: str) -> dict[str, tuple[str, list[str]]]:
+    """`XArgs` -> (module, the argument names the README's component table lists)."""
+    table = text.split("## Components (`components/`)", 1)[1].lstrip("\n").split("\n\n", 1)[0]
+    rows = {}
+    for line in table.splitlines():
+        m = re.match(r"\| `(\w+)\.py` \| .*? \| `(\w+Args)\((.*?)\)` \|", line)
+        if m:
+            module, cls, args = m.groups()
+            names = [a.split(":")[0].strip() for a in re.split(r",\s*(?![^\[]*\])", args)]
+            rows[cls] = (module, names)
+    return rows
+
+
+def component_fields(module: str, cls: str) -> list[str]:
+    """The init fields of ``components.<module>.<cls>``, in order."""
+    args = getattr(importlib.import_module(f"components.{module}"), cls)
+    return [f.name for f in dataclasses.fields(args) if f.init]
+
+
+# ------------------------------------------------------------------ NAT instance bill
+def nat_instance_breakdown() -> dict[str, float]:
+    """The natinstance stack's bill against dev's: what the README's breakdown says."""
+    from review.cost import estimate
+    from tests.conftest import StackRuns
+
+    runs = StackRuns()
+    dev, nat = estimate(runs("dev")), estimate(runs("natinstance"))
+
+    def cost(bill: Any, *kinds: str) -> float:
+        return round(sum(round(i.monthly, 2) for i in bill.items if i.kind in kinds), 2)
+
+    kinds = {i.kind for i in dev.items} | {i.kind for i in nat.items}
+    gateway = cost(dev, *(k for k in kinds if k.startswith("natGateway")))
+    return {
+        "total": nat.monthly,
+        "natInstance": cost(nat, *(k for k in kinds if k.startswith("natInstance"))),
+        "natGateway": gateway,
+        "publicIpv4": round(cost(nat, "publicIpv4") - cost(dev, "publicIpv4"), 2),
+        "ebs": round(cost(nat, "ebs") - cost(dev, "ebs"), 2),
+        "devTotal": dev.monthly,
+    }
+
+
+def nat_instance_sentence(b: dict[str, float]) -> str:
+    return (
+        f"Cost: **${b['total']:.2f}** (NAT instance ${b['natInstance']:.2f} instead of the "
+        f"gateway's ${b['natGateway']:.2f}; one more public IPv4, the instance's transient boot "
+        f"address, ${b['publicIpv4']:.2f}; its 8 GiB root volume ${b['ebs']:.2f}"
+    )
+
+
+# ------------------------------------------------------------------ the bench's figures
+def bench() -> dict[str, Any]:
+    return json.loads(BENCH.read_text(encoding="utf-8"))
+
+
+def minutes(seconds: float) -> str:
+    m, s = divmod(round(seconds), 60)
+    return f"{m} min {s} s"
+
+
+def bench_sentences(b: dict[str, Any]) -> dict[str, str]:
+    """The README's sentences quoting docs/bench.json, as they must read."""
+    m = b["machine"]
+    out = {}
+    scale = b["scale"]["update"]
+    hi = scale["copies"]["64"]
+    out["scale"] = (
+        f"64 copies of the dev network ({hi['resources']:,} resources) in "
+        f"{hi['analyzeStackCpuSeconds']:.2f} CPU s, {scale['ratio']:.2f} times the time of 16 "
+        "copies"
+    )
+    r = b["review"]
+    out["review"] = (
+        f"`make review` (both modes) takes {r['dev']['cpuSecondsMedian']:.2f} CPU s for dev and "
+        f"{r['prod']['cpuSecondsMedian']:.2f} for prod"
+    )
+    f = b["firstRun"]
+    out["firstRun"] = (
+        f"A fresh clone's `make test` took {minutes(f['wallSeconds'])} wall and "
+        f"{f['cpuSeconds']:.0f} CPU s ({f['pytestSummary']}), measured by `make bench "
+        f"BENCH_ARGS=--first-run` on {m['cpus']} cores ({m['cpuModel']}) with a load average "
+        f"of {f['loadAverage1mAtStart']:.2f} at the start"
+    )
+    return out
+
+
+def main() -> None:
+    text = readme()
+    print("# `make review` samples: the README's lines must be lines these commands print")
+    for command, stack, shown in sample_blocks(text):
+        drift = sample_drift(shown, review_output(stack))
+        print(f"- {command}: {drift or 'matches'}")
+    print("\n# Component table (README `## Components`): the args dataclasses' fields")
+    for cls, (module, _names) in component_rows(text).items():
+        print(f"- {cls}({', '.join(component_fields(module, cls))})")
+    print("\n# NAT instance bill (README `### Beyond the peers`)")
+    print(nat_instance_sentence(nat_instance_breakdown()))
+    print("\n# From docs/bench.json (`make bench`, `make bench BENCH_ARGS=--first-run`)")
+    for sentence in bench_sentences(bench()).values():
+        print(sentence)
+    print("\n# `make review` output, to paste from (dev, then prod)")
+    print(review_output("dev"))
+    print(review_output("prod"))
+
+
+if __name__ == "__main__":
+    main()
