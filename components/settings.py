@@ -214,9 +214,12 @@ def placeholders(settings: StackSettings) -> list[ConfigError]:
 
 
 def validate_region(setting: str, region: object) -> str:
-    """A region pulumi-aws knows (its ``Region`` enum, which the provider's own region check
-    follows): the mocks would invent AZs for any name, and a real ``pulumi up`` would fail
-    only at the provider's configure step."""
+    """A region pulumi-aws knows (its ``Region`` enum, generated with the provider). The
+    provider itself refuses a region it does not know unless ``skipRegionValidation`` is set
+    (terraform-provider-aws, docs/add-a-new-region.md: "Until the provider is aware of the new
+    region, automatic region validation will fail"), but only when it is configured, after
+    the program ran; the mocks would invent AZs for any name. So the program refuses first.
+    A region newer than the pinned pulumi-aws is refused too: the fix says to upgrade it."""
     import pulumi_aws as aws
 
     known = [r.value for r in aws.Region]

@@ -91,16 +91,39 @@ def sample_blocks(text: str) -> Iterator[tuple[str, str, list[str]]]:
             yield current[0], current[1], shown
 
 
+TREE_ROW = re.compile(r"^ \+   [│├└─ ]*(\S+)\s+(\S+)$")
+
+
+def tree_row(line: str) -> tuple[str, str] | None:
+    """(type, name) of a plan-tree row (`` +   ├─ aws:ec2/vpc:Vpc   dev-vpc``), else None."""
+    m = TREE_ROW.match(line)
+    return (m.group(1), m.group(2)) if m else None
+
+
 def sample_drift(shown: list[str], printed: str) -> str:
     """'' if the shown lines are printed lines, in order, each right after the one before
-    unless a `...` line stands between them; else what differs."""
+    unless a `...` line stands between them; else what differs.
+
+    Plan-tree rows are the exception: siblings come in the order their registrations reach the
+    engine, which the SDK sends from worker threads (as a real `pulumi preview` lists them in
+    the order its steps run), so a tree row only has to be one the command prints, with its
+    name, and the tree's glyphs are not compared."""
     import difflib
 
     lines = printed.splitlines()
+    rows = {r for r in map(tree_row, lines) if r}
+    last_row = max((i for i, line in enumerate(lines) if tree_row(line)), default=-1)
     at, gap = 0, True  # the first shown line may come anywhere
     for line in shown:
         if line.strip() == "...":
             gap = True
+            continue
+        row = tree_row(line)
+        if row is not None:
+            if row not in rows:
+                near = difflib.get_close_matches(line, lines, 1, 0.5)
+                return f"the README shows {line!r}; the command prints {(near or [None])[0]!r}"
+            at, gap = max(at, last_row + 1), True
             continue
         found = lines.index(line, at) if line in lines[at:] else -1
         if found < 0 or (not gap and found != at):

@@ -41,11 +41,28 @@ def make(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
                           check=False)  # fmt: skip
 
 
-def test_make_s_review_json_prints_only_the_json() -> None:
-    proc = make("-s", "review", "MODE=update", "REVIEW_ARGS=--json --no-plan")
+@pytest.mark.parametrize("flags", [["-s"], []])
+def test_make_s_review_json_prints_only_the_json(flags: list[str]) -> None:
+    """`make -s review REVIEW_ARGS=--json | python3 -m json.tool` works (and plain `make review`
+    too, once the venvs are installed: the recipe is not echoed)."""
+    proc = make(*flags, "review", "MODE=update", "REVIEW_ARGS=--json --no-plan")
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)  # nothing but the document: make echoed no command
     assert doc["exitCode"] == 0 and doc["stack"] == "dev"
+
+
+def test_the_readmes_json_pipe_works_as_written() -> None:
+    (line,) = [ln for ln in README.splitlines() if "| python3 -m json.tool" in ln]
+    command = line.split("`")[-2]  # `make -s review REVIEW_ARGS=--json | python3 -m json.tool`
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+    env["PATH"] = f"{Path(PYTHON).parent}{os.pathsep}{env['PATH']}"  # python3: the venv's
+    env["MODE"] = "update"  # make takes it from the environment (MODE ?= both): one run, faster
+    proc = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", command],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["exitCode"] == 0
 
 
 def test_a_violation_is_1_from_the_review_and_2_from_make(strict: Path) -> None:

@@ -47,9 +47,22 @@ def test_a_drifted_sample_is_caught_and_named() -> None:
     wrong = [x.replace(count, "Plan (preview): 44 resources to create") for x in plan]
     assert "44 resources" in figures.sample_drift(wrong, printed)
     assert "51" in figures.sample_drift(wrong, printed.replace("44 resources", "51 resources"))
-    skipped = [x for x in plan if "bastion-key" not in x]  # a line left out without `...`
-    assert "bastion-sg" in figures.sample_drift(skipped, printed)
+    skipped = [x for x in plan if not x.startswith("Policy pack")]  # left out without `...`
+    assert "Policy pack" in figures.sample_drift(skipped, printed)
     assert figures.sample_drift([*plan, "Summary: made up"], printed)
+    row = " +   │  ├─ aws:ec2/vpc:Vpc                                             dev-vpc2"
+    assert "dev-vpc2" in figures.sample_drift([*plan[:6], row], printed)  # a resource made up
+
+
+def test_the_plan_tree_is_compared_whatever_the_order_of_siblings() -> None:
+    """Concurrent registrations reach the engine in varying order: a reordered tree matches."""
+    printed = figures.review_output("dev").splitlines()
+    tree = [i for i, line in enumerate(printed) if figures.tree_row(line)]
+    rows = [printed[i] for i in tree]
+    assert tree == list(range(tree[0], tree[-1] + 1))  # one contiguous tree
+    reordered = printed[: tree[2]] + rows[2:][::-1] + printed[tree[-1] + 1 :]  # all but 2 reversed
+    (plan,) = [s for c, st, s in figures.sample_blocks(README) if any("Plan (" in x for x in s)]
+    assert not figures.sample_drift(plan, "\n".join(reordered))
 
 
 def test_the_component_table_lists_every_argument_in_order() -> None:
