@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LINKED = ("Pulumi.yaml", "__main__.py", "components", "review", ".venv", "Makefile",
-          "requirements.txt", "requirements-dev.txt")  # fmt: skip
+          "pyproject.toml", "requirements.txt", "requirements-dev.txt")  # fmt: skip
 PACK_LINKED = ("PulumiPolicy.yaml", "__main__.py", "rules", "venv", "requirements.txt")
 
 

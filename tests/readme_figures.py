@@ -136,22 +136,38 @@ def sample_drift(shown: list[str], printed: str) -> str:
 
 # ------------------------------------------------------------------ component table
 def component_rows(text: str) -> dict[str, tuple[str, list[str]]]:
-    """`XArgs` -> (module, the argument names the README's component table lists)."""
+    """`XArgs` -> (module, the argument names the README's component table lists): the code
+    span ``Name(a, b: T, ...)`` in a row's inputs column, where Name is a class of the module."""
     table = text.split("## Components (`components/`)", 1)[1].lstrip("\n").split("\n\n", 1)[0]
     rows = {}
     for line in table.splitlines():
-        m = re.match(r"\| `(\w+)\.py` \| .*? \| `(\w+Args)\((.*?)\)` \|", line)
-        if m:
-            module, cls, args = m.groups()
+        cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+        module = re.fullmatch(r"`(\w+)\.py`", cells[0]) if len(cells) == 4 else None
+        if not module:
+            continue
+        for cls, args in re.findall(r"`(\w+)\(([^`]*)\)`", cells[2]):
+            if args_class(module.group(1), cls) is None:
+                continue
             names = [a.split(":")[0].strip() for a in re.split(r",\s*(?![^\[]*\])", args)]
-            rows[cls] = (module, names)
+            rows[cls] = (module.group(1), names)
     return rows
 
 
+def args_class(module: str, cls: str) -> type | None:
+    """``components.<module>.<cls>`` if it is an args class (a dataclass or a TypedDict)."""
+    found = getattr(importlib.import_module(f"components.{module}"), cls, None)
+    is_typed_dict = isinstance(found, type) and hasattr(found, "__required_keys__")
+    return found if dataclasses.is_dataclass(found) or is_typed_dict else None
+
+
 def component_fields(module: str, cls: str) -> list[str]:
-    """The init fields of ``components.<module>.<cls>``, in order."""
-    args = getattr(importlib.import_module(f"components.{module}"), cls)
-    return [f.name for f in dataclasses.fields(args) if f.init]
+    """The fields of ``components.<module>.<cls>``, in order: a dataclass's init fields, or a
+    TypedDict's keys."""
+    args = args_class(module, cls)
+    assert args is not None, f"components.{module}.{cls} is not an args class"
+    if dataclasses.is_dataclass(args):
+        return [f.name for f in dataclasses.fields(args) if f.init]
+    return list(args.__annotations__)
 
 
 # ------------------------------------------------------------------ NAT instance bill
