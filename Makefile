@@ -105,7 +105,7 @@ BOOT_IMAGE   := $(BOOT_DIR)/rootfs/etc/boottest-suite
 BOOT_INPUTS  := boot/build-image.sh boot/image-packages.txt boot/repo-packages.txt \
 	$(shell find boot/image -type f 2>/dev/null)
 BOOT_TOOLS   := debootstrap systemd-container qemu-system-x86 fdisk
-BOOT_PYTEST  ?= -q -rs -p no:cacheprovider
+BOOT_PYTEST  ?= -rs -p no:cacheprovider
 BOOT_SKIP     = $(BOOT_DIR)/.skip
 
 boot-tools:

@@ -77,6 +77,7 @@ class TestBastion:
     def test_bastion_sshd_effective_config(self, bastion) -> None:
         guest, _, _ = bastion
         assert checks.sshd_problems(guest) == []
+        assert checks.rsyslog_problems(guest) == []
 
     def test_bastion_hook_and_sshd_reach_the_command_log_through_a_real_login(
         self, bastion

@@ -79,6 +79,13 @@ def test_expected_errors_are_named_per_tier_and_server() -> None:
         assert len(e["why"]) > 20
 
 
+def test_the_readme_names_the_differences_file_and_the_boot_commands() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "boot/ubuntu-differences.yaml" in readme
+    for command in ("make boot-test", "make boot-test-vm"):
+        assert command in readme
+
+
 @pytest.mark.parametrize(
     "script", ["build-image.sh", "image/usr/local/lib/boottest/emulate-ubuntu.sh"]
 )
