@@ -424,6 +424,17 @@ class QemuGuest(Guest):
             stderr=(work / "qemu.err").open("w"),
         )
         STARTED.append(self.proc)
+        try:
+            self._wait_for_agent(name, boot_timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def cloud_init_done(self, timeout: float = 3600) -> Result:
+        """As Guest's, with TCG's time: a DB's first boot took over 15 min here."""
+        return super().cloud_init_done(timeout)
+
+    def _wait_for_agent(self, name: str, boot_timeout: float) -> None:
         deadline = time.monotonic() + boot_timeout
         while True:
             if self.proc.poll() is not None:
