@@ -8,7 +8,7 @@ MODE   ?= both
 REVIEW_ARGS ?=
 
 .PHONY: install install-review test lint lint-workflows typecheck unit review diagram bench \
-        readme-figures clean
+        readme-figures clean boot-tools boot-image boot-test boot-test-vm
 
 # The components are also installed into .venv as the `tierednet` package (editable, no
 # dependencies: they are the pins above), so the component plugin (plugin/) and examples/ run
@@ -77,7 +77,7 @@ unit: $(STAMP) $(DEB_STAMP) $(PACK_STAMP)
 test: lint typecheck unit
 
 clean:
-	rm -rf $(VENV) $(PACK_VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(PACK_VENV) .mypy_cache .pytest_cache .ruff_cache $(BOOT_DIR)
 
 # Offline `pulumi preview --policy-pack policies --policy-pack-config policies/config/$(STACK).json`:
 # the program under mocks (MODE=both|update|preview) and the policy pack over it, the pack run
@@ -105,3 +105,44 @@ bench: install-review
 # Every figure the README quotes, as the commands print it now (tests/test_readme_figures.py).
 readme-figures: install-review
 	@$(BIN)/python -m tests.readme_figures
+
+# ---- The boot test (issue 16, boot/): each server's rendered user data booted on a real Linux.
+# A Debian root filesystem (debootstrap of a pinned suite, boot/image-packages.txt, an offline
+# apt repository of boot/repo-packages.txt, the Ubuntu emulation boot/ubuntu-differences.yaml
+# lists), cached in build/boot/rootfs and rebuilt when its inputs change. Needs root and
+# apt-get for the Debian tools below; without them each target says why it skips and exits 0.
+# `make boot-test`: systemd-nspawn (fast tier, run by .ci/run); `make boot-test-vm`: qemu
+# (-accel kvm when a VM really runs under KVM here, else TCG; it says which).
+BOOT_SUITE   := trixie
+BOOT_MIRROR  ?= http://deb.debian.org/debian
+BOOT_DIR     := build/boot
+BOOT_IMAGE   := $(BOOT_DIR)/rootfs/etc/boottest-suite
+BOOT_INPUTS  := boot/build-image.sh boot/image-packages.txt boot/repo-packages.txt \
+	$(shell find boot/image -type f 2>/dev/null)
+BOOT_TOOLS   := debootstrap systemd-container qemu-system-x86 fdisk
+BOOT_PYTEST  ?= -rs -p no:cacheprovider
+BOOT_SKIP     = $(BOOT_DIR)/.skip
+
+boot-tools:
+	@mkdir -p $(BOOT_DIR); rm -f $(BOOT_SKIP); \
+	if [ "$$(id -u)" != 0 ]; then echo "not root (debootstrap, systemd-nspawn and the tools' install need root)" > $(BOOT_SKIP); \
+	elif ! command -v apt-get >/dev/null; then echo "no apt-get to install $(BOOT_TOOLS)" > $(BOOT_SKIP); \
+	else missing=""; for p in $(BOOT_TOOLS); do dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q '^install ok installed$$' || missing="$$missing $$p"; done; \
+	  if [ -n "$$missing" ]; then echo "make: installing$$missing (Debian)"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; } \
+	      || echo "apt-get could not install$$missing" > $(BOOT_SKIP); fi; fi; \
+	if [ -f $(BOOT_SKIP) ]; then echo "boot test skipped: $$(cat $(BOOT_SKIP))"; fi
+
+$(BOOT_IMAGE): $(BOOT_INPUTS)
+	nice sh boot/build-image.sh $(BOOT_SUITE) $(BOOT_MIRROR) $(BOOT_DIR)
+
+boot-image: boot-tools
+	@[ -f $(BOOT_SKIP) ] || $(MAKE) --no-print-directory $(BOOT_IMAGE)
+
+boot-test: $(STAMP) boot-image
+	@if [ -f $(BOOT_SKIP) ]; then echo "boot-test skipped: $$(cat $(BOOT_SKIP))"; else \
+	  nice $(BIN)/pytest $(BOOT_PYTEST) boot/test_nspawn.py; fi
+
+boot-test-vm: $(STAMP) boot-image
+	@if [ -f $(BOOT_SKIP) ]; then echo "boot-test-vm skipped: $$(cat $(BOOT_SKIP))"; else \
+	  nice $(BIN)/pytest $(BOOT_PYTEST) -s boot/test_vm.py; fi

@@ -6,9 +6,10 @@ Pulumi). The caller merges :func:`cloudwatch_agent_cloud_config` into the bastio
   arm64) from the region's ``amazoncloudwatch-agent-<region>`` S3 bucket and installs it only if
   its GPG signature verifies against AWS's signing key, whose fingerprint is pinned.
 - Configure: ``amazon-cloudwatch-agent.json`` tails the command log (``/var/log/bastion/
-  command.log``, lesson 4's PROMPT_COMMAND hook via rsyslog) and auditd's log
-  (``/var/log/audit/audit.log``, the execve rules) into one log group, one stream per file and
-  instance. The agent runs as root: auditd's log is readable by root only.
+  command.log``: lesson 4's PROMPT_COMMAND hook, sshd's logins and one line per ``bastion-exec``
+  execve event) into the log group, one stream per instance. Only the records the audit is for
+  leave the box (issue 16): auditd's own log (every PAM, service and syscall record) stays on it.
+  The agent runs as root: the command log is readable by syslog and adm only.
 - Start: ``amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s`` (enables the systemd unit).
 """
 
@@ -22,8 +23,7 @@ from typing import Any
 from .errors import ConfigError
 
 COMMAND_LOG = "/var/log/bastion/command.log"
-AUDITD_LOG = "/var/log/audit/audit.log"
-FILES = ((COMMAND_LOG, "command.log"), (AUDITD_LOG, "audit.log"))  # (path, stream suffix)
+FILES = ((COMMAND_LOG, "command.log"),)  # (path, stream suffix)
 INSTALL_SCRIPT = Path(__file__).resolve().parent / "files" / "install-cloudwatch-agent.sh"
 INSTALL_PATH = "/usr/local/sbin/install-cloudwatch-agent"
 AGENT_DIR = "/opt/aws/amazon-cloudwatch-agent"
@@ -36,7 +36,7 @@ _REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 
 
 def agent_config(log_group: str, region: str) -> dict[str, Any]:
-    """The agent's JSON configuration: both audit files into ``log_group``."""
+    """The agent's JSON configuration: the command log into ``log_group``."""
     return {
         "agent": {"run_as_user": "root", "region": region},
         "logs": {
@@ -51,10 +51,7 @@ def agent_config(log_group: str, region: str) -> dict[str, Any]:
                             # the role may not call logs:PutRetentionPolicy.
                             "log_stream_name": f"{{instance_id}}/{stream}",
                         }
-                        for path, stream in (
-                            (COMMAND_LOG, "command.log"),
-                            (AUDITD_LOG, "audit.log"),
-                        )
+                        for path, stream in FILES
                     ]
                 }
             },

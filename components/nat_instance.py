@@ -32,7 +32,7 @@ from .ami import architecture, validate_instance_type
 from .errors import ConfigError, parse_cidr
 from .iam import assume_role_policy
 from .tags import Tier, resource_tags
-from .userdata import render_cloud_config
+from .userdata import STRICT, render_cloud_config
 
 NAT_ROLE = "nat"
 SCRIPTS = Path(__file__).resolve().parent / "scripts"
@@ -95,7 +95,8 @@ def nat_user_data(eni_id: str, vpc_cidr: str) -> str:
                 },
             ],
             # No logins on the NAT instance: no key pair, and sshd off (use Session Manager).
-            "runcmd": [["systemctl", "disable", "--now", "sshd"], [SCRIPT_PATH]],
+            # STRICT: a failed step fails cloud-init (issue 16), not only the last one.
+            "runcmd": [STRICT, ["systemctl", "disable", "--now", "sshd"], [SCRIPT_PATH]],
         }
     )
 

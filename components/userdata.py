@@ -44,8 +44,27 @@ HOSTS_BEGIN = "# BEGIN bastion hosts (managed by cloud-init)"
 HOSTS_END = "# END bastion hosts (managed by cloud-init)"
 SCRIPTS = Path(__file__).resolve().parent / "scripts"
 AUDIT_RULES = "/etc/audit/rules.d/50-bastion-exec.rules"
-AUDISP_SYSLOG = "/etc/audit/plugins.d/syslog.conf"
+#: auditd's plugin (scripts/bastion-exec-plugin.conf) and the program it runs
+#: (scripts/bastion-exec-forward.py). auditd's dispatcher writes every record to a "string"
+#: plugin's stdin as `type=<TYPE> msg=audit(<time>:<serial>): <fields>` lines (audit-userspace
+#: audisp/audispd.c, event_loop: "type=%s msg=%.*s\n"): PAM, SERVICE_START, SYSCALL, EXECVE,
+#: CWD, PATH, PROCTITLE... audisp-syslog (audispd-plugins) forwards each one, which flooded
+#: the command log (issue 16). The forwarder groups an event's records by serial, keeps the
+#: events whose SYSCALL record has key="bastion-exec" and writes each as one syslog line
+#: (local0, tag bastion-exec): auid, uid, session, tty, pid, ppid, success, cwd, exe, argv
+#: (EXECVE's a<N>, quoted or hex, and a long argument's a<N>[<i>] pieces, decoded). The shell
+#: hook's own `logger -p local0.notice -t bastion-audit -- <line>` events are skipped: the
+#: line they carry reaches the log itself. auditd's /var/log/audit/audit.log keeps every
+#: record. The script's text counts against EC2's 16 KiB, so its documentation lives here.
+AUDIT_PLUGIN = "/etc/audit/plugins.d/bastion-exec.conf"
+AUDIT_FORWARDER = "/usr/local/sbin/bastion-exec-forward"
 AUDIT_KEY = "bastion-exec"
+#: Every runcmd step's status counts (issue 16): cloud-init runs runcmd as one /bin/sh script,
+#: whose status is otherwise its last command's. With `set -e` the first failing step stops
+#: it and cloud-init reports `status: error` (module scripts-user); `-x` writes each step to
+#: /var/log/cloud-init-output.log as it starts, so the last one there is the one that failed.
+#: Steps are simple commands, never `a && b` lists (set -e ignores a failure left of &&).
+STRICT = "set -eux"
 DATA_VOLUME_SCRIPT = "/usr/local/sbin/data-volume"
 
 _PREFIX_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")  # the same rule as components/network.py
@@ -367,8 +386,9 @@ def _common_files(banner: str) -> list[dict[str, Any]]:
 
 
 # sshd -t needs /run/sshd, which Ubuntu 24.04 only creates when ssh.service runs (socket
-# activation); a config that fails the test is not loaded (the old one keeps serving).
-_SSHD_RESTART = "install -d -m 0755 /run/sshd && sshd -t && systemctl restart ssh"
+# activation); a config that fails the test is not loaded (the old one keeps serving), and the
+# failure stops runcmd (STRICT).
+_SSHD_RESTART = ["install -d -m 0755 /run/sshd", "sshd -t", "systemctl restart ssh"]
 
 
 def _base_config(hostname: str, authorized_keys: list[str]) -> dict[str, Any]:
@@ -395,15 +415,16 @@ def _hosts_block(prefix: str, hosts: Sequence[HostEntry]) -> str:
 
 def _ssh_config(prefix: str, hosts: Sequence[HostEntry]) -> str:
     out = [f"# Managed by cloud-init: {prefix}'s servers by private IP (lesson 2)."]
+    default_user = HostEntry.__dataclass_fields__["user"].default
     for h in hosts:
-        out += [
-            f"Host {h.name} {prefix}-{h.name}",
-            f"    HostName {h.private_ip}",
-            f"    User {h.user}",
-            "    IdentityFile ~/.ssh/id_ed25519",
-            "    IdentitiesOnly yes",
-            "",
-        ]
+        user = [f"    User {h.user}"] if h.user != default_user else []
+        out += [f"Host {h.name} {prefix}-{h.name}", f"    HostName {h.private_ip}", *user, ""]
+    if hosts:
+        # Options every server shares, once (ssh takes each option's first value, so a User
+        # above wins): the default user and the bastion's own key, for these servers only.
+        names = " ".join(f"{h.name} {prefix}-{h.name}" for h in hosts)
+        out += [f"Host {names}", f"    User {default_user}", "    IdentityFile ~/.ssh/id_ed25519",
+                "    IdentitiesOnly yes", ""]
     out += [
         "Host *",
         "    StrictHostKeyChecking accept-new",
@@ -430,10 +451,13 @@ def _bash_aliases(hosts: Sequence[HostEntry]) -> str:
 _PROMPT_COMMAND = (
     "__ba_rc=$?; "
     "read -r __ba_n __ba_cmd <<<\"$(HISTTIMEFORMAT='' history 1)\"; "
+    # The user name from bash's own \\u prompt escape: no `id` process (an audited execve) per
+    # prompt.
+    "__ba_u='\\u'; "
     'if [ -z "${__ba_init:-}" ]; then __ba_init=1; __ba_last=$__ba_n; '
     'elif [ "$__ba_n" != "$__ba_last" ]; then __ba_last=$__ba_n; '
     f"logger -p {AUDIT_FACILITY}.notice -t {AUDIT_TAG} -- "
-    '"user=$(id -un) src=${SSH_CLIENT%% *} pid=$$ pwd=$PWD rc=$__ba_rc cmd=$__ba_cmd"; fi'
+    '"user=${__ba_u@P} src=${SSH_CLIENT%% *} pid=$$ pwd=$PWD rc=$__ba_rc cmd=$__ba_cmd"; fi'
 )
 
 
@@ -472,18 +496,19 @@ PS1="$BASTION_PS1"
 
 
 def _rsyslog_rule() -> str:
+    """The command log: sshd's lines (LogLevel VERBOSE: logins with key fingerprints, session
+    open and close; also kept in auth.log) whether OpenSSH logs as sshd or, from 9.8 on, as
+    sshd-session / sshd-auth; and local0: the shell hook (bastion-audit) and the forwarder's
+    one line per bastion-exec event, kept out of /var/log/syslog."""
     omfile = (
         f'action(type="omfile" file="{AUDIT_LOG}" '
         'fileOwner="syslog" fileGroup="adm" fileCreateMode="0640")'
     )
     return (
         "# Managed by cloud-init: the bastion's command audit (lesson 4).\n"
-        "# sshd (LogLevel VERBOSE): logins with key fingerprints, forwarded (ProxyJump)\n"
-        "# connections; also kept in auth.log.\n"
-        f'if $programname == "sshd" then {omfile}\n'
-        "# The shell hook (bastion-audit) and auditd's execve records (audisp-syslog).\n"
+        f'if $programname == "sshd" or $programname == "sshd-session" '
+        f'or $programname == "sshd-auth" then {omfile}\n'
         f"{AUDIT_FACILITY}.* {omfile}\n"
-        "# Keep audit records out of /var/log/syslog.\n"
         "& stop\n"
     )
 
@@ -528,10 +553,12 @@ def bastion_user_data(
 ) -> str:
     """The bastion's `#cloud-config`: hardened sshd, audit log, hosts, ssh config, key.
 
-    The audit log (/var/log/bastion/command.log) gets the course's PROMPT_COMMAND hook, auditd's
-    execve records for every interactive user (by auid: `set +o history`, HISTIGNORE or
-    `exec sh -c` hide nothing from it) and sshd's VERBOSE lines (key fingerprints, forwarded
-    connections: a ProxyJump-only session leaves a trace).
+    The audit log (/var/log/bastion/command.log) gets the course's PROMPT_COMMAND hook, one line
+    per execve of an interactive user (auditd, by auid: `set +o history`, HISTIGNORE or
+    `exec sh -c` hide nothing from it; scripts/bastion-exec-forward.py keeps only those events)
+    and sshd's VERBOSE lines (login, key fingerprint, session open and close: a ProxyJump-only
+    session leaves its login, though sshd names no forward target at VERBOSE). The boot test
+    (boot/) shows each of these on a running system.
 
     `ssh_authorized_keys`: extra public keys for the default user (e.g. other admins').
     `cloudwatch_log_group` (with `region`): also ship the audit logs there with the CloudWatch
@@ -577,7 +604,6 @@ def bastion_user_data(
                 "logrotate",
                 "unattended-upgrades",
                 "auditd",
-                "audispd-plugins",
             ],
             "write_files": [
                 *_common_files(banner),
@@ -620,11 +646,17 @@ def bastion_user_data(
                     "content": audit_rules(arch),
                 },
                 {
-                    "path": AUDISP_SYSLOG,
+                    "path": AUDIT_PLUGIN,
                     "owner": "root:root",
                     "permissions": "0640",
                     "defer": True,
-                    "content": (SCRIPTS / "audisp-syslog.conf").read_text(encoding="utf-8"),
+                    "content": (SCRIPTS / "bastion-exec-plugin.conf").read_text(encoding="utf-8"),
+                },
+                {
+                    "path": AUDIT_FORWARDER,
+                    "owner": "root:root",
+                    "permissions": "0755",
+                    "content": (SCRIPTS / "bastion-exec-forward.py").read_text(encoding="utf-8"),
                 },
                 # Deferred: written after users exist, so ownership resolves.
                 {
@@ -643,13 +675,11 @@ def bastion_user_data(
                 },
             ],
             "runcmd": [
-                _SSHD_RESTART,
+                STRICT,
+                *_SSHD_RESTART,
                 # Audit log: rsyslog runs as 'syslog' and must be able to create the file.
                 "install -d -m 0750 -o syslog -g adm /var/log/bastion",
                 "systemctl restart rsyslog",
-                # auditd refuses `systemctl restart`: load the rules, reload the plugins.
-                "augenrules --load",
-                "auditctl --signal reload",
                 # /etc/hosts: replace the marked block (idempotent), static name -> private IP.
                 f"sed -i '/^{HOSTS_BEGIN}$/,/^{HOSTS_END}$/d' /etc/hosts",
                 f"cat {HOSTS_BLOCK_FILE} >> /etc/hosts",
@@ -665,6 +695,10 @@ def bastion_user_data(
                 f"chown {owner} {home}/.ssh/config {home}/.bash_aliases",
                 f"chmod 0600 {home}/.ssh/config {key}",
                 f'echo "bastion public key (add to the servers authorized_keys): $(cat {key}.pub)"',
+                # Last, so a kernel without audit (a container) fails only this: auditd refuses
+                # `systemctl restart`: load the rules, reload the plugins.
+                "augenrules --load",
+                "auditctl --signal reload",
             ],
         }
     )
@@ -730,9 +764,15 @@ def unit_path(service: ServiceSpec) -> str:
 
 
 def data_volume_dropin(service: ServiceSpec) -> str:
+    """Never start on the root volume's data directory. RequiresMountsFor= orders the service
+    after the fstab mount and fails it when the mount fails (a reboot without the volume);
+    ConditionPathIsMountPoint= covers the time before data-volume wrote that fstab line (the
+    package's own start at install, the first boot's wait for the attachment), when there is
+    no mount unit to require. Written before the package is installed."""
     return (
         "# Managed by cloud-init: never start on the root volume's empty data directory.\n"
         f"[Unit]\nRequiresMountsFor={service.data_dir}\n"
+        f"ConditionPathIsMountPoint={service.data_dir}\n"
     )
 
 
@@ -770,7 +810,7 @@ def server_user_data(
     )
     config = _base_config(hostname, keys)
     files = _common_files(banner)
-    runcmd: list[str] = [_SSHD_RESTART]
+    runcmd: list[str] = [STRICT, *_SSHD_RESTART]
     if service is not None:
         if service.packages:
             config["packages"] = list(service.packages)

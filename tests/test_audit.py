@@ -19,7 +19,6 @@ import yaml  # type: ignore[import-untyped, unused-ignore]
 from components.audit import RETENTION_DAYS, AuditLogMode, validate_retention_days
 from components.cwagent import (
     AGENT_CONFIG,
-    AUDITD_LOG,
     COMMAND_LOG,
     INSTALL_SCRIPT,
     cloudwatch_agent_cloud_config,
@@ -88,10 +87,9 @@ def test_prod_ships_the_audit_log_to_an_encrypted_group(stack_runs: Any) -> None
     cfg = yaml.safe_load(bastion.inputs["userData"])
     agent = next(f for f in cfg["write_files"] if f["path"] == AGENT_CONFIG)
     files = json.loads(agent["content"])["logs"]["logs_collected"]["files"]["collect_list"]
-    assert {(f["file_path"], f["log_group_name"]) for f in files} == {
-        (COMMAND_LOG, GROUP),
-        (AUDITD_LOG, GROUP),
-    }
+    # Only the command log leaves the box: the hook, sshd and the bastion-exec events (issue
+    # 16); auditd's own log (every PAM, service and syscall record) stays on the bastion.
+    assert {(f["file_path"], f["log_group_name"]) for f in files} == {(COMMAND_LOG, GROUP)}
     assert "auditd" in cfg["packages"]
     assert cfg["runcmd"][-2:] == [
         "/usr/local/sbin/install-cloudwatch-agent ap-northeast-2",

@@ -26,9 +26,13 @@ base="https://amazoncloudwatch-agent-${region}.s3.${region}.amazonaws.com/ubuntu
 
 work="$(mktemp -d)"
 trap 'rm -rf "${work}"' EXIT
+# A failed download is reported once, with curl's reason, and stops the install (and runcmd).
 fetch() {
-    curl --fail --silent --show-error --location --retry 5 --retry-connrefused \
-        --proto '=https' --output "$1" "$2"
+    if ! err=$(curl --fail --silent --show-error --location --retry 5 --retry-connrefused \
+        --proto '=https' --output "$1" "$2" 2>&1); then
+        echo "install-cloudwatch-agent: download of $2 failed: ${err:-curl failed}" >&2
+        exit 1
+    fi
 }
 fetch "${work}/agent.gpg" "${key_url}"
 fetch "${work}/agent.deb" "${base}/amazon-cloudwatch-agent.deb"

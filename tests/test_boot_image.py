@@ -1,0 +1,96 @@
+"""The boot test's inputs (issue 16) agree with the program, without booting anything: the image
+and its offline repository cover every package the shipped stacks' user data installs, the one
+place that says what differs from Ubuntu 24.04 (boot/ubuntu-differences.yaml) names what the
+image emulates and each file that does it, and the build scripts pass shellcheck."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BOOT = ROOT / "boot"
+SHELLCHECK = Path(sys.executable).parent / "shellcheck"
+# The NAT instance runs Amazon Linux 2023 (dnf, iptables-nft): not a Debian/Ubuntu image.
+UBUNTU_STACKS = ("dev", "prod", "ipv6", "eic", "ssm", "natinstance")
+
+
+def package_list(name: str) -> set[str]:
+    lines = (BOOT / name).read_text().splitlines()
+    return {ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")}
+
+
+def differences() -> dict[str, Any]:
+    return yaml.safe_load((BOOT / "ubuntu-differences.yaml").read_text())
+
+
+@pytest.mark.parametrize("stack", UBUNTU_STACKS)
+def test_the_offline_repository_has_every_package_the_user_data_installs(
+    stack: str, stack_runs: Any
+) -> None:
+    have = package_list("image-packages.txt") | package_list("repo-packages.txt")
+    instances = [r for r in stack_runs(stack).resources if r.type == "aws:ec2/instance:Instance"]
+    assert instances
+    for r in instances:
+        wanted = set(yaml.safe_load(r.inputs["userData"]).get("packages", []))
+        assert wanted <= have, f"{stack} {r.name}: {sorted(wanted - have)} not in boot/*.txt"
+
+
+def test_the_repository_lists_only_what_the_image_lacks() -> None:
+    assert not package_list("image-packages.txt") & package_list("repo-packages.txt")
+    # cloud-init's packages module must install these from the repository, as on a fresh AMI.
+    assert {"auditd", "nginx", "mariadb-server"} <= package_list("repo-packages.txt")
+
+
+def test_the_differences_name_what_the_issue_asks_and_each_emulation_exists() -> None:
+    d = differences()
+    assert d["suite"] == "trixie"
+    assert {"cloud-init", "systemd", "openssh-server"} <= set(d["versions"])
+    for v in d["versions"].values():
+        assert v["ubuntu"] and v["debian"]
+    emulated = " ".join(e["what"] for e in d["emulated"])
+    for needle in ("'syslog' user", "/var/log ownership", "default 'ubuntu' user"):
+        assert needle in emulated, needle
+    for e in d["emulated"]:
+        for path in re.findall(r"(/etc/\S+|/usr/\S+)", e["image"]):
+            if path.startswith(("/etc/rsyslog.d/", "/etc/systemd/system/rsyslog")):
+                script = (BOOT / "image/usr/local/lib/boottest/emulate-ubuntu.sh").read_text()
+                assert f">{path}" in script, path
+            else:
+                assert (BOOT / "image" / path.lstrip("/")).is_file(), path
+    # The image builder applies them all.
+    build = (BOOT / "build-image.sh").read_text()
+    assert 'cp -a "$here/image/." "$root/"' in build
+    assert "emulate-ubuntu.sh" in build
+
+
+def test_expected_errors_are_named_per_tier_and_server() -> None:
+    for e in differences()["expected_errors"]:
+        assert set(e["tiers"]) <= {"nspawn", "qemu"}
+        assert set(e["servers"]) <= {"bastion", "bastion-cloudwatch", "web", "db"}
+        re.compile(e["step"])
+        re.compile(e.get("message", ""))
+        assert len(e["why"]) > 20
+
+
+def test_the_readme_names_the_differences_file_and_the_boot_commands() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "boot/ubuntu-differences.yaml" in readme
+    for command in ("make boot-test", "make boot-test-vm"):
+        assert command in readme
+
+
+@pytest.mark.parametrize(
+    "script", ["build-image.sh", "image/usr/local/lib/boottest/emulate-ubuntu.sh"]
+)
+def test_the_image_scripts_pass_shellcheck(script: str) -> None:
+    done = subprocess.run(
+        [str(SHELLCHECK), "-s", "sh", str(BOOT / script)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout
