@@ -1,8 +1,8 @@
 """review/ dependencies run one way (DEVELOPERS.md: "A module that imports another is not
 imported back by it"). Parses every module with `ast` (no import side effects) and asserts each
 intra-package import goes to a strictly lower layer:
-errors/schema/aws_schema <- plan/mocks/stack_config <- engine/reachability <- analyzer <- report
-<- pipeline <- cli <- entry points.
+errors/schema/aws_schema/tfschema <- plan/mocks/stack_config <- baseline/reachability <- steps/
+analyzer <- monitor <- engine <- report <- pipeline <- cli <- entry points.
 """
 
 from __future__ import annotations
@@ -18,22 +18,29 @@ LAYER = {
     "errors": 0,
     "schema": 0,
     "aws_schema": 0,  # pulumi-aws's typed SDK, read with ast (the preview model's source)
+    "tfschema": 0,  # Terraform's schema facts per type (tfschema.json): ForceNew, sets, ...
+    "gojson": 0,  # Go's json.Marshal, for config values
+    "project_schema": 0,  # Pulumi.yaml checked as the CLI's LoadProjectBytes checks it
     "plan": 1,
-    "index": 2,  # lookups over a recorded run (plan)
-    "cost": 3,  # the bill (index, plan)
-    "diagram": 3,  # the picture (index, plan)
-    "summary": 4,  # Markdown of a review document (no review imports)
     "mocks": 1,
     "stack_config": 1,
-    "engine": 2,
+    "index": 2,  # lookups over a recorded run (plan)
+    "baseline": 2,  # a `pulumi stack export`, read and checked (plan)
     "reachability": 2,  # the pack's network model over a recorded plan
+    "deployed": 2,  # the state AWS stores (issue 13, stream i13a), from an update run
+    "steps": 3,  # the engine's steps against old state (baseline, tfschema)
+    "cost": 3,  # the bill (index, plan)
+    "diagram": 3,  # the picture (index, plan)
     "analyzer": 3,
-    "report": 4,
-    "pipeline": 5,
-    "cli": 6,
-    "__main__": 7,
-    "bench": 7,  # an entry point: times the review's parts
-    "__init__": 7,
+    "monitor": 4,  # the resource monitor: records, and answers a preview against old state
+    "engine": 5,  # runs the program (monitor, deployed)
+    "summary": 4,  # Markdown of a review document (no review imports)
+    "report": 6,
+    "pipeline": 7,
+    "cli": 8,
+    "__main__": 9,
+    "bench": 9,  # an entry point: times the review's parts
+    "__init__": 9,
 }
 
 
