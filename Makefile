@@ -77,7 +77,7 @@ clean:
 # that deployed state, as `pulumi preview` does on a stack that exists.
 # Exit 0 clean, 1 mandatory violation (or a mandatory policy that can't run in preview), 2 error.
 review: $(STAMP) $(PACK_STAMP)
-	$(BIN)/python -m review --stack $(STACK) --mode $(MODE) $(if $(BASELINE),--baseline $(BASELINE)) $(REVIEW_ARGS)
+	$(BIN)/python -m review --stack $(STACK) --mode $(MODE) $(if $(BASELINE),--baseline '$(BASELINE)') $(REVIEW_ARGS)
 
 # The planned network as a picture: build/$(STACK)-network.svg and .png, drawn from the run the
 # review records (one program run). Graphviz is graphviz-pure from requirements-dev.txt (no root).
