@@ -337,7 +337,7 @@ def _compare(
             return
         if top and always is not None and path in always:
             return  # Optional+Computed (or Required): the state keeps its value
-        if path in schema.computed:
+        if schema.kept_when_absent(path):
             return
         out.append(path)
         return

@@ -34,10 +34,16 @@ class TypeSchema:
     replace_if_source_changes: tuple[str, ...] = ()
     sets: frozenset[str] = frozenset()
     computed: frozenset[str] = frozenset()
+    suppressed_when_absent: frozenset[str] = frozenset()
     defaults: dict[str, Any] = field(default_factory=dict)
     state_funcs: dict[str, str] = field(default_factory=dict)
     json_docs: frozenset[str] = frozenset()
     recomputed_on_update: frozenset[str] = frozenset()
+
+    def kept_when_absent(self, path: str) -> bool:
+        """Leaving ``path`` out of the configuration keeps the stored value (Optional+Computed,
+        or a DiffSuppressFunc that ignores it)."""
+        return path in self.computed or path in self.suppressed_when_absent
 
     def forces_new(self, path: str, news: dict[str, Any]) -> bool:
         """Does a change at ``path`` (dotted, list indexes dropped) force replacement?
@@ -76,6 +82,7 @@ def type_schema(token: str) -> TypeSchema:
         replace_if_source_changes=tuple(entry.get("replaceIfSourceChanges", ())),
         sets=frozenset(entry.get("sets", ())),
         computed=frozenset(entry.get("computed", ())),
+        suppressed_when_absent=frozenset(entry.get("suppressedWhenAbsent", ())),
         defaults=dict(entry.get("defaults", {})),
         state_funcs=dict(entry.get("stateFuncs", {})),
         json_docs=frozenset(entry.get("json", ())),
