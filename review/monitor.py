@@ -169,7 +169,9 @@ class BaselineMonitor(RecordingMonitor):
                 f"{urn}: cannot ignore changes in added or removed elements of the path: "
                 f"{', '.join(invalid)}"
             )
-        added = steps.check_with_olds(self.aws.check_additions(typ, name, ignored), old.inputs)
+        added = steps.check_with_olds(
+            self.aws.check_additions(typ, name, ignored), old.inputs, ignored
+        )
         checked = {**ignored, **added}
         dbr = bool(request.deleteBeforeReplace) if request.deleteBeforeReplaceDefined else None
         step = steps.classify(

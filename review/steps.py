@@ -94,15 +94,19 @@ def _looks_hashed(text: str) -> bool:
     return len(text) == 40 and all(c in "0123456789abcdef" for c in text)
 
 
-def _canon(value: Any) -> Any:
-    """A set element as the set compares it: zero-valued attributes dropped, lists sorted."""
+def _canon(schema: TypeSchema, path: str, value: Any, stored: bool) -> Any:
+    """A set element as the set compares it: zero-valued attributes dropped, lists sorted,
+    values as the state stores them."""
     if isinstance(value, dict):
-        return {k: _canon(v) for k, v in sorted(value.items()) if not _zero(v)}
+        return {
+            k: _canon(schema, f"{path}.{k}", v, stored)
+            for k, v in sorted(value.items())
+            if not _zero(v)
+        }
     if isinstance(value, list):
-        return sorted((_canon(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
+        items = (_canon(schema, path, v, stored) for v in value)
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
+    return _scalar(schema, path, value, stored)
 
 
 def _policy(value: Any) -> Any:
@@ -123,10 +127,23 @@ def _policy(value: Any) -> Any:
     return value
 
 
+# ProtocolForValue (internal/service/ec2/vpc_security_group.go): names and numbers alike
+_PROTOCOLS = {"all": "-1", "-1": "-1", "tcp": "6", "udp": "17", "icmp": "1", "icmpv6": "58"}
+
+
 def _scalar(schema: TypeSchema, path: str, value: Any, stored: bool) -> Any:
-    hashed = stored and isinstance(value, str) and _looks_hashed(value)
-    if path in schema.state_funcs and isinstance(value, str) and value and not hashed:
-        value = _user_data_hash(value)
+    """A value as the provider compares it with the state (``stateFuncs``, JSON documents)."""
+    func = schema.state_funcs.get(path)
+    if func == "sha1" and isinstance(value, str) and value:
+        if not (stored and _looks_hashed(value)):
+            value = _user_data_hash(value)
+    elif func == "protocol" and isinstance(value, (str, int, float)):
+        text = str(int(value)) if isinstance(value, (int, float)) else value.lower()
+        value = _PROTOCOLS.get(text, text)
+    elif func == "upper" and isinstance(value, str):
+        value = value.upper()
+    elif func == "number" and isinstance(value, str) and value.lstrip("-").isdigit():
+        value = int(value)
     if path in schema.json_docs:
         return json.dumps(_policy(value), sort_keys=True)
     if isinstance(value, float) and value.is_integer():
@@ -261,19 +278,26 @@ def _ignored(path: str, ignore: Iterable[str]) -> bool:
 
 # ------------------------------------------------------------------ Check with olds
 def check_with_olds(
-    added: Mapping[str, Any], old_inputs: Mapping[str, Any]
+    added: Mapping[str, Any], old_inputs: Mapping[str, Any], news: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """The values Check fills in when it gets the old inputs: ``added`` (what a Check without
-    olds adds) with each key taken from the old inputs when they hold it as a default
-    (``applyDefaults`` 3a/4a: ``useOldDefault``). ``region`` is the exception: it always comes
-    from the provider as configured now (adversarial: a region change is seen, and replaces)."""
+    """The values Check fills in when it gets the old inputs (``applyDefaults``, 3a/4a:
+    "if there is an old value for property and that value was a default value, use the old
+    value"): every key the old inputs list in ``__defaults`` that the program leaves out
+    takes its old value; and of ``added`` (what a Check without olds adds: an autoname, a
+    schema default), each key the old inputs hold takes its old value too when the old inputs
+    have no ``__defaults`` list at all (``useOldDefault`` is then true for every key).
+    ``region`` is the exception: it always comes from the provider as configured now
+    (adversarial: a region change is seen, and replaces)."""
     listed = old_inputs.get("__defaults")
-    defaults = set(listed) if isinstance(listed, list) else None
+    defaults = {str(k) for k in listed} if isinstance(listed, list) else None
     out = dict(added)
     for key in added:
         if key == "region":
             continue
         if key in old_inputs and (defaults is None or key in defaults):
+            out[key] = copy.deepcopy(old_inputs[key])
+    for key in sorted(defaults or ()):
+        if key != "region" and key in old_inputs and news.get(key) is None and key not in out:
             out[key] = copy.deepcopy(old_inputs[key])
     return out
 
@@ -351,11 +375,11 @@ def _compare(
         return
     if path in schema.sets or in_set:
         if not isinstance(new, list) or not isinstance(old, list):
-            if _canon(new) != _canon(old):
+            if _canon(schema, path, new, False) != _canon(schema, path, old, True):
                 out.append(path)
             return
-        left = sorted(json.dumps(_canon(v), sort_keys=True) for v in new)
-        right = sorted(json.dumps(_canon(v), sort_keys=True) for v in old)
+        left = sorted(json.dumps(_canon(schema, path, v, False), sort_keys=True) for v in new)
+        right = sorted(json.dumps(_canon(schema, path, v, True), sort_keys=True) for v in old)
         if left != right:
             out.append(path)
         return

@@ -50,7 +50,7 @@ class TypeSchema:
 
         A change at a path that contains a ForceNew attribute (a whole block added, removed or
         replaced) forces replacement too. Unknown types: every path does (adversarial)."""
-        if not self.known:
+        if not self.known or "*" in self.force_new:
             return True
         for forced in self.force_new | _ALL_FORCE_NEW:
             if path == forced or path.startswith(forced + ".") or forced.startswith(path + "."):

@@ -70,6 +70,7 @@ def program(cidr: str = "10.9.0.0/26", ssh: str = "203.0.113.0/24", *, extra_rul
             vpc_security_group_ids=[sg.id], user_data="#!/bin/sh\necho hi\n",
             opts=pulumi.ResourceOptions(ignore_changes=["ami"]),
         )
+        aws.sqs.Queue("queue")  # a type review/tfschema.json does not list
         pulumi.export("webIp", web.private_ip)
         pulumi.export("sgName", sg.name)
 
@@ -249,6 +250,22 @@ def test_check_keeps_the_old_autoname(base: dict[str, Any]) -> None:
     sg["inputs"]["__defaults"] = ["description"]
     s = step(against(doc), "web-sg")
     assert s.op is Op.REPLACE and s.replaces == ("name",)
+
+
+def test_check_fills_the_old_defaults_listed_in_defaults(base: dict[str, Any]) -> None:
+    """A Terraform default that the last Check filled (the old inputs list it in __defaults)
+    is filled again; a type review/tfschema.json does not list is otherwise diffed harshly."""
+    doc = copy.deepcopy(base)
+    queue = resource(doc, "queue")
+    queue["inputs"]["visibilityTimeoutSeconds"] = 30  # the sqs schema's Default
+    queue["outputs"]["visibilityTimeoutSeconds"] = 30
+    queue["inputs"]["__defaults"] = ["visibilityTimeoutSeconds"]
+    run = against(doc)
+    assert step(run, "queue").op is Op.SAME
+    assert res(run, "queue").inputs["visibilityTimeoutSeconds"] == 30
+    queue["inputs"]["__defaults"] = []  # the program set it before, and now leaves it out
+    s = step(against(doc), "queue")
+    assert s.op is Op.REPLACE and s.replaces == ("visibilityTimeoutSeconds",)  # unlisted: harsh
 
 
 def test_a_replacement_draws_a_new_autoname(base: dict[str, Any]) -> None:
