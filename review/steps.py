@@ -352,7 +352,6 @@ def _compare(
     *,
     top: bool = False,
     always: frozenset[str] | None = None,
-    in_set: bool = False,
 ) -> None:
     if _absent(new) and path in schema.defaults:
         new = schema.defaults[path]
@@ -373,7 +372,7 @@ def _compare(
         if not _zero(new):
             out.append(path)
         return
-    if path in schema.sets or in_set:
+    if path in schema.sets:
         if not isinstance(new, list) or not isinstance(old, list):
             if _canon(schema, path, new, False) != _canon(schema, path, old, True):
                 out.append(path)
