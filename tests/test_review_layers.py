@@ -1,8 +1,10 @@
 """review/ dependencies run one way (DEVELOPERS.md: "A module that imports another is not
 imported back by it"). Parses every module with `ast` (no import side effects) and asserts each
 intra-package import goes to a strictly lower layer:
-errors/schema/aws_schema/tfschema <- plan/mocks/stack_config <- baseline/reachability <- steps/
-analyzer <- monitor <- engine <- report <- pipeline <- cli <- entry points.
+errors/schema/aws_schema/tfschema <- plan/mocks/stack_config/sdk_types <- baseline/reachability
+<- steps/analyzer <- monitor <- engine <- report <- pipeline <- cli <- entry points; the
+deployed-state model (issue 13) is deployed_ids/deployed_bridge <- deployed_spec/stack_export <-
+its Read tables <- deployed, which the engine imports (mode "deployed").
 """
 
 from __future__ import annotations
@@ -24,23 +26,33 @@ LAYER = {
     "plan": 1,
     "mocks": 1,
     "stack_config": 1,
+    "sdk_types": 1,  # pulumi-aws's output types, nested ones too (aws_schema)
     "index": 2,  # lookups over a recorded run (plan)
     "baseline": 2,  # a `pulumi stack export`, read and checked (plan)
     "reachability": 2,  # the pack's network model over a recorded plan
-    "deployed": 2,  # the state AWS stores (issue 13, stream i13a), from an update run
+    "deployed_ids": 2,  # AWS-shaped ids from URNs (mocks' account)
+    "deployed_bridge": 2,  # how the bridge writes Terraform state (sdk_types)
     "steps": 3,  # the engine's steps against old state (baseline, tfschema)
     "cost": 3,  # the bill (index, plan)
     "diagram": 3,  # the picture (index, plan)
     "analyzer": 3,
+    "deployed_spec": 3,  # Read tables' machinery: Shape, World, Ctx, @read (deployed_ids, plan)
+    "stack_export": 3,  # `pulumi stack export` of a deployed state (deployed_bridge)
     "monitor": 4,  # the resource monitor: records, and answers a preview against old state
-    "engine": 5,  # runs the program (monitor, deployed)
     "summary": 4,  # Markdown of a review document (no review imports)
-    "report": 6,
-    "pipeline": 7,
-    "cli": 8,
-    "__main__": 9,
-    "bench": 9,  # an entry point: times the review's parts
-    "__init__": 9,
+    "deployed_vpc": 4,  # Read tables (deployed_spec, deployed_ids)
+    "deployed_sg": 4,
+    "deployed_ec2": 4,
+    "deployed_edge": 4,
+    "deployed_services": 4,
+    "deployed": 5,  # the state AWS stores after up/refresh (the tables, stack_export)
+    "engine": 6,  # runs the program (monitor, deployed)
+    "report": 7,
+    "pipeline": 8,
+    "cli": 9,
+    "__main__": 10,
+    "bench": 10,  # an entry point: times the review's parts
+    "__init__": 10,
 }
 
 
