@@ -1,6 +1,6 @@
 """The reachability matrix: per server, who on the internet reaches which ports, and its way out.
 
-Feeds the policy pack's own network model (``policies/rules/netmodel.py``, pure Python) with the
+Feeds the policy pack's own network model (``policies/rules/netmodel/``, pure Python) with the
 recorded plan, so the review shows exactly what the pack reasons about. Imports ``plan`` (data)
 only; ``report`` renders the result.
 """

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from policies.rules.netmodel import NetworkModel
-from policies.rules.records import UNKNOWN, Record
+from policies.rules.records import UNKNOWN, Index, Record
 from review import reachability, run_program
 from review.stack_config import load_project, load_stack_config
 
@@ -127,3 +127,28 @@ def test_opening_a_port_only_adds_paths(dev_records: dict[str, list[Record]], po
     expected = {(f"tcp port {port}", "0.0.0.0/0")} - old[server]
     assert added[server] == (expected if public else set())
     assert all(not v for k, v in added.items() if k != server)
+
+
+@pytest.mark.parametrize("mode", ["update", "preview"])
+def test_building_the_model_leaves_its_records_unchanged(mode: str) -> None:
+    """The model reads its records and never writes them: a listener rule's actions are not
+    appended to the listener's own ``defaultActions`` (the policies share one stack), so a
+    second model built from the same records answers exactly as the first."""
+    import copy
+
+    from tests.test_policies import CASES, PROGRAM_CONFIG
+
+    case = next(c for c in CASES if c.id == "door-alb-listener-rule-to-db")
+    records = reachability.records(run_program(case.program(), config=PROGRAM_CONFIG,
+                                               mode=mode))
+    before = copy.deepcopy([r.props for r in records])
+    index = Index(records)
+    first = NetworkModel(index)
+    assert [r.props for r in index] == before
+
+    def exposures(model: NetworkModel) -> list[tuple[str, str, str]]:
+        return [(i.key, e.ports_text, e.via) for i in model.interfaces
+                for e in model.internet_ingress(i)]
+
+    assert exposures(NetworkModel(index)) == exposures(first)
+    assert len([e for e in exposures(first) if e[0].endswith("::db")]) == 1

@@ -1,7 +1,7 @@
 """The network model as the review shows it: the reachability matrix of the shipped stacks.
 
 The program runs under the mocks once per stack and mode (module fixture); the matrix comes
-from the policy pack's own model (``policies/rules/netmodel.py``) fed with the recorded plan.
+from the policy pack's own model (``policies/rules/netmodel/``) fed with the recorded plan.
 """
 
 from __future__ import annotations
