@@ -242,7 +242,7 @@ def _run_in_fresh_context(
     )
     if isinstance(monitor, BaselineMonitor):
         assert baseline is not None
-        run.steps = steps.all_steps(run, baseline, monitor.steps)
+        run.steps = steps.all_steps(run, baseline, monitor.steps, monitor.aliased.values())
         errors = steps.protected_errors(
             baseline, run.steps, {r.urn: r.protect for r in resources}
         )

@@ -21,7 +21,7 @@ from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.proto import engine_pb2, resource_pb2
 
 from . import steps
-from .baseline import Baseline
+from .baseline import Baseline, OldResource
 from .mocks import AwsMocks
 from .plan import STACK_TYPE, LogEntry, Op, RecordedResource, Step, engine_urn
 
@@ -136,6 +136,24 @@ class BaselineMonitor(RecordingMonitor):
         self.baseline = baseline
         self.steps: dict[str, Step] = {}
         self.ignore_warnings: list[str] = []
+        self.aliased: dict[str, str] = {}  # new URN -> the old URN it matched by alias
+
+    def _old(self, urn: str, request: Any) -> OldResource | None:
+        """``getOldResource``: the old state by URN, else by the first alias that names one
+        (``generateAliases``: the registration's own aliases and those its parent's alias
+        implies for it)."""
+        old = self.baseline.get(urn)
+        if old is not None:
+            return old
+        aliases = [json_format.MessageToDict(a) for a in request.aliases]
+        stack, project = pulumi_settings.get_stack(), pulumi_settings.get_project()
+        for alias in steps.alias_urns(stack, project, request.name, request.type,
+                                      request.parent, aliases, self.aliased):
+            found = self.baseline.get(alias)
+            if found is not None and alias not in self.aliased.values():
+                self.aliased[urn] = alias
+                return found
+        return None
 
     def _respond(self, request: Any, urn: str, rid: str, outputs: dict, inputs: dict) -> Any:
         obj = struct_pb2.Struct()
@@ -146,7 +164,7 @@ class BaselineMonitor(RecordingMonitor):
 
     def RegisterResource(self, request: Any) -> Any:
         urn = self.make_urn(request.parent, request.type, request.name)
-        old = self.baseline.get(urn)
+        old = self._old(urn, request)
         typ, name = request.type, request.name
         news = json_format.MessageToDict(request.object)
         if typ == STACK_TYPE or not request.custom:

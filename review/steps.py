@@ -40,7 +40,16 @@ from typing import Any
 
 from . import aws_schema
 from .baseline import SECRET_SIG, SIG_KEY, UNKNOWN, Baseline, OldResource
-from .plan import Op, ProgramRun, Step, with_default_providers
+from .plan import (
+    STACK_TYPE,
+    Op,
+    ProgramRun,
+    Step,
+    engine_urn,
+    urn_name,
+    urn_qualified_type,
+    with_default_providers,
+)
 from .tfschema import RESERVED_KEYS, TypeSchema, type_schema
 
 
@@ -520,17 +529,90 @@ def planned_update(
     return out
 
 
+# ------------------------------------------------------------------ aliases
+def _create_urn(name: str, typ: str, parent: str, project: str, stack: str) -> str:
+    """``resource.CreateURN`` (sdk/go/common/resource/alias.go): under ``parent``, its URN up
+    to the last ``::`` then ``$type::name``."""
+    if not parent:
+        return f"urn:pulumi:{stack}::{project}::{typ}::{name}"
+    return f"{parent[: parent.rindex('::')]}${typ}::{name}"
+
+
+def _collapse(
+    stack: str, project: str, name: str, typ: str, parent: str, alias: Mapping[str, Any],
+    known: Mapping[str, str],
+) -> str:
+    """``collapseAliasToUrn`` (pkg/resource/deploy/step_generator.go) for one alias as the
+    monitor receives it (alias.proto: ``{"urn": ...}`` or ``{"spec": {name, type, stack,
+    project, parentUrn | noParent}}``)."""
+    if alias.get("urn"):
+        return str(alias["urn"])
+    spec = alias.get("spec") or {}
+    # no parent named: the registration's own; a named parent that matched its own alias: the
+    # old URN it matched (the child's old URN is under the old parent)
+    alias_parent = spec.get("parentUrn") or ""
+    alias_parent = known.get(alias_parent, alias_parent) if alias_parent else parent
+    if spec.get("noParent") or (alias_parent and urn_qualified_type(alias_parent) == STACK_TYPE):
+        alias_parent = ""
+    return _create_urn(
+        spec.get("name") or name,
+        spec.get("type") or typ,
+        alias_parent,
+        spec.get("project") or project,
+        spec.get("stack") or stack,
+    )
+
+
+def _inherited(stack: str, project: str, typ: str, name: str, parent_name: str,
+               parent_alias: str) -> str:
+    """``inheritedChildAlias``: a child of an aliased parent, under the parent's old URN (and
+    a name that started with the parent's name takes the old parent name)."""
+    if name.startswith(parent_name):
+        name = urn_name(parent_alias) + name[len(parent_name):]
+    return engine_urn(stack, project, parent_alias, typ, name)
+
+
+def alias_urns(
+    stack: str, project: str, name: str, typ: str, parent: str,
+    aliases: Sequence[Mapping[str, Any]], known: Mapping[str, str],
+) -> list[str]:
+    """``generateAliases``: the old URNs a registration may have had, in the engine's order;
+    ``known`` maps each new URN that matched an alias to the old URN it matched."""
+    out: list[str] = []
+
+    def add(urn: str) -> None:
+        if urn not in out:
+            out.append(urn)
+
+    for alias in aliases:
+        add(_collapse(stack, project, name, typ, parent, alias, known))
+    parent_alias = known.get(parent) if parent else None
+    if parent_alias:
+        parent_name = urn_name(parent)
+        add(_inherited(stack, project, typ, name, parent_name, parent_alias))
+        for alias in aliases:
+            child = _collapse(stack, project, name, typ, parent, alias, known)
+            child_type = urn_qualified_type(child).rsplit("$", 1)[-1]
+            add(_inherited(stack, project, child_type, urn_name(child), parent_name,
+                           parent_alias))
+    return out
+
+
 # ------------------------------------------------------------------ the whole plan
-def all_steps(run: ProgramRun, baseline: Baseline, decided: Mapping[str, Step]) -> list[Step]:
+def all_steps(
+    run: ProgramRun, baseline: Baseline, decided: Mapping[str, Step],
+    claimed: Iterable[str] = (),
+) -> list[Step]:
     """Every step of ``run`` against ``baseline``, in registration order (the engine's
-    default providers before their first user, compared as providers), then the deletes."""
+    default providers before their first user, compared as providers), then the deletes of
+    the old resources that nothing registered, by URN or alias (``claimed``)."""
     out = []
     for r in with_default_providers(run):
         step = decided.get(r.urn)
         if step is None:  # a default provider: the engine registers it itself
             step = classify_provider(r.urn, r.type, r.name, r.inputs, baseline.get(r.urn))
         out.append(step)
-    out.extend(deletes(baseline, [s.urn for s in out]))
+    out.extend(deletes(baseline, [*(s.urn for s in out), *claimed]))
     return out
 
 

@@ -331,3 +331,39 @@ def test_mode_and_baseline_go_together(base: dict[str, Any]) -> None:
         run_program(program(), config=CONFIG, mode="update", stack="t", baseline=old)
     with pytest.raises(ValueError, match="mode must be one of"):
         run_program(program(), config=CONFIG, mode="upgrade", stack="t")
+
+
+def test_a_stack_deployed_before_its_components_were_renamed_keeps_them_through_aliases() -> None:
+    """The dev stack as it was exported before issue 14 renamed the network and bastion
+    components (tierednet:network:TieredNetwork, tierednet:compute:Bastion) and moved the audit
+    log under the bastion: the components' aliases (and the aliases their children inherit,
+    step_generator.go generateAliases / inheritedChildAlias) find every old resource, so nothing
+    is created or deleted."""
+    project = load_project(ROOT)
+    config = load_stack_config(ROOT, "dev")
+    run = run_program(project.main, config=config, mode="update", stack="dev",
+                      project=project.name)
+    text = json.dumps(export_of(run))
+    old_text = (
+        text.replace("tierednet:index:Bastion$tierednet:audit:AuditLog", "tierednet:audit:AuditLog")
+        .replace("tierednet:index:TieredNetwork", "tierednet:network:TieredNetwork")
+        .replace("tierednet:index:Bastion", "tierednet:compute:Bastion")
+    )
+    assert old_text != text and "tierednet:index:" not in old_text
+    doc = json.loads(old_text)
+    for r in doc["deployment"]["resources"]:  # the old stack's parent links: the audit log
+        if r["urn"].endswith("tierednet:audit:AuditLog::bastion-audit"):  # was the stack's
+            r["parent"] = "urn:pulumi:dev::tiered-network::pulumi:pulumi:Stack::tiered-network-dev"
+    old = parse_baseline(doc, source="pre-14.json", stack="dev", project=project.name)
+    preview = run_program(project.main, config=config, mode="baseline", stack="dev",
+                          project=project.name, baseline=old)
+    ops = {(s.name, s.op) for s in preview.steps if s.op is not Op.SAME}
+    assert not ops, ops
+    assert len(preview.steps) == len(run.resources)
+    # without the aliases the same old state would mean a new network: create + delete
+    unaliased = json.loads(old_text.replace("tierednet:network:TieredNetwork",
+                                            "tierednet:network:OldNetwork"))
+    old2 = parse_baseline(unaliased, source="x.json", stack="dev", project=project.name)
+    churn = run_program(project.main, config=config, mode="baseline", stack="dev",
+                        project=project.name, baseline=old2)
+    assert {s.op for s in churn.steps} >= {Op.CREATE, Op.DELETE}
