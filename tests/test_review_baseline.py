@@ -10,6 +10,7 @@ change each test makes.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -367,3 +368,34 @@ def test_a_stack_deployed_before_its_components_were_renamed_keeps_them_through_
     churn = run_program(project.main, config=config, mode="baseline", stack="dev",
                         project=project.name, baseline=old2)
     assert {s.op for s in churn.steps} >= {Op.CREATE, Op.DELETE}
+
+
+def test_the_reachability_matrix_reads_the_declared_rules_not_a_stale_stored_copy() -> None:
+    """A pull request that deleted the bastion group's inline world-SSH rule: the group is
+    unchanged for the engine (ingress is Optional+Computed, the stored copy stays until a
+    refresh), so AnalyzeStack gets the stale copy; the matrix, like the pack, reads what the
+    program declares (review/reachability.py passes the checked inputs)."""
+    from review import reachability
+
+    project = load_project(ROOT)
+    config = load_stack_config(ROOT, "dev")
+    run = run_program(project.main, config=config, mode="update", stack="dev",
+                      project=project.name)
+    doc = export_of(run)
+    sg = resource(doc, "bastion-sg")
+    sg["outputs"]["ingress"] = [{"protocol": "tcp", "fromPort": 22, "toPort": 22,
+                                 "cidrBlocks": ["0.0.0.0/0"], "description": "old"}]
+    old = parse_baseline(doc, source="old.json", stack="dev", project=project.name)
+    change = run_program(project.main, config=config, mode="baseline", stack="dev",
+                         project=project.name, baseline=old)
+    assert step(change, "bastion-sg").op is Op.SAME
+    assert res(change, "bastion-sg").outputs["ingress"][0]["cidrBlocks"] == ["0.0.0.0/0"]
+    sources = {s for p in reachability.matrix(change)["bastion"]["ingressFromInternet"]
+               for s in p["sources"]}
+    assert sources == {"203.0.113.0/24"}
+    blind = [dataclasses.replace(r, inputs=None) for r in reachability.records(change)]
+    from policies.rules.netmodel import NetworkModel
+
+    model = NetworkModel(blind)  # the no-inputs reading sees the stale rule as live
+    (iface,) = model.servers()["bastion"]
+    assert "0.0.0.0/0" in {s for e in model.internet_ingress(iface) for s in e.sources}
