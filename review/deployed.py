@@ -27,6 +27,7 @@ program or the policy pack uses falls into it.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import copy
 import importlib.metadata
@@ -234,9 +235,17 @@ class _Builder:
         return value
 
     def _rewrite_within(self, text: str, deps: set[str]) -> str:
-        """Mock ids and ARNs inside a longer string (a policy document, user data)."""
+        """Mock ids and ARNs inside a longer string (a policy document, user data), base64
+        encoded ones too (a launch template's ``userData``): what the program would render
+        from the deployed ids."""
         if "-id" not in text and "arn:" not in text:
-            return text
+            decoded = _base64_text(text)
+            if decoded is None:
+                return text
+            rewritten = self._rewrite_within(decoded, deps)
+            if rewritten == decoded:
+                return text
+            return base64.b64encode(rewritten.encode()).decode()
         for mock in sorted(self.mock_values, key=len, reverse=True):
             if mock in text:
                 new = self._resolve(mock, deps)
@@ -323,6 +332,14 @@ class _Builder:
         inputs: dict[str, Any] = dict(ref.inputs)
         for key in self.secret_inputs.get(r.urn, set()):
             inputs[key] = bridge.secret(inputs[key])
+        if spec is not None:
+            # The bridge's Check lists the inputs it filled from defaults (autonames, provider
+            # config, non-falsy schema defaults) under ``__defaults`` (pkg/tfbridge/schema.go,
+            # makeTerraformInputs; an empty list is dropped, defaults.go deleteDefaultsKey).
+            # Here: the checked inputs the program did not send (no property dependency entry).
+            filled = sorted(k for k in ref.inputs if k not in r.property_dependencies)
+            if filled:
+                inputs[bridge.DEFAULTS_KEY] = filled
         for key in secret_keys:  # step_executor.go: additionalSecretOutputs, secret inputs
             if key in outputs and key != "id" and not bridge.is_secret(outputs[key]):
                 outputs[key] = bridge.secret(outputs[key])
@@ -383,6 +400,19 @@ def canonical_order(resources: Iterable[RecordedResource]) -> list[RecordedResou
     if len(done) != len(items):  # a cycle: cannot happen in a program's registrations
         raise ValueError("resources depend on each other in a cycle")
     return done
+
+
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
+
+
+def _base64_text(text: str) -> str | None:
+    """``text`` decoded if it is standard base64 of UTF-8 text, else None."""
+    if len(text) % 4 or not _BASE64.fullmatch(text):
+        return None
+    try:
+        return base64.b64decode(text, validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return None
 
 
 _ID_LIKE = re.compile(r"(^id$|Id$|Ids$|^arn$|Arn$|^name$|Name$)")

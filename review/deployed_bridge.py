@@ -120,7 +120,8 @@ def unwrap(value: Any) -> tuple[Any, bool]:
 
 # --------------------------------------------------------------------- raw state delta
 RAW_STATE_DELTA = "__pulumi_raw_state_delta"  # pkg/reservedkeys/keys.go
-RESERVED = ("__meta", RAW_STATE_DELTA, "__defaults")
+DEFAULTS_KEY = "__defaults"  # pkg/reservedkeys/keys.go
+RESERVED = ("__meta", RAW_STATE_DELTA, DEFAULTS_KEY)
 
 # Object lists whose Terraform block name is itself plural (pulumi-aws does not pluralize
 # them again), and primitive lists pulumi-aws pluralized (``ipv6_address_list`` ->

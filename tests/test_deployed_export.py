@@ -96,6 +96,25 @@ def test_resources_are_written_as_resource_v3(dev_export: dict[str, Any]) -> Non
     assert any(r["type"] == "pulumi:providers:aws" for r in resources)
 
 
+def test_base64_user_data_names_the_deployed_ids(stack_runs: Any) -> None:
+    """A launch template's base64 ``userData`` rendered from a mock id holds the deployed id
+    (what the program renders when the deployed ids come back to it)."""
+    import base64
+
+    run = stack_runs("natinstance")
+    [lt] = [
+        r
+        for r in deployed.deployed_state(run, "refreshed").values()
+        if r.type == "aws:ec2/launchTemplate:LaunchTemplate"
+    ]
+    [recorded] = [r for r in run.resources if r.urn == lt.urn]
+    before = base64.b64decode(recorded.inputs["userData"]).decode()
+    after = base64.b64decode(lt.inputs["userData"]).decode()
+    assert "-eni-id" in before and "-eni-id" not in after
+    assert re.search(r"eni_id=eni-0[0-9a-f]{16}\b", after)
+    assert lt.outputs["userData"] == lt.inputs["userData"]
+
+
 def test_numbers_are_written_as_go_writes_float64(dev_export: dict[str, Any]) -> None:
     text = stack_export.dumps(dev_export)
     assert not re.search(r": -?\d+\.0\b", text), "integral floats are written without .0"
