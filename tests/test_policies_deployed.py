@@ -17,8 +17,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pulumi_aws as aws
 import pytest
@@ -52,7 +54,27 @@ def _update(case: Case) -> ProgramRun:
     return run_program(case.program(), config=PROGRAM_CONFIG, mode="update")
 
 
-@pytest.mark.parametrize("case", ALL_CASES, ids=[c.id for c in ALL_CASES])
+# Differences the property finds, reported to the lead (status file i13b): a pack gap, not an
+# export one. A target group attachment without a port is stored with ``port: 0`` (an unset
+# Optional int as the bridge stores it; its Read, elbv2/target_group_attachment.go
+# resourceAttachmentRead, reads nothing back), and AWS then registers the target on the group's
+# port; the pack's forwarders._tg_targets takes the 0 for the port, so the load balancer's path
+# to its targets disappears from the deployed state. strict: the day the pack reads 0 as "the
+# group's port", these pass and the marks must go.
+PACK_GAPS = {
+    cid: "pack: a stored target group attachment port 0 is taken for a port (not the group's)"
+    for cid in ("door-alb-to-db", "door-alb-listener-rule-to-db", "door-nlb-to-db",
+                "door-nlb-2222-to-bastion-22", "nlb-to-internal-alb-to-db")
+}
+
+
+def _param(case: Case) -> Any:
+    gap = PACK_GAPS.get(case.id)
+    marks = [pytest.mark.xfail(strict=True, reason=gap)] if gap else []
+    return pytest.param(case, id=case.id, marks=marks)
+
+
+@pytest.mark.parametrize("case", [_param(c) for c in ALL_CASES])
 def test_deployed_verdict_is_the_update_verdict(pack: PolicyPack, case: Case,
                                                 tmp_path: Path) -> None:
     pack.configure(config_file(case.config, tmp_path))
@@ -122,7 +144,7 @@ def test_deleting_a_bad_route_is_not_blocked_by_its_stored_copy(pack: PolicyPack
     diags = _change(pack, tmp_path, _private_igw_v6, None, Opts(ipv6=True))
     check(diags, {(UN, "private-rt")})
     (advice,) = [d for d in diags if d.policy == UN]
-    assert "::/0 to gatewayId igw-id" in advice.message
+    assert re.search(r"::/0 to gatewayId igw-0[0-9a-f]{16}\b", advice.message), advice.message
 
 
 def test_retargeting_a_route_is_judged_as_the_new_route(pack: PolicyPack,
@@ -141,15 +163,22 @@ def test_retargeting_a_route_is_judged_as_the_new_route(pack: PolicyPack,
     check(pack.analyze(noop), {(N, "priv")})
 
 
-def test_deleting_an_eip_on_the_db_is_not_blocked_by_the_db_stored_address(
-        pack: PolicyPack, tmp_path: Path) -> None:
-    """The DB's stored associatePublicIpAddress is true while the EIP is associated; the
-    change deletes the EIP and leaves the DB alone."""
+def test_deleting_an_eip_on_the_db_after_a_refresh_replaces_the_db(pack: PolicyPack,
+                                                                   tmp_path: Path) -> None:
+    """After a refresh the DB's stored associatePublicIpAddress is true while the EIP is
+    associated (ec2_instance.go resourceInstanceRead: "its primary ENI has an association");
+    the program declares false and the attribute is ForceNew, so every preview from then on
+    replaces the DB, with or without the EIP (hashicorp/terraform-provider-aws#37318): the pack
+    never gets that stale flag as a DB left alone. Deleting the EIP is then clean; keeping it
+    is the EIP violation."""
     def eip(w: World) -> None:
         aws.ec2.Eip("db-eip", domain="vpc", instance=w.db.id)
 
     diags = _change(pack, tmp_path, eip, eip)
     check(diags, {(I, "db-eip")})
-    diags = _change(pack, tmp_path, eip, None)
-    check(diags, {(UN, "db")})
-
+    run = _against(eip, None, Opts())
+    (db,) = [s for s in run.steps if s.name == "db"]
+    assert db.op == "replace" and db.replaces == ("associatePublicIpAddress",)
+    (gone,) = [s for s in run.steps if s.name == "db-eip"]
+    assert gone.op == "delete"
+    check(list(pack.analyze(run)), set())
