@@ -37,6 +37,7 @@ from pulumi.runtime.stack import run_in_stack
 
 from . import steps
 from .baseline import Baseline, parse_baseline
+from .deployed_spec import Shape
 from .errors import ProgramError, ReviewError
 from .mocks import AwsMocks
 from .monitor import BaselineMonitor, RecordingEngine, RecordingMonitor
@@ -82,7 +83,7 @@ def run_program(
     stack: str = "dev",
     project: str = "tiered-network",
     baseline: Baseline | None = None,
-    shape: str = "refreshed",
+    shape: Shape | str = Shape.REFRESHED,
 ) -> ProgramRun:
     """Run ``program`` (a project directory, a ``__main__.py``-style file, or a callable) in
     ``mode`` (a ``RunMode`` or its value) and return what it registered. Program failures
@@ -98,26 +99,27 @@ def run_program(
         raise ValueError(f"a baseline goes with mode 'baseline' or 'deployed', not {mode.value!r}")
     config = dict(config)
     if mode is RunMode.DEPLOYED:
+        shape = Shape.parse(shape)
         if baseline is None:
             update = _run(program, config, RunMode.UPDATE, stack, project, None)
             baseline = deployed_baseline(update, shape)
         run = _run(program, config, mode, stack, project, baseline)
-        run.shape = str(shape)
+        run.shape = shape.value
         return run
     return _run(program, config, mode, stack, project, baseline)
 
 
-def deployed_baseline(update: ProgramRun, shape: str) -> Baseline:
+def deployed_baseline(update: ProgramRun, shape: Shape | str) -> Baseline:
     """The old state of a deployed-mode run: ``update`` as AWS stores it in ``shape``
     (``review.deployed.export_deployment``), read back as any export is read."""
     from .deployed import export_deployment  # the state AWS stores (issue 13, review.deployed)
-
     if update.mode != RunMode.UPDATE:
         raise ValueError("the deployed state is made from an update run")
+    shape = Shape.parse(shape)
     document = export_deployment(update, shape=shape)
     return parse_baseline(
         document,
-        source=f"<the {shape} state of the update run>",
+        source=f"<the {shape.value} state of the update run>",
         stack=update.stack,
         project=update.project,
     )

@@ -20,6 +20,7 @@ from typing import Any
 from .analyzer import PolicyPack
 from .baseline import Baseline, load_baseline
 from .cost import Bill, PriceTableError, estimate
+from .deployed_spec import Shape
 from .engine import deployed_baseline, run_program
 from .errors import ProgramError, ReviewError
 from .mocks import MODES
@@ -103,7 +104,7 @@ class RunSpec:
         return f"{self.mode.value}-{self.shape}" if self.shape else self.mode.value
 
 
-SHAPES: tuple[str, ...] = ("fresh", "refreshed")
+SHAPES: tuple[str, ...] = tuple(s.value for s in Shape)  # fresh, refreshed
 
 
 def run_specs(modes: Sequence[str], *, baseline: bool) -> list[RunSpec]:

@@ -332,6 +332,9 @@ def test_mode_and_baseline_go_together(base: dict[str, Any]) -> None:
         run_program(program(), config=CONFIG, mode="update", stack="t", baseline=old)
     with pytest.raises(ValueError, match="mode must be one of"):
         run_program(program(), config=CONFIG, mode="upgrade", stack="t")
+    with pytest.raises(ValueError, match="shape must be one of fresh, refreshed, not 'stale'"):
+        run_program(program(), config=CONFIG, mode="deployed", stack="t", shape="stale",
+                    baseline=old)
 
 
 def test_a_stack_deployed_before_its_components_were_renamed_keeps_them_through_aliases() -> None:
