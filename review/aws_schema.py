@@ -58,6 +58,8 @@ def _candidate_files(token: str) -> list[Path]:
         raise UnknownTypeError(f"{token!r} is not a type token like aws:ec2/vpc:Vpc") from None
     root = _sdk_root()
     directory = root if module == "index" else root / module
+    if not directory.is_dir() and (root / f"{module}_").is_dir():  # a Python keyword: lambda_
+        directory = root / f"{module}_"
     first = directory / f"{_snake(resource)}.py"
     rest = sorted(p for p in directory.glob("*.py") if p != first) if directory.is_dir() else []
     return ([first] if first.exists() else []) + rest

@@ -3,7 +3,8 @@
 ``stored_outputs(run, resource, shape=...)`` is, for one resource of an update-mode
 ``ProgramRun``, the outputs pulumi-aws 7.x (hashicorp/aws v6, bridged) stores in the stack's
 state: every output the SDK declares always present, filled as the provider's Read function
-fills it (the tables in ``review.deployed_ec2``, ``deployed_vpc``, ``deployed_services``, each
+fills it (the tables in ``review.deployed_vpc``, ``deployed_sg``, ``deployed_ec2``,
+``deployed_edge``, ``deployed_services``, ``deployed_apps``, ``deployed_doors``, each
 citing its Go file and function), shaped as the bridge writes Terraform state
 (``review.deployed_bridge``). ``deployed_state(run, shape)`` gives every resource at once;
 ``export_deployment(run, shape=...)`` writes it as ``pulumi stack export`` does
@@ -38,6 +39,8 @@ from typing import Any
 
 from . import (  # noqa: F401  (each registers its Read tables)
     aws_schema,
+    deployed_apps,
+    deployed_doors,
     deployed_ec2,
     deployed_edge,
     deployed_services,
@@ -283,10 +286,11 @@ class _Builder:
         if "region" in fields and raw.get("region") is None:  # v6: every regional resource
             raw["region"] = ctx.region
         out: dict[str, Any] = {}
+        always = aws_schema.schema(ref.type).always if spec.zero_rest else frozenset()
         for wire, f in fields.items():
             if wire in raw:
                 out[wire] = bridge.fill(raw[wire], f.type, framework=spec.framework)
-            elif wire in spec.zero:
+            elif wire in spec.zero or wire in always:
                 out[wire] = bridge.fill(bridge.zero(f.type), f.type, framework=spec.framework)
             else:
                 out[wire] = None

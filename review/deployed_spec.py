@@ -192,6 +192,9 @@ class ReadSpec:
     schema_version: int = 0
     timeouts: dict[str, int] | None = None  # minutes, as the schema's Timeouts declare them
     fresh_differs: frozenset[str] = frozenset()  # outputs a refresh may change (mirrors)
+    # every always-present output the table does not set is Read's zero value (a Read that
+    # d.Sets each attribute from the API answer, AWS answering nothing for the rest)
+    zero_rest: bool = False
 
 
 SPECS: dict[str, ReadSpec] = {}
@@ -208,6 +211,7 @@ def read(
     schema_version: int = 0,
     timeouts: dict[str, int] | None = None,
     fresh_differs: Iterable[str] = (),
+    zero_rest: bool = False,
 ) -> Callable[[ReadFn], ReadFn]:
     """Register ``fn`` as the Read table of ``tokens``. ``id`` is a function of the Ctx or
     an EC2 id prefix (``"subnet"`` -> ``subnet-0...`` from the URN)."""
@@ -231,6 +235,7 @@ def read(
                 schema_version=schema_version,
                 timeouts=timeouts,
                 fresh_differs=frozenset(fresh_differs),
+                zero_rest=zero_rest,
             )
         return fn
 

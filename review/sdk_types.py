@@ -32,6 +32,9 @@ _PRIMITIVES: dict[str, Kind] = {
     "_builtins.bool": "bool",
     "bool": "bool",
     "Any": "any",
+    "pulumi.Archive": "any",  # an asset or archive (a Lambda's code): passed through as given
+    "pulumi.Asset": "any",
+    "Union[pulumi.Asset, pulumi.Archive]": "any",
 }
 
 

@@ -45,6 +45,8 @@ LAYER = {
     "deployed_ec2": 4,
     "deployed_edge": 4,
     "deployed_services": 4,
+    "deployed_apps": 4,
+    "deployed_doors": 4,
     "deployed": 5,  # the state AWS stores after up/refresh (the tables, stack_export)
     "engine": 6,  # runs the program (monitor, deployed)
     "report": 7,
