@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 STACK  ?= dev
 MODE   ?= both
+BASELINE ?=
 REVIEW_ARGS ?=
 
 .PHONY: install install-review test lint lint-workflows typecheck unit review diagram bench \
@@ -80,14 +81,16 @@ clean:
 	rm -rf $(VENV) $(PACK_VENV) .mypy_cache .pytest_cache .ruff_cache $(BOOT_DIR)
 
 # Offline `pulumi preview --policy-pack policies --policy-pack-config policies/config/$(STACK).json`:
-# the program under mocks (MODE=both|update|preview) and the policy pack over it, the pack run
-# by policies/venv/bin/python as the CLI runs it.
+# the program under mocks (MODE=both|update|preview|deployed) and the policy pack over it, the
+# pack run by policies/venv/bin/python as the CLI runs it. BASELINE=FILE (what
+# `pulumi stack export --stack $(STACK) --file FILE` writes) also previews the change against
+# that deployed state, as `pulumi preview` does on a stack that exists.
 # The review exits 0 clean, 1 mandatory violation (or a mandatory policy that can't run in
 # preview), 2 error; GNU make itself exits 2 whenever a recipe fails, so `make review` can only
 # say 0 or 2. The review's own codes: `.venv/bin/python -m review --stack dev` (CI runs that).
 # The recipe is not echoed: `make -s review REVIEW_ARGS=--json` prints only the review's JSON.
 review: install-review
-	@$(BIN)/python -m review --stack $(STACK) --mode $(MODE) $(REVIEW_ARGS)
+	@$(BIN)/python -m review --stack $(STACK) --mode $(MODE) $(if $(BASELINE),--baseline '$(BASELINE)') $(REVIEW_ARGS)
 
 # The planned network as a picture: build/$(STACK)-network.svg and .png, drawn from the run the
 # review records (one program run). Graphviz is graphviz-pure from requirements-dev.txt (no root).

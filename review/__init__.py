@@ -1,7 +1,9 @@
 """Offline review of the Pulumi program: mocks, a recording engine and a policy-pack driver.
 
-Dependencies run one way: ``plan`` (data) <- ``engine`` (run the program under ``mocks``) <-
-``analyzer`` (drive the pack) <- ``report`` (format) <- ``pipeline`` (``review()``) <- ``cli``.
+Dependencies run one way (tests/test_review_layers.py): ``plan`` (data) <- ``baseline`` (a stack
+export) <- ``steps`` (the engine's steps against it) <- ``monitor`` <- ``engine`` (run the program
+under ``mocks``, or against old state); ``plan`` <- ``analyzer`` (drive the pack); both <-
+``report`` (format) <- ``pipeline`` (``review()``) <- ``cli``.
 This package only re-exports the public API.
 """
 

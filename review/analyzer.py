@@ -76,7 +76,7 @@ class Diagnostic:
     message: str
     urn: str
     description: str
-    mode: str = ""  # the run that produced it: "update" | "preview"
+    mode: str = ""  # the run that produced it (ProgramRun.label): "update", "preview", ...
     cant_run: bool = False  # "can't run policy ... during preview": the policy hit an unknown
     policy_level: str = ""  # the policy's configured level (a can't-run is always "advisory")
     pack: str = ""
@@ -514,7 +514,7 @@ class PolicyPack:
                 stack=run.stack,
                 project=run.project,
                 config=run.config,
-                dry_run=run.mode == "preview",
+                dry_run=run.dry_run,
             )
         info = self.info()
         resources = with_default_providers(run)
@@ -532,7 +532,7 @@ class PolicyPack:
                 message=d.message,
                 urn=urn,
                 description=d.description,
-                mode=run.mode,
+                mode=run.label,
                 cant_run=is_cant_run(d.message),
                 policy_level=policy.level if policy else "",
                 pack=pack,
@@ -557,7 +557,7 @@ class PolicyPack:
                             item.diagnostic,
                             r.urn,
                             item.description,
-                            run.mode,
+                            run.label,
                             is_cant_run(item.diagnostic),
                             "remediate",
                             pack,
@@ -572,7 +572,7 @@ class PolicyPack:
                             f"{item.description}\nremediated the resource's inputs",
                             r.urn,
                             item.description,
-                            run.mode,
+                            run.label,
                             False,
                             "remediate",
                             pack,
@@ -588,13 +588,13 @@ class PolicyPack:
 
         # Update: a mandatory Analyze diagnostic makes its resource invalid and the engine
         # bails before AnalyzeResources (deployment_executor.go); a preview goes on.
-        self.stack_skipped = run.mode != "preview" and any(
+        self.stack_skipped = not run.dry_run and any(
             d.level == "mandatory" for d in diagnostics
         )
         if self.stack_skipped:
             return diagnostics
         order = list(resources)
-        random.Random(f"{run.stack}/{run.mode}" if seed is None else seed).shuffle(order)
+        random.Random(f"{run.stack}/{run.label}" if seed is None else seed).shuffle(order)
         stack_request = analyzer_pb2.AnalyzeStackRequest(
             resources=[_analyzer_resource(r, by_urn) for r in order]
         )

@@ -30,8 +30,18 @@ def _parser() -> argparse.ArgumentParser:
         "--mode",
         "-m",
         default="both",
-        choices=["both", "update", "preview"],
-        help="which run(s): update (known values), preview (unknowns), or both",
+        choices=["both", "update", "preview", "deployed"],
+        help="which run(s): update (known values), preview (unknowns), both, or deployed (a "
+        "no-op preview against the program's own update as AWS stores it, right after "
+        "`pulumi up` and after `pulumi refresh`)",
+    )
+    p.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="a `pulumi stack export` of the stack: also preview the program against that "
+        "state, as `pulumi preview` previews a change to a deployed stack",
     )
     p.add_argument(
         "--project-dir",
@@ -91,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             modes,
             pack_dir=args.pack_dir,
             config_file=args.config_file,
+            baseline=args.baseline,
         )
     except ReviewError as exc:
         message = " ".join(str(exc).split())  # one line

@@ -6,8 +6,15 @@ the resource monitor is a recording ``MockMonitor`` and the provider is ``AwsMoc
 happens in a fresh ``contextvars`` context with its own event loop, so runs are independent and
 leave the caller's Pulumi runtime state (settings, root stack, config) untouched.
 
-Dependencies run one way: ``plan`` (data) <- ``engine`` (run the program) <- ``analyzer`` (drive
-the pack) <- ``report`` (format) <- ``pipeline`` (``review()``) <- ``cli``.
+Modes (``RunMode``): ``update`` and ``preview`` run the program as ``pulumi up`` and
+``pulumi preview`` of a new stack; ``baseline`` previews it against the state of a
+``pulumi stack export`` (``review.baseline``, steps by ``review.steps``, answered by
+``review.monitor.BaselineMonitor``); ``deployed`` runs it in update mode, turns that run into the
+state AWS would store (``review.deployed.export_deployment``, shape ``fresh`` or ``refreshed``)
+and previews the program against it: a change that changes nothing, so every step is ``same``.
+
+Dependencies run one way (tests/test_review_layers.py): ``plan`` (data) <- ``monitor`` <-
+``engine`` (run the program) <- ``report`` (format) <- ``pipeline`` (``review()``) <- ``cli``.
 """
 
 from __future__ import annotations
@@ -17,121 +24,27 @@ import contextvars
 import os
 import runpy
 import sys
-import threading
 import traceback
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
-from google.protobuf import json_format  # type: ignore[import-untyped, unused-ignore]
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.config import set_all_config
-from pulumi.runtime.mocks import MockMonitor
-from pulumi.runtime.proto import engine_pb2
 from pulumi.runtime.stack import run_in_stack
 
+from . import steps
+from .baseline import Baseline, parse_baseline
+from .deployed_spec import Shape
 from .errors import ProgramError, ReviewError
-from .mocks import MODES, AwsMocks
-from .plan import STACK_TYPE, LogEntry, ProgramRun, RecordedResource
+from .mocks import AwsMocks
+from .monitor import BaselineMonitor, RecordingEngine, RecordingMonitor
+from .plan import STACK_TYPE, LogEntry, ProgramRun, RunMode
 
 SECRET_SIG_KEY = rpc._special_sig_key
 SECRET_SIG = rpc._special_secret_sig
-
-
-# ----------------------------------------------------------------- monitor
-class _Pending:
-    """Mutable registration record, frozen into a RecordedResource at the end of the run."""
-
-    def __init__(self, urn: str, request: Any) -> None:
-        self.urn = urn
-        self.request = request
-        self.outputs: dict = {}
-
-
-class RecordingMonitor(MockMonitor):
-    """A MockMonitor that records every RegisterResourceRequest and registered outputs."""
-
-    def __init__(self, mocks: AwsMocks) -> None:
-        super().__init__(mocks)
-        self.aws = mocks
-        self._lock = threading.Lock()
-        self._order: list[_Pending] = []
-        self._by_urn: dict[str, _Pending] = {}
-
-    def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)
-        pending = _Pending(response.urn, request)
-        if request.type != STACK_TYPE:
-            pending.outputs = json_format.MessageToDict(response.object)
-        with self._lock:
-            self._order.append(pending)
-            self._by_urn[response.urn] = pending
-        return response
-
-    def RegisterResourceOutputs(self, request: Any) -> Any:
-        outputs = json_format.MessageToDict(request.outputs)
-        with self._lock:
-            pending = self._by_urn.get(request.urn)
-            if pending is not None and not pending.request.custom:
-                pending.outputs = outputs
-        return super().RegisterResourceOutputs(request)
-
-    def recorded(self) -> list[RecordedResource]:
-        with self._lock:
-            order = list(self._order)
-        result = []
-        for p in order:
-            req = p.request
-            result.append(
-                RecordedResource(
-                    urn=p.urn,
-                    type=req.type,
-                    name=req.name,
-                    custom=bool(req.custom),
-                    parent=req.parent,
-                    provider=req.provider,
-                    # the checked inputs, as the engine sends them to Analyze
-                    # (pkg/resource/deploy/step_generator.go: Check, then Analyze)
-                    inputs={
-                        **json_format.MessageToDict(req.object),
-                        **(self.aws.checked.get((req.type, req.name), {}) if req.custom else {}),
-                    },
-                    outputs=p.outputs,
-                    dependencies=list(req.dependencies),
-                    property_dependencies={
-                        k: list(v.urns) for k, v in req.propertyDependencies.items()
-                    },
-                    protect=bool(req.protect),
-                    ignore_changes=list(req.ignoreChanges),
-                    additional_secret_outputs=list(req.additionalSecretOutputs),
-                    delete_before_replace=(
-                        bool(req.deleteBeforeReplace) if req.deleteBeforeReplaceDefined else None
-                    ),
-                    aliases=[json_format.MessageToDict(a) for a in req.aliases],
-                )
-            )
-        return result
-
-
-class RecordingEngine:
-    """Stands in for the engine's Log RPC: keeps the program's log messages."""
-
-    _LEVELS: ClassVar[dict[int, str]] = {
-        engine_pb2.DEBUG: "debug",
-        engine_pb2.INFO: "info",
-        engine_pb2.WARNING: "warning",
-        engine_pb2.ERROR: "error",
-    }
-
-    def __init__(self) -> None:
-        self.entries: list[LogEntry] = []
-
-    def Log(self, request: Any) -> None:
-        self.entries.append(
-            LogEntry(self._LEVELS.get(request.severity, "info"), request.message, request.urn)
-        )
 
 
 # ----------------------------------------------------------------- running
@@ -166,30 +79,81 @@ def run_program(
     program: Path | Callable[[], None],
     *,
     config: Mapping[str, str],
-    mode: str,
+    mode: RunMode | str,
     stack: str = "dev",
     project: str = "tiered-network",
+    baseline: Baseline | None = None,
+    shape: Shape | str = Shape.REFRESHED,
 ) -> ProgramRun:
-    """Run ``program`` (a project directory, a ``__main__.py``-style file, or a callable) under
-    ``AwsMocks(mode)`` and return what it registered. Program failures raise ProgramError."""
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    """Run ``program`` (a project directory, a ``__main__.py``-style file, or a callable) in
+    ``mode`` (a ``RunMode`` or its value) and return what it registered. Program failures
+    raise ProgramError.
+
+    ``baseline`` (mode ``baseline`` only): the old state, from ``review.baseline``.
+    ``shape`` (mode ``deployed`` only): the state AWS stores right after ``pulumi up``
+    (``"fresh"``) or after ``pulumi refresh`` (``"refreshed"``, the default)."""
+    mode = RunMode.parse(mode)
+    if mode is RunMode.BASELINE and baseline is None:
+        raise ValueError("mode 'baseline' needs the old state: pass baseline=")
+    if baseline is not None and mode not in (RunMode.BASELINE, RunMode.DEPLOYED):
+        raise ValueError(f"a baseline goes with mode 'baseline' or 'deployed', not {mode.value!r}")
     config = dict(config)
+    if mode is RunMode.DEPLOYED:
+        shape = Shape.parse(shape)
+        if baseline is None:
+            update = _run(program, config, RunMode.UPDATE, stack, project, None)
+            baseline = deployed_baseline(update, shape)
+        run = _run(program, config, mode, stack, project, baseline)
+        run.shape = shape.value
+        return run
+    return _run(program, config, mode, stack, project, baseline)
+
+
+def deployed_baseline(update: ProgramRun, shape: Shape | str) -> Baseline:
+    """The old state of a deployed-mode run: ``update`` as AWS stores it in ``shape``
+    (``review.deployed.export_deployment``), read back as any export is read."""
+    from .deployed import export_deployment  # the state AWS stores (issue 13, review.deployed)
+    if update.mode != RunMode.UPDATE:
+        raise ValueError("the deployed state is made from an update run")
+    shape = Shape.parse(shape)
+    document = export_deployment(update, shape=shape)
+    return parse_baseline(
+        document,
+        source=f"<the {shape.value} state of the update run>",
+        stack=update.stack,
+        project=update.project,
+    )
+
+
+def _run(
+    program: Path | Callable[[], None],
+    config: dict[str, str],
+    mode: RunMode,
+    stack: str,
+    project: str,
+    baseline: Baseline | None,
+) -> ProgramRun:
     ctx = contextvars.copy_context()
-    return ctx.run(_run_in_fresh_context, program, config, mode, stack, project)
+    run = ctx.run(_run_in_fresh_context, program, config, mode, stack, project, baseline)
+    if baseline is not None and mode is RunMode.BASELINE:
+        run.baseline = baseline.source
+    return run
 
 
 def _run_in_fresh_context(
     program: Path | Callable[[], None],
     config: dict[str, str],
-    mode: str,
+    mode: RunMode,
     stack: str,
     project: str,
+    baseline: Baseline | None,
 ) -> ProgramRun:
-    preview = mode == "preview"
+    preview = mode.dry_run
     region = config.get("aws:region")
     mocks = AwsMocks("preview" if preview else "update", region=region)
-    monitor = RecordingMonitor(mocks)
+    monitor = (
+        BaselineMonitor(mocks, baseline) if baseline is not None else RecordingMonitor(mocks)
+    )
     engine = RecordingEngine()
 
     program_dir: Path | None = None
@@ -269,8 +233,8 @@ def _run_in_fresh_context(
     for r in resources:
         if r.type == STACK_TYPE:
             stack_outputs = _strip_secrets(r.outputs)
-    return ProgramRun(
-        mode=mode,
+    run = ProgramRun(
+        mode=mode.value,
         stack=stack,
         project=project,
         resources=resources,
@@ -278,6 +242,16 @@ def _run_in_fresh_context(
         logs=list(engine.entries),
         config=dict(config),
     )
+    if isinstance(monitor, BaselineMonitor):
+        assert baseline is not None
+        run.steps = steps.all_steps(run, baseline, monitor.steps, monitor.aliased.values())
+        errors = steps.protected_errors(
+            baseline, run.steps, {r.urn: r.protect for r in resources}
+        )
+        if errors:
+            raise ReviewError(f"{baseline.source}: the preview would fail: {errors[0]}")
+        run.logs.extend(LogEntry("info", w) for w in monitor.ignore_warnings)
+    return run
 
 
 def _shutdown_loop(loop: asyncio.AbstractEventLoop) -> None:

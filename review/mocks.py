@@ -138,6 +138,10 @@ class AwsMocks(pulumi.runtime.Mocks):
         self._fallback_hosts = 0
         # (type, logical name) -> inputs Check added; review.engine records the checked inputs
         self.checked: dict[tuple[str, str], dict[str, Any]] = {}
+        # (type, logical name) -> salt for the autoname: a replacement's Check runs without the
+        # old inputs and draws a new random suffix (the engine passes a new random seed), so a
+        # replaced resource's autoname differs from the old one (review.monitor sets it)
+        self.autoname_salt: dict[tuple[str, str], str] = {}
 
     # ---------------------------------------------------------------- helpers
     @property
@@ -170,7 +174,8 @@ class AwsMocks(pulumi.runtime.Mocks):
             and inputs.get("name") is None
             and inputs.get("namePrefix") is None
         ):
-            added["name"] = f"{name}-{_short_hash(name)}"
+            salt = self.autoname_salt.get((typ, name), "")
+            added["name"] = f"{name}-{_short_hash(name + salt)}"
         for key, value in _CHECK_DEFAULTS.get(typ, {}).items():
             if inputs.get(key) is None:
                 added[key] = value
@@ -190,6 +195,10 @@ class AwsMocks(pulumi.runtime.Mocks):
             return None
         tags = value.get("tags") if isinstance(value, dict) else None
         return dict(tags) if isinstance(tags, dict) else {}
+
+    def tags_all(self, tags: Any) -> dict[str, Any] | None:
+        """``tagsAll`` as the plan knows it from ``tags``; None if unknown."""
+        return self._tags_all(tags)
 
     def _tags_all(self, tags: Any) -> dict[str, Any] | None:
         """``tagsAll`` as the plan knows it: default tags overlaid by ``tags``; None if unknown."""

@@ -1,5 +1,10 @@
 """``review()``: run the program in each mode and the policy pack over it, as
-``pulumi preview --policy-pack`` does, and return a ``ReviewReport``."""
+``pulumi preview --policy-pack`` does, and return a ``ReviewReport``.
+
+Runs (``RunSpec``): ``update`` and ``preview`` (a new stack); ``deployed``, a no-op preview
+against the program's own update as AWS stores it, once per shape (``fresh``: right after
+``pulumi up``; ``refreshed``: after ``pulumi refresh``); ``baseline``, a preview against the
+stack's ``pulumi stack export`` (``--baseline FILE``)."""
 
 from __future__ import annotations
 
@@ -8,14 +13,18 @@ import json
 import os
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .analyzer import PolicyPack
+from .baseline import Baseline, load_baseline
 from .cost import Bill, PriceTableError, estimate
-from .engine import run_program
+from .deployed_spec import Shape
+from .engine import deployed_baseline, run_program
 from .errors import ProgramError, ReviewError
 from .mocks import MODES
-from .plan import ProgramRun
+from .plan import ProgramRun, RunMode
 from .report import ModeResult, ReviewReport
 from .stack_config import load_project, load_stack_config
 
@@ -97,6 +106,46 @@ def _rel(path: Path) -> str:
         return str(path)
 
 
+@dataclass(frozen=True)
+class RunSpec:
+    """One run the review makes and analyses: a mode, with the deployed state's shape."""
+
+    mode: RunMode
+    shape: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.mode.value}-{self.shape}" if self.shape else self.mode.value
+
+
+SHAPES: tuple[str, ...] = tuple(s.value for s in Shape)  # fresh, refreshed
+
+
+def run_specs(modes: Sequence[str], *, baseline: bool) -> list[RunSpec]:
+    """The runs for ``modes`` (``deployed`` is one run per shape of the deployed state: right
+    after ``pulumi up`` and after ``pulumi refresh``), plus the baseline preview if there is
+    a baseline file."""
+    out: list[RunSpec] = []
+    for m in dict.fromkeys(modes):
+        try:
+            mode = RunMode.parse(m)
+        except ValueError:
+            raise ReviewError(
+                f"unknown mode {m!r}; use update, preview, both or deployed"
+            ) from None
+        if mode is RunMode.BASELINE:
+            if not baseline:
+                raise ReviewError("mode 'baseline' needs a stack export: pass --baseline FILE")
+            continue
+        if mode is RunMode.DEPLOYED:
+            out.extend(RunSpec(mode, shape) for shape in SHAPES)
+        else:
+            out.append(RunSpec(mode))
+    if baseline:
+        out.append(RunSpec(RunMode.BASELINE))
+    return out
+
+
 def review(
     project_dir: Path,
     stack: str,
@@ -105,17 +154,17 @@ def review(
     config_file: Path | None = None,
     *,
     python: str | None = None,  # the pack's interpreter; default: as the CLI picks it
+    baseline: Path | None = None,  # a `pulumi stack export` of the stack: also preview against it
 ) -> ReviewReport:
     """Run the program in each mode and the policy pack on each run, as
     ``pulumi preview --policy-pack <pack_dir> --policy-pack-config <config_file>`` would.
-    Defaults: ``<project>/policies`` and ``<project>/policies/config/<stack>.json``."""
+    Defaults: ``<project>/policies`` and ``<project>/policies/config/<stack>.json``.
+    ``baseline``: the stack's ``pulumi stack export``; the program is also previewed against
+    that state, as ``pulumi preview`` previews a change to a deployed stack."""
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     project_dir = Path(project_dir).resolve()
-    modes = list(dict.fromkeys(modes))
-    for m in modes:
-        if m not in MODES:
-            raise ReviewError(f"unknown mode {m!r}; use update, preview or both")
+    specs = run_specs(modes, baseline=baseline is not None)
     pack_dir = Path(pack_dir).resolve() if pack_dir else project_dir / "policies"
     config_file = (
         Path(config_file).resolve()
@@ -123,7 +172,8 @@ def review(
         else project_dir / "policies" / "config" / f"{stack}.json"
     )
     project = load_project(project_dir)
-    config = load_stack_config(project_dir, stack)
+    config_warnings: list[str] = []
+    config = load_stack_config(project_dir, stack, warnings=config_warnings)
     if not config_file.exists():
         raise ReviewError(
             f"{_rel(config_file)}: policy pack config not found. Fix: create it with "
@@ -131,53 +181,72 @@ def review(
             f"stacks' configs hold; the office list belongs to whoever guards the account), "
             f"or pass another --config-file"
         )
+    old_state: Baseline | None = None
+    if baseline is not None:  # read and checked before anything runs
+        old_state = load_baseline(Path(baseline), stack=stack, project=project.name)
 
-    # Start one pack per mode now (as the CLI does per operation, with PULUMI_DRY_RUN set
+    # Start one pack per run now (as the CLI does per operation, with PULUMI_DRY_RUN set
     # accordingly): they boot while the program runs.
     packs: dict[str, PolicyPack] = {}
+    runs: dict[str, ProgramRun] = {}
     try:
-        for m in modes:
-            packs[m] = PolicyPack(
+        for spec in specs:
+            packs[spec.label] = PolicyPack(
                 pack_dir,
                 python,
-                env=pack_env(config, stack=stack, project=project.name, dry_run=m == "preview"),
+                env=pack_env(
+                    config, stack=stack, project=project.name, dry_run=spec.mode.dry_run
+                ),
             )
         timings["spawn"] = time.perf_counter() - t0
 
-        runs: dict[str, ProgramRun] = {}
-        for m in modes:
-            t = time.perf_counter()
-            runs[m] = run_program(
-                project.main, config=config, mode=m, stack=stack, project=project.name
+        def program(mode: RunMode, **kw: Any) -> ProgramRun:
+            return run_program(
+                project.main, config=config, mode=mode, stack=stack, project=project.name, **kw
             )
-            timings[f"program_{m}"] = time.perf_counter() - t
-            errors = [e for e in runs[m].logs if e.severity == "error"]
-            if errors:
-                raise ProgramError(f"program logged an error ({m}): {errors[0].message}")
+
+        update: ProgramRun | None = None
+        for spec in specs:
+            t = time.perf_counter()
+            if spec.mode is RunMode.DEPLOYED:
+                if update is None:  # one update run makes both shapes of the deployed state
+                    update = runs.get("update") or program(RunMode.UPDATE)
+                    _no_errors(update, "update")
+                state = deployed_baseline(update, spec.shape)
+                runs[spec.label] = program(spec.mode, baseline=state, shape=spec.shape)
+            elif spec.mode is RunMode.BASELINE:
+                runs[spec.label] = program(spec.mode, baseline=old_state)
+            else:
+                runs[spec.label] = program(spec.mode)
+                if spec.mode is RunMode.UPDATE:
+                    update = runs[spec.label]
+            timings[f"program_{spec.label}"] = time.perf_counter() - t
+            _no_errors(runs[spec.label], spec.label)
 
         # The program accepted the stack's values; now, before analysing, the pack's list.
         check_office_cidrs(config, project=project.name, stack=stack, config_file=config_file)
         results: list[ModeResult] = []
-        for m in modes:
+        for spec in specs:
             t = time.perf_counter()
-            pack = packs[m]
+            pack = packs[spec.label]
             pack.wait_ready()
-            timings[f"pack_ready_{m}"] = time.perf_counter() - t0
+            timings[f"pack_ready_{spec.label}"] = time.perf_counter() - t0
             pack.configure_stack(
-                stack=stack, project=project.name, config=config, dry_run=m == "preview"
+                stack=stack, project=project.name, config=config, dry_run=spec.mode.dry_run
             )
             pack.configure(config_file)
-            results.append(ModeResult(m, runs[m], pack.analyze(runs[m])))
-            timings[f"analyze_{m}"] = time.perf_counter() - t
-        info = packs[modes[0]].info()
-        policies = packs[modes[0]].policies
+            run = runs[spec.label]
+            results.append(ModeResult(spec.label, run, pack.analyze(run)))
+            timings[f"analyze_{spec.label}"] = time.perf_counter() - t
+        info = packs[specs[0].label].info()
+        policies = packs[specs[0].label].policies
     finally:
         for pack in packs.values():
             pack.close()
     bill: Bill | None = None
     cost_error = ""
-    try:  # priced from the update run (ids known), else the only run there is
-        bill = estimate(runs.get("update") or runs[modes[0]])
+    try:  # priced from the update run (ids known), else the first run there is
+        bill = estimate(update or runs[specs[0].label])
     except PriceTableError as exc:
         cost_error = str(exc)
     timings["total"] = time.perf_counter() - t0
@@ -194,4 +263,11 @@ def review(
         timings=timings,
         cost=bill,
         cost_error=cost_error,
+        config_warnings=config_warnings,
     )
+
+
+def _no_errors(run: ProgramRun, label: str) -> None:
+    errors = [e for e in run.logs if e.severity == "error"]
+    if errors:
+        raise ProgramError(f"program logged an error ({label}): {errors[0].message}")

@@ -40,7 +40,11 @@ def plain(value: Any) -> Any:
 
 
 def records(run: ProgramRun) -> list[Record]:
-    """The run's resources as the model's records (the outputs, as AnalyzeStack sends them)."""
+    """The run's resources as the model's records: the outputs, as AnalyzeStack sends them,
+    and each custom resource's checked inputs, as Analyze sent them (the pack trusts those for
+    the fields a stored state also fills from elsewhere, ``records.DECLARED_FIELDS``: without
+    them the model would take a group's refreshed mirror of a rule the change deletes for a
+    rule)."""
     return [
         Record(
             type=r.type,
@@ -50,6 +54,7 @@ def records(run: ProgramRun) -> list[Record]:
             property_dependencies={k: list(v) for k, v in r.property_dependencies.items() if v},
             dependencies=list(r.dependencies),
             parent=r.parent,
+            inputs=plain(r.inputs) if r.custom else None,
         )
         for r in run.resources
     ]

@@ -13,7 +13,16 @@ from typing import Any
 from .analyzer import Diagnostic, ResolvedPolicy
 from .cost import Bill
 from .mocks import UNKNOWN
-from .plan import STACK_TYPE, ProgramRun, RecordedResource, with_default_providers
+from .plan import (
+    PREFIX,
+    STACK_TYPE,
+    Op,
+    ProgramRun,
+    RecordedResource,
+    Step,
+    step_summary,
+    with_default_providers,
+)
 from .reachability import matrix as reachability_matrix
 from .reachability import render as render_reachability
 
@@ -41,6 +50,7 @@ class ReviewReport:
     timings: dict[str, float] = field(default_factory=dict)
     cost: Bill | None = None  # the plan's monthly bill (from the update run)
     cost_error: str = ""  # why there is no bill (e.g. no price table for the region)
+    config_warnings: list[str] = field(default_factory=list)  # as the CLI warns on the config
 
     # -- classification
     @property
@@ -75,6 +85,16 @@ class ReviewReport:
     def run(self, mode: str) -> ProgramRun | None:
         return next((r.run for r in self.results if r.mode == mode), None)
 
+    @property
+    def shown(self) -> ProgramRun:
+        """The run whose plan the report shows: the preview against the baseline, else a
+        deployed run (refreshed before fresh), else the new-stack preview, else the first."""
+        for label in ("baseline", "deployed-refreshed", "deployed-fresh", "preview"):
+            run = self.run(label)
+            if run is not None:
+                return run
+        return self.results[0].run
+
     def reachability(self, mode: str | None = None) -> dict[str, Any]:
         """The reachability matrix of one run (default: the update run, whose values are all
         known; else the preview run), from the policy pack's own network model."""
@@ -104,9 +124,12 @@ class ReviewReport:
                     for name, p in sorted(self.policies.items())
                 },
             },
+            "steps": [s.to_dict() for s in steps_of(self.shown)],
+            "stepsOf": self.shown.label,
             "runs": {
                 r.mode: {
                     "resources": [_resource_dict(x) for x in r.run.resources],
+                    "steps": [s.to_dict() for s in steps_of(r.run)],
                     "outputs": r.run.outputs,
                     "logs": [
                         vars(e) for e in r.run.logs if debug_logs or e.severity != "debug"
@@ -137,6 +160,7 @@ class ReviewReport:
                 "remediated": len(_merge_modes(self.remediated)),
             },
             "cost": self.cost.to_dict() if self.cost else {"error": self.cost_error},
+            "configWarnings": list(self.config_warnings),
             "exitCode": self.exit_code,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
@@ -149,7 +173,9 @@ class ReviewReport:
             f"Policy pack {self.pack_name}@v{self.pack_version} "
             f"({_rel(self.pack_dir)}), config {_rel(self.config_file)}"
         )
-        shown = self.run("preview") or self.results[0].run
+        for warning in self.config_warnings:
+            out.extend(_wrap(f"warning [config] {warning}"))
+        shown = self.shown
         if plan:
             out.append("")
             out.extend(render_plan(shown))
@@ -157,15 +183,7 @@ class ReviewReport:
                 out.extend(_render_outputs(r.run))
                 for entry in r.run.logs:
                     if entry.severity in ("warning", "error"):
-                        out.extend(
-                            textwrap.wrap(
-                                f"{entry.severity} [{r.mode}] {entry.message}",
-                                width=WIDTH,
-                                initial_indent="    ",
-                                subsequent_indent="        ",
-                                break_on_hyphens=False,
-                            )
-                        )
+                        out.extend(_wrap(f"{entry.severity} [{r.mode}] {entry.message}"))
         matrices = {r.mode: self.reachability(r.mode) for r in self.results}
         shown_modes = [m for m in matrices if m == "update"] or list(matrices)[:1]
         shown_modes += [m for m in matrices if m not in shown_modes and matrices[m] != matrices[
@@ -227,6 +245,21 @@ class ReviewReport:
 
 
 # ------------------------------------------------------------------ helpers
+def _wrap(text: str) -> list[str]:
+    return textwrap.wrap(
+        text, width=WIDTH, initial_indent="    ", subsequent_indent="        ",
+        break_on_hyphens=False,
+    )
+
+
+def steps_of(run: ProgramRun) -> list[Step]:
+    """The run's steps: a preview against old state has them; a new stack creates everything
+    (the engine's default providers too)."""
+    if run.steps:
+        return list(run.steps)
+    return [Step(r.urn, r.type, r.name, Op.CREATE) for r in with_default_providers(run)]
+
+
 def _rel(path: Path) -> str:
     try:
         return os.path.relpath(path)
@@ -296,8 +329,12 @@ def _render_outputs(run: ProgramRun) -> list[str]:
 
 
 def render_plan(run: ProgramRun) -> list[str]:
-    """A ``pulumi preview``-like tree (by parent) and the count of resources by type."""
+    """A ``pulumi preview``-like tree (by parent), each row marked with its step's symbol
+    (``review.plan.PREFIX``), the deletes last, the ``Resources:`` summary of the steps and the
+    count of resources by type."""
     resources = list(with_default_providers(run))  # the engine registers these itself
+    steps = steps_of(run)
+    by_urn = {s.urn: s for s in steps}
     children: dict[str, list[RecordedResource]] = {}
     urns = {r.urn for r in resources}
     stack_urn = run.stack_urn if run.stack_urn in urns else ""
@@ -308,11 +345,11 @@ def render_plan(run: ProgramRun) -> list[str]:
             children.setdefault(parent, []).append(r)
         else:
             roots.append(r)
-    rows: list[tuple[str, str]] = []
+    rows: list[tuple[Step | None, str, str]] = []
 
     def walk(r: RecordedResource, prefix: str, last: bool, top: bool) -> None:
         branch = "" if top else ("└─ " if last else "├─ ")
-        rows.append((prefix + branch + r.type, r.name))
+        rows.append((by_urn.get(r.urn), prefix + branch + r.type, r.name))
         kids = children.get(r.urn, [])
         child_prefix = prefix if top else prefix + ("   " if last else "│  ")
         for i, kid in enumerate(kids):
@@ -320,10 +357,26 @@ def render_plan(run: ProgramRun) -> list[str]:
 
     for i, root in enumerate(roots):
         walk(root, "", i == len(roots) - 1, True)
-    width = max((len(t) for t, _ in rows), default=4) + 3
-    out = [f"Plan ({run.mode}): {len(resources)} resources to create"]
+    for step in steps:
+        if step.op is Op.DELETE:
+            rows.append((step, step.type, step.name))
+    width = max((len(row[1]) for row in rows), default=4) + 3
+    if run.steps:
+        against = f" against {run.baseline}" if run.baseline else (
+            f", a no-op change against its own {run.shape} deployed state" if run.shape else ""
+        )
+        out = [f"Plan ({run.label}{against}): {len(steps)} steps"]
+    else:
+        out = [f"Plan ({run.mode}): {len(resources)} resources to create"]
     out.append(f"     {'Type':<{width}}Name")
-    out.extend(f" +   {t:<{width}}{n}" for t, n in rows)
+    for row_step, row_type, row_name in rows:
+        op = row_step.op if row_step is not None else Op.CREATE
+        keys = dict.fromkeys(d.split(".", 1)[0] for d in row_step.diffs) if row_step else {}
+        info = f"   [diff: {' '.join('~' + k for k in keys)}]" if keys else ""
+        out.append(f" {PREFIX[op]}  {row_type:<{width}}{row_name}{info}".rstrip())
+    if run.steps:
+        out.append("")
+        out.extend(step_summary(steps))
     counts: dict[str, int] = {}
     for r in resources:
         if r.type != STACK_TYPE:

@@ -18,14 +18,23 @@ Read as the CLI reads it (pulumi/pulumi, cited per rule):
 * A stack value is validated against the project's declared type as the string the CLI stores
   (pkg/workspace/config.go ``validateStackConfigValue`` on the decrypted value;
   sdk/go/common/workspace/project.go ``ValidateConfigValue``): ``"900"`` is an integer (Go's
-  ``strconv.Atoi``), ``"true"``/``"false"`` are booleans, anything primitive is a string.
+  ``strconv.Atoi``), ``"true"``/``"false"`` are booleans, anything primitive is a string; a list
+  is checked item by item against ``items``.
+* A stack key with no value (``prefix:``) is the empty string, with the CLI's warning
+  (sdk/go/common/workspace/loaders.go ``checkForEmptyConfig``; yaml.v3 decodes a null into a
+  ``config.Value`` without calling its unmarshaler, so it is ``""``, not ``"null"``).
+* A float, list or map is stored as Go's ``json.Marshal`` writes it (``review.gojson``;
+  sdk/go/common/resource/config/object.go ``MarshalString``): ``1e6`` is ``"1000000"``.
+* ``environment:`` (Pulumi ESC imports, sdk/go/common/workspace/project.go ``ProjectStack``)
+  is refused: its values exist only in the Pulumi Cloud, and a review without them would
+  review another configuration.
+* ``Pulumi.yaml`` is checked as ``LoadProjectBytes`` checks it (``review.project_schema``:
+  ``ValidateProject``, then ``Project.Validate``).
 """
 
 from __future__ import annotations
 
-import decimal
 import json
-import math
 import re
 import shlex
 from dataclasses import dataclass
@@ -34,16 +43,9 @@ from typing import Any, ClassVar
 
 import yaml  # type: ignore[import-untyped, unused-ignore]
 
+from . import gojson
 from .errors import ReviewError
-
-_SCHEMA_KEYS = frozenset({"type", "description", "default", "secret", "items", "value"})
-_TYPE_CHECKS: dict[str, tuple[type, ...]] = {
-    "string": (str,),
-    "integer": (int,),
-    "boolean": (bool,),
-    "array": (list,),
-    "object": (dict,),
-}
+from .project_schema import SIMPLE_TYPES, full_type_name, valid_config_value, validate_project
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,9 @@ def load_project(project_dir: Path) -> Project:
             f"{path}: file not found; run the review from the Pulumi project directory"
         )
     data = _read_yaml(path)
+    problem = validate_project(data)  # as the CLI's LoadProjectBytes checks it
+    if problem:
+        raise ReviewError(f"{path}: could not validate the project: {problem}")
     name = data.get("name")
     if not isinstance(name, str) or not name:
         raise ReviewError(f"{path}: key 'name' is missing or not a string")
@@ -157,68 +162,42 @@ def _namespaced(key: str, project: str) -> str:
     return key if ":" in key else f"{project}:{key}"
 
 
-def _go_float(f: float) -> str:
-    """Go's ``fmt.Sprintf("%v", f)`` (``strconv.FormatFloat(f, 'g', -1, 64)``), which is how
-    the CLI stores a YAML float (pkg/workspace/config.go ``createConfigValue``): 3.0 -> "3"."""
-    if math.isnan(f):
-        return "NaN"
-    if math.isinf(f):
-        return "+Inf" if f > 0 else "-Inf"
-    sign, digits, exponent = decimal.Decimal(repr(f)).normalize().as_tuple()
-    assert isinstance(exponent, int)
-    text = "".join(map(str, digits)) or "0"
-    exp = len(text) + exponent - 1  # exponent of the leading digit
-    minus = "-" if sign else ""
-    if exp < -4 or exp >= 6:  # 'g' with the shortest precision decides with precision 6
-        mantissa = text[0] + ("." + text[1:] if len(text) > 1 else "")
-        return f"{minus}{mantissa}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
-    return minus + format(decimal.Decimal(repr(abs(f))).normalize(), "f")
-
-
-def _encode(value: Any) -> str:
-    """A config value as the CLI passes it to the program."""
+def _encode(value: Any, where: str = "") -> str:
+    """A config value as the CLI passes it to the program: a string as is; ``true``/``false``;
+    an integer in decimal; a float, list or map as Go's ``json.Marshal`` writes it
+    (``review.gojson``: ``object.MarshalString`` in sdk/go/common/resource/config/object.go,
+    ``createConfigValue`` in pkg/workspace/config.go)."""
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
-    if isinstance(value, float):
-        return _go_float(value)
-    return json.dumps(value, separators=(",", ":"))
+    try:
+        return gojson.marshal(value)
+    except gojson.UnsupportedValue as exc:
+        raise ReviewError(
+            f"{where}: the CLI cannot store this value ({exc}); write a number or a string"
+        ) from None
 
 
-_GO_ATOI = re.compile(r"^[+-]?[0-9]+$")
-
-
-def _valid(declared: str, value: Any) -> bool:
-    """sdk/go/common/workspace/project.go ``ValidateConfigValue`` for a primitive type."""
-    if declared == "string":
-        return isinstance(value, str)
-    if declared == "integer":
-        if isinstance(value, bool):
-            return False
-        if isinstance(value, int) or (isinstance(value, float) and value == int(value)):
-            return True
-        return isinstance(value, str) and bool(_GO_ATOI.match(value))
-    if declared == "boolean":
-        return isinstance(value, bool) or value in ("true", "false")
-    return isinstance(value, _TYPE_CHECKS[declared])
-
-
-def _check_type(path: Path, key: str, declared: Any, value: Any, *, stored: bool = False) -> None:
-    """``stored``: a stack value, checked as the string the CLI stores for a primitive."""
+def _check_type(
+    path: Path, key: str, declared: Any, items: Any, value: Any, *, stored: bool = False
+) -> None:
+    """``stored``: a stack value, checked as the CLI checks it (pkg/workspace/config.go
+    ``validateStackConfigValue``): a primitive as the string the CLI stores, a list or map as
+    the JSON it stores, decoded again."""
     if declared is None:
         return
-    if declared not in _TYPE_CHECKS:
+    if declared not in SIMPLE_TYPES:
         raise ReviewError(f"{path}: config key '{key}' declares unknown type {declared!r}")
-    if stored and not isinstance(value, (dict, list)):
-        value = _encode(value)
-    ok = _valid(declared, value)
-    if not ok:
+    if stored:
+        text = _encode(value, f"{path}: config key '{key}'")
+        value = json.loads(text) if isinstance(value, (dict, list)) else text
+    if not valid_config_value(declared, items, value):
         raise ReviewError(
-            f"{path}: config key '{key}' must be of type '{declared}', got "
-            f"{type(value).__name__} {value!r}. Fix: {_type_fix(key, declared, value)}"
+            f"{path}: config key '{key}' must be of type '{full_type_name(declared, items)}', "
+            f"got {type(value).__name__} {value!r}. Fix: {_type_fix(key, declared, value)}"
         )
 
 
@@ -247,8 +226,26 @@ def _type_fix(key: str, declared: str, value: Any) -> str:
     return "write " + how.get(declared, "it as text")
 
 
-def load_stack_config(project_dir: Path, stack: str) -> dict[str, str]:
-    """The config map (``namespace:key`` -> string) for ``stack``; raises ReviewError."""
+def empty_config_warning(keys: list[str]) -> str:
+    """The CLI's warning for stack config keys with no value (sdk/go/common/workspace/
+    loaders.go ``checkForEmptyConfig``; the CLI names them in map order, here sorted)."""
+    quoted = [f'"{k}"' for k in sorted(keys)]
+    plural = "s" if len(quoted) > 1 else ""
+    names = quoted[0] if len(quoted) == 1 else (
+        " and ".join(quoted) if len(quoted) == 2 else ", ".join(quoted)
+    )
+    return (
+        f"No value for configuration key{plural} {names}. This is currently treated as an "
+        f"empty string `\"\"`, but will be treated as `null` in a future version of pulumi.\n"
+        f"Set the value{plural} to `\"\"` to avoid this warning."
+    )
+
+
+def load_stack_config(
+    project_dir: Path, stack: str, *, warnings: list[str] | None = None
+) -> dict[str, str]:
+    """The config map (``namespace:key`` -> string) for ``stack``; raises ReviewError. The
+    CLI's warnings about the stack file are appended to ``warnings``."""
     project = load_project(project_dir)
     project_file = Path(project_dir) / "Pulumi.yaml"
     stack_file = Path(project_dir) / f"Pulumi.{stack}.yaml"
@@ -259,20 +256,21 @@ def load_stack_config(project_dir: Path, stack: str) -> dict[str, str]:
         )
 
     declared: dict[str, Any] = {}  # full key -> declared type (or None)
+    items: dict[str, Any] = {}  # full key -> declared items (arrays)
     required: set[str] = set()
     result: dict[str, Any] = {}
     for raw_key, spec in project.config.items():
         key = _namespaced(str(raw_key), project.name)
-        if isinstance(spec, dict) and spec and set(spec) <= _SCHEMA_KEYS:
+        if isinstance(spec, dict):  # a config type declaration (validate_project checked it)
             if spec.get("secret"):
                 raise ReviewError(
                     f"{project_file}: config key '{raw_key}' is declared secret; "
                     "secrets are not supported by the offline review"
                 )
             declared[key] = spec.get("type")
-            if "default" in spec or "value" in spec:
-                default = spec.get("default", spec.get("value"))
-                _check_type(project_file, str(raw_key), declared[key], default)
+            items[key] = spec.get("items")
+            if spec.get("default") is not None or spec.get("value") is not None:
+                default = spec["default"] if spec.get("default") is not None else spec["value"]
                 result[key] = default
             else:
                 required.add(key)
@@ -281,9 +279,20 @@ def load_stack_config(project_dir: Path, stack: str) -> dict[str, str]:
             result[key] = spec
 
     stack_data = _read_yaml(stack_file)
+    if stack_data.get("environment"):
+        raise ReviewError(
+            f"{stack_file}: key 'environment' imports Pulumi ESC environments "
+            f"({_environments(stack_data['environment'])}), whose values only the Pulumi Cloud "
+            f"can open; the offline review would run without them. Fix: for the review, copy "
+            f"the values the environment gives into this file's 'config:' (plain values, no "
+            f"secrets) and remove 'environment:', or review with `pulumi preview`"
+        )
     stack_config = stack_data.get("config") or {}
     if not isinstance(stack_config, dict):
         raise ReviewError(f"{stack_file}: key 'config' must be a mapping")
+    empty = [str(k) for k, v in stack_config.items() if v is None]
+    if empty and warnings is not None:
+        warnings.append(f"{stack_file.name}: {empty_config_warning(empty)}")
     namespaced: dict[str, str] = {}
     for raw_key, value in stack_config.items():
         key = _namespaced(str(raw_key), project.name)  # the CLI takes it into the project
@@ -298,7 +307,9 @@ def load_stack_config(project_dir: Path, stack: str) -> dict[str, str]:
                 f"{stack_file}: config key '{key}' is a secure value; the offline review has no "
                 "secrets provider, use a plain value"
             )
-        _check_type(stack_file, key, declared.get(key), value, stored=True)
+        if value is None:  # checkForEmptyConfig: an empty string, with the warning above
+            value = ""
+        _check_type(stack_file, key, declared.get(key), items.get(key), value, stored=True)
         result[key] = value
 
     missing = sorted(k for k in required if k not in result)
@@ -307,4 +318,10 @@ def load_stack_config(project_dir: Path, stack: str) -> dict[str, str]:
             f"{stack_file}: missing required configuration value '{missing[0]}' (declared in "
             f"Pulumi.yaml without a default); add it under 'config:'"
         )
-    return {k: _encode(v) for k, v in result.items()}
+    return {k: _encode(v, f"{stack_file}: config key '{k}'") for k, v in result.items()}
+
+
+def _environments(value: Any) -> str:
+    names = value if isinstance(value, list) else value.get("imports") if isinstance(
+        value, dict) else [value]
+    return ", ".join(str(n) for n in names or []) or "an environment definition"

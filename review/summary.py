@@ -67,6 +67,37 @@ def bill_table(cost: Mapping[str, Any]) -> list[str]:
     return out
 
 
+_SYMBOL = {"create": "+", "update": "~", "delete": "-", "replace": "+-"}  # display order
+
+
+def steps_section(doc: Mapping[str, Any]) -> list[str]:
+    """The steps of a preview against old state (``--baseline``, ``--mode deployed``): a count
+    per operation as ``pulumi preview`` prints it and one line per resource that changes."""
+    label = doc.get("stepsOf", "")
+    if label != "baseline" and not str(label).startswith("deployed"):
+        return []
+    steps = doc.get("steps") or []
+    counts: dict[str, int] = {}
+    for st in steps:
+        counts[st["op"]] = counts.get(st["op"], 0) + 1
+    what = "the deployed state of the baseline" if label == "baseline" else (
+        f"its own {str(label).split('-', 1)[-1]} deployed state (a no-op change)"
+    )
+    parts = [f"{_SYMBOL[op]} {counts[op]} to {op}" for op in _SYMBOL if counts.get(op)]
+    parts.append(f"{counts.get('same', 0)} unchanged")
+    out = ["", f"### Steps against {what}", "", "; ".join(parts) + "."]
+    changed = [st for st in steps if st["op"] != "same"]
+    if changed:
+        out.append("")
+        out += [
+            f"- `{_SYMBOL[st['op']]}` {st['op']} `{_cell(st['urn'].rsplit('::', 1)[-1])}`"
+            + (f" ({', '.join(st.get('replaces') or st.get('diffs') or [])})"
+               if st.get("diffs") else "")
+            for st in changed
+        ]
+    return out
+
+
 def markdown(
     doc: Mapping[str, Any],
     *,
@@ -95,6 +126,7 @@ def markdown(
         out += reachability_table(fallback_reachability)
     else:
         out.append("Not available.")
+    out += steps_section(doc)
     out += ["", "### Monthly bill", ""]
     out += bill_table(doc.get("cost", {}))
     levels = ("mandatory", "advisory")

@@ -38,13 +38,10 @@ def _run(tweak: Callable[[World], None] | None = None, opts: Opts | None = None)
 
 
 def _records(run: ProgramRun, inputs: bool) -> list[Record]:
-    """The run as AnalyzeStack sends it (outputs), with the Analyze inputs when ``inputs``."""
-    by_urn = run.by_urn()
-    return [
-        dataclasses.replace(r, inputs=reachability.plain(by_urn[r.urn].inputs))
-        if inputs and by_urn[r.urn].custom else r
-        for r in reachability.records(run)
-    ]
+    """The run as AnalyzeStack sends it (outputs), with the Analyze inputs when ``inputs``
+    (review.reachability.records gives each custom resource's; without: none)."""
+    records = reachability.records(run)
+    return records if inputs else [dataclasses.replace(r, inputs=None) for r in records]
 
 
 def _model(run: ProgramRun, inputs: bool) -> NetworkModel:

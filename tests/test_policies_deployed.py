@@ -1,28 +1,34 @@
 """One verdict per network (issue 13 point 3), through the real pack over gRPC.
 
 * Property: every violating and compliant case of test_policies, test_policies_attacks and
-  test_policies_options gets, on the state the provider stores after ``pulumi up`` (``fresh``)
-  and after ``pulumi refresh`` (``refreshed``; tests/deployed_shapes.py), exactly the verdict it
-  gets in update mode: the same (policy, resource) set, nothing skipped. The pack gets what the
-  engine sends it: ``Analyze`` with each resource's checked inputs, then ``AnalyzeStack`` with the
-  stored outputs.
+  test_policies_options gets, in the review's deployed mode (``run_program(..., mode="deployed",
+  shape=...)``: a no-op preview against the program's own update as the provider stores it after
+  ``pulumi up``, ``fresh``, and after ``pulumi refresh``, ``refreshed``; review.deployed makes the
+  state, review.steps the steps), exactly the verdict it gets in update mode: the same (policy,
+  resource) set, nothing skipped. The pack gets what the engine sends it: ``Analyze`` with each
+  resource's checked inputs, then ``AnalyzeStack`` with each step's planned state (a ``same``
+  resource's stored outputs).
 * A pull request that deletes a bad rule or route is not blocked by the stored copy the group or
   table it leaves alone still holds; the copy is reported by the advisory
-  ``no-undeclared-rules`` instead (it is either that stale copy or drift).
+  ``no-undeclared-rules`` instead (it is either that stale copy or drift). The change is reviewed
+  as ``--baseline`` reviews one: a preview (``mode="baseline"``) against the refreshed export of
+  the state before it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pulumi_aws as aws
 import pytest
 
 from review import PolicyPack, run_program
+from review.engine import deployed_baseline
 from review.plan import ProgramRun
 from tests import test_policies_attacks, test_policies_options
-from tests.deployed_shapes import SHAPES, deployed, with_stored
 from tests.test_policies import (
     CASES,
     PROGRAM_CONFIG,
@@ -40,6 +46,7 @@ from tests.test_policies import (
 __all__ = ["pack"]  # the session-wide pack fixture
 
 UN = "no-undeclared-rules"
+SHAPES = ("fresh", "refreshed")
 ALL_CASES = [*CASES, *test_policies_attacks.CASES, *test_policies_options.CASES]
 
 
@@ -47,13 +54,35 @@ def _update(case: Case) -> ProgramRun:
     return run_program(case.program(), config=PROGRAM_CONFIG, mode="update")
 
 
-@pytest.mark.parametrize("case", ALL_CASES, ids=[c.id for c in ALL_CASES])
+# Differences the property finds, reported to the lead (status file i13b): a pack gap, not an
+# export one. A target group attachment without a port is stored with ``port: 0`` (an unset
+# Optional int as the bridge stores it; its Read, elbv2/target_group_attachment.go
+# resourceAttachmentRead, reads nothing back), and AWS then registers the target on the group's
+# port; the pack's forwarders._tg_targets takes the 0 for the port, so the load balancer's path
+# to its targets disappears from the deployed state. strict: the day the pack reads 0 as "the
+# group's port", these pass and the marks must go.
+PACK_GAPS = {
+    cid: "pack: a stored target group attachment port 0 is taken for a port (not the group's)"
+    for cid in ("door-alb-to-db", "door-alb-listener-rule-to-db", "door-nlb-to-db",
+                "door-nlb-2222-to-bastion-22", "nlb-to-internal-alb-to-db")
+}
+
+
+def _param(case: Case) -> Any:
+    gap = PACK_GAPS.get(case.id)
+    marks = [pytest.mark.xfail(strict=True, reason=gap)] if gap else []
+    return pytest.param(case, id=case.id, marks=marks)
+
+
+@pytest.mark.parametrize("case", [_param(c) for c in ALL_CASES])
 def test_deployed_verdict_is_the_update_verdict(pack: PolicyPack, case: Case,
                                                 tmp_path: Path) -> None:
     pack.configure(config_file(case.config, tmp_path))
     run = _update(case)
     for shape in SHAPES:
-        diags = pack.analyze(deployed(run, shape))
+        deployed = run_program(case.program(), config=PROGRAM_CONFIG, mode="deployed",
+                               shape=shape, baseline=deployed_baseline(run, shape))
+        diags = pack.analyze(deployed)
         try:
             check(diags, case.expected_for("update"))
         except AssertionError as exc:
@@ -70,17 +99,19 @@ def _program(tweak: Callable[[World], None] | None, opts: Opts) -> Callable[[], 
 
 
 def _change(pack: PolicyPack, tmp_path: Path, before: Callable[[World], None] | None,
-            after: Callable[[World], None] | None, unchanged: set[str],
-            opts: Opts | None = None) -> list[object]:
-    """Review the change from ``before`` to ``after`` against the refreshed state of
-    ``before``: the resources ``unchanged`` send their stored (old) outputs."""
-    opts = opts or Opts()
+            after: Callable[[World], None] | None, opts: Opts | None = None) -> list[object]:
+    """Review the change from ``before`` to ``after`` as ``--baseline`` does: a preview of
+    ``after`` against the refreshed state of ``before`` (the engine decides which resources are
+    unchanged and send their stored outputs)."""
     pack.configure(config_file("dev", tmp_path))
-    baseline = deployed(run_program(_program(before, opts), config=PROGRAM_CONFIG,
-                                    mode="update"), "refreshed")
-    change = deployed(run_program(_program(after, opts), config=PROGRAM_CONFIG, mode="update"),
-                      "refreshed")
-    return list(pack.analyze(with_stored(change, baseline, unchanged)))
+    return list(pack.analyze(_against(before, after, opts or Opts())))
+
+
+def _against(before: Callable[[World], None] | None, after: Callable[[World], None] | None,
+             opts: Opts) -> ProgramRun:
+    old = run_program(_program(before, opts), config=PROGRAM_CONFIG, mode="update")
+    return run_program(_program(after, opts), config=PROGRAM_CONFIG, mode="baseline",
+                       baseline=deployed_baseline(old, "refreshed"))
 
 
 def _world_ssh(w: World) -> None:
@@ -94,16 +125,15 @@ def _private_igw_v6(w: World) -> None:
 
 def test_the_baseline_is_blocked(pack: PolicyPack, tmp_path: Path) -> None:
     """The state the next two pull requests start from violates rules 1 and 2."""
-    diags = _change(pack, tmp_path, _world_ssh, _world_ssh, {"bastion-sg"})
+    diags = _change(pack, tmp_path, _world_ssh, _world_ssh)
     check(diags, {(B, "bastion-ssh-world")})
-    diags = _change(pack, tmp_path, _private_igw_v6, _private_igw_v6, {"private-rt"},
-                    Opts(ipv6=True))
+    diags = _change(pack, tmp_path, _private_igw_v6, _private_igw_v6, Opts(ipv6=True))
     check(diags, {(N, "priv")})
 
 
 def test_deleting_a_bad_rule_is_not_blocked_by_its_stored_copy(pack: PolicyPack,
                                                                tmp_path: Path) -> None:
-    diags = _change(pack, tmp_path, _world_ssh, None, {"bastion-sg"})
+    diags = _change(pack, tmp_path, _world_ssh, None)
     check(diags, {(UN, "bastion-sg")})
     (advice,) = [d for d in diags if d.policy == UN]
     assert "tcp port 22 from 0.0.0.0/0" in advice.message and advice.level == "advisory"
@@ -111,10 +141,10 @@ def test_deleting_a_bad_rule_is_not_blocked_by_its_stored_copy(pack: PolicyPack,
 
 def test_deleting_a_bad_route_is_not_blocked_by_its_stored_copy(pack: PolicyPack,
                                                                 tmp_path: Path) -> None:
-    diags = _change(pack, tmp_path, _private_igw_v6, None, {"private-rt"}, Opts(ipv6=True))
+    diags = _change(pack, tmp_path, _private_igw_v6, None, Opts(ipv6=True))
     check(diags, {(UN, "private-rt")})
     (advice,) = [d for d in diags if d.policy == UN]
-    assert "::/0 to gatewayId igw-id" in advice.message
+    assert re.search(r"::/0 to gatewayId igw-0[0-9a-f]{16}\b", advice.message), advice.message
 
 
 def test_retargeting_a_route_is_judged_as_the_new_route(pack: PolicyPack,
@@ -122,23 +152,33 @@ def test_retargeting_a_route_is_judged_as_the_new_route(pack: PolicyPack,
     """The private default route moves from the IGW to the NAT (same destination, so the
     table's stored copy is that route's old self): clean, and nothing undeclared."""
     pack.configure(config_file("dev", tmp_path))
-    baseline = deployed(run_program(_program(None, Opts(priv_default_route="igw")),
-                                    config=PROGRAM_CONFIG, mode="update"), "refreshed")
-    change = deployed(run_program(_program(None, Opts()), config=PROGRAM_CONFIG, mode="update"),
-                      "refreshed")
-    check(pack.analyze(with_stored(change, baseline, {"private-rt"})), set())
-    check(pack.analyze(baseline), {(N, "priv")})
+    before = run_program(_program(None, Opts(priv_default_route="igw")), config=PROGRAM_CONFIG,
+                         mode="update")
+    old = deployed_baseline(before, "refreshed")
+    change = run_program(_program(None, Opts()), config=PROGRAM_CONFIG, mode="baseline",
+                         baseline=old)
+    check(pack.analyze(change), set())
+    noop = run_program(_program(None, Opts(priv_default_route="igw")), config=PROGRAM_CONFIG,
+                       mode="deployed", shape="refreshed", baseline=old)
+    check(pack.analyze(noop), {(N, "priv")})
 
 
-def test_deleting_an_eip_on_the_db_is_not_blocked_by_the_db_stored_address(
-        pack: PolicyPack, tmp_path: Path) -> None:
-    """The DB's stored associatePublicIpAddress is true while the EIP is associated; the
-    change deletes the EIP and leaves the DB alone."""
+def test_deleting_an_eip_on_the_db_after_a_refresh_replaces_the_db(pack: PolicyPack,
+                                                                   tmp_path: Path) -> None:
+    """After a refresh the DB's stored associatePublicIpAddress is true while the EIP is
+    associated (ec2_instance.go resourceInstanceRead: "its primary ENI has an association");
+    the program declares false and the attribute is ForceNew, so every preview from then on
+    replaces the DB, with or without the EIP (hashicorp/terraform-provider-aws#37318): the pack
+    never gets that stale flag as a DB left alone. Deleting the EIP is then clean; keeping it
+    is the EIP violation."""
     def eip(w: World) -> None:
         aws.ec2.Eip("db-eip", domain="vpc", instance=w.db.id)
 
-    diags = _change(pack, tmp_path, eip, eip, {"db"})
+    diags = _change(pack, tmp_path, eip, eip)
     check(diags, {(I, "db-eip")})
-    diags = _change(pack, tmp_path, eip, None, {"db"})
-    check(diags, {(UN, "db")})
-
+    run = _against(eip, None, Opts())
+    (db,) = [s for s in run.steps if s.name == "db"]
+    assert db.op == "replace" and db.replaces == ("associatePublicIpAddress",)
+    (gone,) = [s for s in run.steps if s.name == "db-eip"]
+    assert gone.op == "delete"
+    check(list(pack.analyze(run)), set())

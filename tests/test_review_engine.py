@@ -768,3 +768,18 @@ def test_call_many_answers_in_order_with_a_bounded_window(tmp_path: Path) -> Non
     answers = pack.call_many("Analyze", resources, list(range(n)))  # type: ignore[arg-type]
     assert answers == [i * 10 for i in range(n)]
     assert in_flight["max"] == analyzer.CALL_WINDOW
+
+
+def test_cli_shows_the_clis_warning_for_an_empty_stack_value(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _write_project(tmp_path / "p")
+    stack_file = root / "Pulumi.dev.yaml"
+    stack_file.write_text(stack_file.read_text() + "  tiered-network:note:\n")
+    code, out, _ = _cli(root, "--mode", "update", "--no-plan", capsys=capsys)
+    assert code == 0, out
+    assert 'warning [config] Pulumi.dev.yaml: No value for configuration key' in out
+    assert '"tiered-network:note"' in out
+    code, out, _ = _cli(root, "--mode", "update", "--json", capsys=capsys)
+    (warning,) = json.loads(out)["configWarnings"]
+    assert warning.startswith('Pulumi.dev.yaml: No value for configuration key "tiered-net')

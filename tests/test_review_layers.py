@@ -1,9 +1,10 @@
 """review/ dependencies run one way (DEVELOPERS.md: "A module that imports another is not
 imported back by it"). Parses every module with `ast` (no import side effects) and asserts each
 intra-package import goes to a strictly lower layer:
-errors/schema/aws_schema <- plan/mocks/stack_config/sdk_types <- engine/reachability <- analyzer
-<- report <- pipeline <- cli <- entry points; the deployed-state model (issue 13) is
-deployed_ids/deployed_bridge <- deployed_spec/stack_export <- its Read tables <- deployed.
+errors/schema/aws_schema/tfschema <- plan/mocks/stack_config/sdk_types <- baseline/reachability
+<- steps/analyzer <- monitor <- engine <- report <- pipeline <- cli <- entry points; the
+deployed-state model (issue 13) is deployed_ids/deployed_bridge <- deployed_spec/stack_export <-
+its Read tables <- deployed, which the engine imports (mode "deployed").
 """
 
 from __future__ import annotations
@@ -19,12 +20,26 @@ LAYER = {
     "errors": 0,
     "schema": 0,
     "aws_schema": 0,  # pulumi-aws's typed SDK, read with ast (the preview model's source)
+    "tfschema": 0,  # Terraform's schema facts per type (tfschema.json): ForceNew, sets, ...
+    "gojson": 0,  # Go's json.Marshal, for config values
+    "project_schema": 0,  # Pulumi.yaml checked as the CLI's LoadProjectBytes checks it
     "plan": 1,
+    "mocks": 1,
+    "stack_config": 1,
     "sdk_types": 1,  # pulumi-aws's output types, nested ones too (aws_schema)
+    "index": 2,  # lookups over a recorded run (plan)
+    "baseline": 2,  # a `pulumi stack export`, read and checked (plan)
+    "reachability": 2,  # the pack's network model over a recorded plan
     "deployed_ids": 2,  # AWS-shaped ids from URNs (mocks' account)
     "deployed_bridge": 2,  # how the bridge writes Terraform state (sdk_types)
+    "steps": 3,  # the engine's steps against old state (baseline, tfschema)
+    "cost": 3,  # the bill (index, plan)
+    "diagram": 3,  # the picture (index, plan)
+    "analyzer": 3,
     "deployed_spec": 3,  # Read tables' machinery: Shape, World, Ctx, @read (deployed_ids, plan)
     "stack_export": 3,  # `pulumi stack export` of a deployed state (deployed_bridge)
+    "monitor": 4,  # the resource monitor: records, and answers a preview against old state
+    "summary": 4,  # Markdown of a review document (no review imports)
     "deployed_vpc": 4,  # Read tables (deployed_spec, deployed_ids)
     "deployed_sg": 4,
     "deployed_ec2": 4,
@@ -33,21 +48,13 @@ LAYER = {
     "deployed_apps": 4,
     "deployed_doors": 4,
     "deployed": 5,  # the state AWS stores after up/refresh (the tables, stack_export)
-    "index": 2,  # lookups over a recorded run (plan)
-    "cost": 3,  # the bill (index, plan)
-    "diagram": 3,  # the picture (index, plan)
-    "summary": 4,  # Markdown of a review document (no review imports)
-    "mocks": 1,
-    "stack_config": 1,
-    "engine": 2,
-    "reachability": 2,  # the pack's network model over a recorded plan
-    "analyzer": 3,
-    "report": 4,
-    "pipeline": 5,
-    "cli": 6,
-    "__main__": 7,
-    "bench": 7,  # an entry point: times the review's parts
-    "__init__": 7,
+    "engine": 6,  # runs the program (monitor, deployed)
+    "report": 7,
+    "pipeline": 8,
+    "cli": 9,
+    "__main__": 10,
+    "bench": 10,  # an entry point: times the review's parts
+    "__init__": 10,
 }
 
 

@@ -38,8 +38,10 @@ def test_runs_on_pull_requests_only_with_least_privilege(wf: dict) -> None:
     for name, job in wf["jobs"].items():
         perms = job["permissions"]
         assert perms.get("contents") == "read", name
-        assert set(perms) <= {"contents", "id-token"}, name
+        assert set(perms) <= {"contents", "id-token", "actions"}, name
         assert "id-token" not in perms or name == "preview", name
+        assert perms.get("actions", "read") == "read", name
+        assert "actions" not in perms or name == "baseline", name
 
 
 def test_every_action_is_pinned_by_commit(wf: dict) -> None:
@@ -63,9 +65,39 @@ def test_tests_and_the_offline_review_of_every_stack(wf: dict) -> None:
     assert any(s.get("run") == "make install-review" for s in review["steps"])
     summary = next(s for s in review["steps"] if "summary" in s.get("name", "").lower())
     assert "GITHUB_STEP_SUMMARY" in summary["run"] and summary["if"] == "always()"
-    for job in wf["jobs"].values():  # the offline jobs see no secrets
-        if job is not wf["jobs"]["preview"]:
-            assert "secrets." not in yaml.safe_dump(job)
+    deployed = next(s for s in review["steps"] if s.get("id") == "deployed")["run"]
+    assert "MODE=deployed" in deployed  # every stack's CI exercises the deployed shapes
+    verdict = next(s for s in review["steps"] if s.get("name", "").startswith("Verdict"))
+    assert "DEPLOYED_EXIT" in verdict["run"] and "REVIEW_EXIT" in verdict["run"]
+    for name, job in wf["jobs"].items():  # the offline jobs see no secrets
+        if name not in ("preview", "baseline"):
+            assert "secrets." not in yaml.safe_dump(job), name
+
+
+def test_a_baseline_is_used_when_provided_safely_and_the_summary_says_which(wf: dict) -> None:
+    job = wf["jobs"]["baseline"]
+    # the deployed state belongs to the account: same-repository pull requests, behind the
+    # environment where reviewers can be required
+    assert job["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
+    assert job["environment"] == "pulumi-preview"
+    text = yaml.safe_dump(job)
+    assert set(re.findall(r"secrets\.(\w+)", text)) == {"PULUMI_ACCESS_TOKEN"}  # no AWS
+    by_name = {s.get("name", s.get("uses", "")): s for s in job["steps"]}
+    export = by_name["Export the stack's state from the Pulumi Cloud"]
+    assert "pulumi stack export --stack" in export["run"]
+    assert 'PULUMI_HOME="${RUNNER_TEMP}/pulumi-home"' in export["run"]
+    assert 'rm -rf "${PULUMI_HOME}"' in export["run"]
+    review = next(s for s in job["steps"] if s.get("id") == "review")
+    assert "PULUMI_ACCESS_TOKEN" not in yaml.safe_dump(review)  # the PR's code never sees it
+    assert 'BASELINE="${RUNNER_TEMP}/baseline/${STACK}.json"' in review["run"]
+    download = next(s for s in job["steps"] if "download-artifact" in s.get("uses", ""))
+    assert download["with"]["run-id"] == "${{ vars.BASELINE_RUN_ID }}"
+    assert download["if"] == "steps.source.outputs.source == 'artifact'"
+    summary = next(s for s in job["steps"] if "summary" in s.get("name", "").lower())
+    assert "reviewed against its deployed state" in summary["run"]
+    assert "GITHUB_STEP_SUMMARY" in summary["run"]
+    for step in job["steps"]:  # nothing uploads the export (it holds the stack's state)
+        assert "upload-artifact" not in step.get("uses", "")
 
 
 def test_the_real_preview_runs_the_pack_with_the_stacks_config(wf: dict) -> None:
