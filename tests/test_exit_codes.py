@@ -77,23 +77,25 @@ def test_a_violation_is_1_from_the_review_and_2_from_make(strict: Path) -> None:
     assert proc.stdout == review.stdout  # the same review, and only its output
 
 
-def workflow_review_steps() -> tuple[str, str]:
+def workflow_review_steps() -> tuple[str, str, str]:
     wf = yaml.safe_load((ROOT / ".github" / "workflows" / "review.yml").read_text())
     steps = wf["jobs"]["review"]["steps"]
     run = next(s for s in steps if s.get("id") == "review")["run"]
+    deployed = next(s for s in steps if s.get("id") == "deployed")["run"]
     verdict = next(s for s in steps if s.get("name", "").startswith("Verdict"))["run"]
-    return run, verdict
+    return run, deployed, verdict
 
 
 @pytest.mark.parametrize(("pack", "code"), [(None, 0), (STRICT, 1), ({"vpc-flow-logs": 3}, 2)])
 def test_the_workflow_job_fails_with_the_reviews_own_code(
     tmp_path: Path, pack: dict | None, code: int
 ) -> None:
-    """The workflow's review step and verdict step, run as GitHub runs them (bash -e)."""
+    """The workflow's review steps (new stack, and deployed) and its verdict step, run as GitHub
+    runs them (bash -e)."""
     project = project_with_pack_config(
         tmp_path, pack or json.loads((ROOT / "policies/config/dev.json").read_text())
     )
-    run, verdict = workflow_review_steps()
+    run, deployed, verdict = workflow_review_steps()
     out = tmp_path / "github_output"
     env = {**os.environ, "STACK": "dev", "GITHUB_OUTPUT": str(out)}
     step = subprocess.run(["bash", "-e", "-c", run], cwd=project, env=env, capture_output=True,
@@ -101,9 +103,18 @@ def test_the_workflow_job_fails_with_the_reviews_own_code(
     assert step.returncode == 0, step.stderr  # the step records the code; the verdict fails
     assert out.read_text() == f"exit={code}\n", step.stderr
     assert (project / "build" / "dev-summary.md").exists() == (code != 2)  # 2: "see the log"
-    final = subprocess.run(["bash", "-e", "-c", verdict], env={**env, "REVIEW_EXIT": str(code)},
-                           check=False)  # fmt: skip
-    assert final.returncode == code
+    out.unlink()
+    step = subprocess.run(["bash", "-e", "-c", deployed], cwd=project, env=env,
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    assert step.returncode == 0, step.stderr
+    assert out.read_text() == f"exit={code}\n", step.stderr
+    for review_exit, deployed_exit in ((code, 0), (0, code), (code, code)):
+        final = subprocess.run(
+            ["bash", "-e", "-c", verdict],
+            env={**env, "REVIEW_EXIT": str(review_exit), "DEPLOYED_EXIT": str(deployed_exit)},
+            check=False,
+        )
+        assert final.returncode == code, (review_exit, deployed_exit)
 
 
 def test_the_readme_documents_the_command_that_keeps_the_codes() -> None:

@@ -170,7 +170,7 @@ def review_error(project: Path, *args: str) -> tuple[int, str]:
          "officeCidrs[0] = '10.20.0.0/16': is private address space (10.0.0.0/8)"),
         ("tiered-network:officeCidrs:\n    - 203.0.113.0/24",
          "tiered-network:officeCidrs: 203.0.113.7/32",
-         "config key 'tiered-network:officeCidrs' must be of type 'array', got str "
+         "config key 'tiered-network:officeCidrs' must be of type 'array<string>', got str "
          "'203.0.113.7/32'."
          " Fix: store a list: `pulumi config set --path 'officeCidrs[0]' 203.0.113.7/32`"),
         ("tiered-network:natStrategy: single", "tiered-network:natStrategy: single\n"

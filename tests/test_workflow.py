@@ -66,7 +66,8 @@ def test_tests_and_the_offline_review_of_every_stack(wf: dict) -> None:
     summary = next(s for s in review["steps"] if "summary" in s.get("name", "").lower())
     assert "GITHUB_STEP_SUMMARY" in summary["run"] and summary["if"] == "always()"
     deployed = next(s for s in review["steps"] if s.get("id") == "deployed")["run"]
-    assert "MODE=deployed" in deployed  # every stack's CI exercises the deployed shapes
+    # every stack's CI exercises the deployed shapes, with the review's own exit codes
+    assert '.venv/bin/python -m review --stack "${STACK}" --mode deployed' in deployed
     verdict = next(s for s in review["steps"] if s.get("name", "").startswith("Verdict"))
     assert "DEPLOYED_EXIT" in verdict["run"] and "REVIEW_EXIT" in verdict["run"]
     for name, job in wf["jobs"].items():  # the offline jobs see no secrets
@@ -89,7 +90,8 @@ def test_a_baseline_is_used_when_provided_safely_and_the_summary_says_which(wf: 
     assert 'rm -rf "${PULUMI_HOME}"' in export["run"]
     review = next(s for s in job["steps"] if s.get("id") == "review")
     assert "PULUMI_ACCESS_TOKEN" not in yaml.safe_dump(review)  # the PR's code never sees it
-    assert 'BASELINE="${RUNNER_TEMP}/baseline/${STACK}.json"' in review["run"]
+    assert '--baseline "${RUNNER_TEMP}/baseline/${STACK}.json"' in review["run"]
+    assert review["run"].splitlines()[1].startswith(".venv/bin/python -m review")
     download = next(s for s in job["steps"] if "download-artifact" in s.get("uses", ""))
     assert download["with"]["run-id"] == "${{ vars.BASELINE_RUN_ID }}"
     assert download["if"] == "steps.source.outputs.source == 'artifact'"
