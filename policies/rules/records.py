@@ -59,6 +59,7 @@ SUBNET: Final = "aws:ec2/subnet:Subnet"
 IGW: Final = "aws:ec2/internetGateway:InternetGateway"
 IGW_ATTACHMENT: Final = "aws:ec2/internetGatewayAttachment:InternetGatewayAttachment"
 EGRESS_ONLY_IGW: Final = "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway"
+CARRIER_GATEWAY: Final = "aws:ec2/carrierGateway:CarrierGateway"
 NAT_GATEWAY: Final = "aws:ec2/natGateway:NatGateway"
 VPC_ENDPOINT: Final = "aws:ec2/vpcEndpoint:VpcEndpoint"
 VPC_ENDPOINT_RT: Final = (

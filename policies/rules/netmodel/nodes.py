@@ -119,11 +119,26 @@ class Gateway:
     text: str
 
 
+@dataclass(frozen=True)
+class PrefixList:
+    """A route destination that is a prefix list: a ``ManagedPrefixList`` of this stack with
+    every entry known is judged by its entries (issue 17 point 4); any other (AWS-managed,
+    outside the stack, an entry unknown) has ``networks`` None and may hold any address."""
+
+    text: str  # "prefix list 'corp'", "prefix list pl-0123..."
+    networks: tuple[Network, ...] | None
+
+    def __str__(self) -> str:
+        if self.networks is None:
+            return self.text
+        return f"{self.text} ({', '.join(str(n) for n in self.networks)})"
+
+
 @dataclass(eq=False)
 class Route:
     holder: Res  # the Route resource, or the table holding the inline route
     where: str
-    destinations: list[Any]  # CIDR strings, prefix-list ids, UNKNOWN
+    destinations: list[Any]  # CIDR strings, PrefixList, other prefix-list ids, UNKNOWN
     gateway: Gateway
 
     @property

@@ -11,11 +11,13 @@ adversarially, the VPC's own main table too). Each route's target is a gateway
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
+from .._net import MANAGED_PREFIX_LIST, managed_prefix_list_networks
 from ..records import (
     DEFAULT_ROUTE_TABLE,
+    ID,
     MAIN_RT_ASSOCIATION,
     ROUTE,
     ROUTE_TABLE,
@@ -34,7 +36,7 @@ from ..records import (
 )
 from .common import RT_TARGETS, is_internet, overlaps
 from .gateways import GATEWAY_CLASSIFIERS, classify
-from .nodes import Gateway, Route, Subnet, Table, TableChoice
+from .nodes import Gateway, PrefixList, Route, Subnet, Table, TableChoice
 from .places import Places
 
 if TYPE_CHECKING:
@@ -59,12 +61,8 @@ class Routing:
         for r in ix.of_type(ROUTE):
             ref = ix.ref(r, "routeTableId", RT_TARGETS)
             gw = classify(ix, r, r.props, nested=False)
-            dests = [
-                r.get(f)
-                for f in ("destinationCidrBlock", "destinationIpv6CidrBlock",
-                          "destinationPrefixListId")
-                if r.get(f) not in (None, "")
-            ]
+            dests = self._destinations(r, r.props, "destinationPrefixListId", (
+                "destinationCidrBlock", "destinationIpv6CidrBlock", "destinationPrefixListId"))
             for t in ref.targets:
                 route = Route(r, f"route {r.label}", dests or [UNKNOWN], gw)
                 self._routes.setdefault(t.urn, []).append(route)
@@ -120,13 +118,31 @@ class Routing:
                 out.append(Route(table, where, [UNKNOWN],
                                  Gateway("unknown", None, "a target unknown during preview")))
                 continue
-            dests = [
-                entry.get(f)
-                for f in ("cidrBlock", "ipv6CidrBlock", "destinationPrefixListId")
-                if entry.get(f) not in (None, "")
-            ]
+            dests = self._destinations(table, entry, "routes", (
+                "cidrBlock", "ipv6CidrBlock", "destinationPrefixListId"))
             out.append(Route(table, where, dests or [UNKNOWN],
                              classify(self.index, table, entry, nested=True)))
+        return out
+
+    def _destinations(self, holder: Res, entry: Mapping[str, Any], pl_key: str,
+                      fields: tuple[str, ...]) -> list[Any]:
+        """A route's destinations as written; a prefix list of this stack whose entries are all
+        known becomes a :class:`~.nodes.PrefixList` of them (``pl_key``: the property holding
+        its id, for the property dependencies in a preview)."""
+        out: list[Any] = []
+        for f in fields:
+            value = entry.get(f)
+            if value in (None, ""):
+                continue
+            if f == "destinationPrefixListId":
+                nets = managed_prefix_list_networks(self.index, holder, pl_key, value)
+                if nets is not None:
+                    mpl = self.index.ref(holder, pl_key, {MANAGED_PREFIX_LIST: ID}, value,
+                                         use_value=True).targets[0]
+                    value = PrefixList(f"prefix list {mpl.label}", tuple(nets))
+                elif isinstance(value, str):
+                    value = PrefixList(f"prefix list {value}", None)
+            out.append(value)
         return out
 
     def routes_of(self, table: Table | Res) -> list[Route]:
@@ -188,18 +204,27 @@ def _table(res: Res) -> Table:
 # Where a route leads
 
 
+def _networks(d: Any) -> list[Network] | None:
+    """The networks a destination names: a CIDR, or a resolved prefix list's entries; None for
+    a prefix list that may hold any address, or for a text that names none."""
+    if isinstance(d, PrefixList):
+        return list(d.networks) if d.networks is not None else None
+    net = parse_cidr(d)
+    return [net] if net is not None else None
+
+
 def leads_out(route: Route, version: int, local: Sequence[Network]) -> bool:
-    """The route may carry traffic of IP ``version`` to the internet (a destination outside
-    private space and the VPC, an unknown one, or a prefix list other than an endpoint's)."""
+    """The route may carry traffic of IP ``version`` outside private space and the VPC: a
+    destination outside them, an unknown one, or a prefix list other than an endpoint's whose
+    entries are not all known (a prefix list of this stack is judged by its entries). Whether
+    that is the internet is the gateway's to say (``gateways.INTERNET_KINDS``...)."""
     for d in route.destinations:
-        if is_unknown(d):
+        if is_unknown(d) or (isinstance(d, PrefixList) and d.networks is None):
             return route.kind != "vpce"
-        net = parse_cidr(d)
-        if net is None:
-            if isinstance(d, str) and d.startswith("pl-") and route.kind not in ("vpce",):
-                return version == 4
+        nets = _networks(d)
+        if nets is None:  # an endpoint's "(service prefix list)"
             continue
-        if net.version == version and is_internet(net, local):
+        if any(n.version == version and is_internet(n, local) for n in nets):
             return True
     return False
 
@@ -207,15 +232,11 @@ def leads_out(route: Route, version: int, local: Sequence[Network]) -> bool:
 def route_covers(route: Route, source: Network | None, v6: bool) -> bool:
     """The route's destinations may include ``source`` (any address of it) for its version."""
     for d in route.destinations:
-        if is_unknown(d):
+        if is_unknown(d) or (isinstance(d, PrefixList) and d.networks is None):
             return True
-        net = parse_cidr(d)
-        if net is None:  # a prefix list
-            if isinstance(d, str) and d.startswith("pl-"):
+        for net in _networks(d) or []:
+            if (net.version == 6) != v6:
+                continue
+            if source is None or overlaps(net, source):
                 return True
-            continue
-        if (net.version == 6) != v6:
-            continue
-        if source is None or overlaps(net, source):
-            return True
     return False
