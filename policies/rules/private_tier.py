@@ -383,6 +383,8 @@ def _validate_private_servers(args: StackValidationArgs, report: ReportViolation
                     holder.urn,
                 )
         for e in model.internet_ingress(iface):
+            if e.kind == "vpn":
+                continue  # authenticated remote users of a Client VPN: not the open internet
             verb = "may be reachable" if e.uncertain else "is reachable"
             why = (f" (decided by values unknown during preview: {'; '.join(e.uncertain)})"
                    if e.uncertain else "")

@@ -110,6 +110,22 @@ LB_TG_ATTACHMENT: Final = (
 )
 ELB: Final = "aws:elb/loadBalancer:LoadBalancer"
 ELB_ATTACHMENT: Final = "aws:elb/attachment:Attachment"
+# Issue 17 point 3: more ways to put interfaces behind a balancer, and the front doors.
+ASG_TRAFFIC_SOURCE_ATTACHMENT: Final = (
+    "aws:autoscaling/trafficSourceAttachment:TrafficSourceAttachment"
+)
+ECS_SERVICE: Final = "aws:ecs/service:Service"
+ECS_TASK_SET: Final = "aws:ecs/taskSet:TaskSet"
+SPOT_FLEET_REQUEST: Final = "aws:ec2/spotFleetRequest:SpotFleetRequest"
+APIGW_VPC_LINK: Final = "aws:apigateway/vpcLink:VpcLink"
+APIGW_INTEGRATION: Final = "aws:apigateway/integration:Integration"
+APIGWV2_VPC_LINK: Final = "aws:apigatewayv2/vpcLink:VpcLink"
+APIGWV2_INTEGRATION: Final = "aws:apigatewayv2/integration:Integration"
+CLOUDFRONT_VPC_ORIGIN: Final = "aws:cloudfront/vpcOrigin:VpcOrigin"
+GA_LISTENER: Final = "aws:globalaccelerator/listener:Listener"
+GA_ENDPOINT_GROUP: Final = "aws:globalaccelerator/endpointGroup:EndpointGroup"
+CLIENT_VPN_ENDPOINT: Final = "aws:ec2clientvpn/endpoint:Endpoint"
+CLIENT_VPN_ASSOCIATION: Final = "aws:ec2clientvpn/networkAssociation:NetworkAssociation"
 FLOW_LOG: Final = "aws:ec2/flowLog:FlowLog"
 STACK_TYPE: Final = "pulumi:pulumi:Stack"
 

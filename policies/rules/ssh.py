@@ -2,7 +2,7 @@
 
 - ``bastion-ssh-only-from-office``: a question to the network model (``netmodel``): from the
   internet, port 22 reaches only the bastion, and only from inside a configured office CIDR --
-  directly or through any forwarder (an internet-facing load balancer).
+  directly or through any forwarder (a load balancer, a front door, a Client VPN endpoint).
 - ``servers-ssh-only-from-bastion``: every other security group admits SSH only from the
   bastion's security group.
 """
@@ -175,7 +175,7 @@ def _within_office(source: str, offices: list[Network]) -> bool:
 def _validate_bastion(args: StackValidationArgs, report: ReportViolation) -> None:
     """A question to the network model: from the internet, port 22 reaches only the bastion,
     and only from the office CIDRs -- directly (public address + IGW route + security group)
-    or through any forwarder (an internet-facing load balancer)."""
+    or through any forwarder (a load balancer, a front door, a Client VPN endpoint)."""
     stack = Stack.of(args)
     config = args.get_config()
     offices, problems = office_networks(config)
@@ -217,6 +217,10 @@ def _validate_bastion(args: StackValidationArgs, report: ReportViolation) -> Non
         fix = (
             f"Narrow the source to the office CIDRs ({office_text}) or remove the rule"
             if bastion and e.kind == "direct"
+            else "Admit SSH from neither the Client VPN endpoint's security groups nor its "
+            f"network (its users connect from any address); admit only the office CIDRs "
+            f"({office_text})"
+            if e.kind == "vpn"
             else f"Admit only the office CIDRs ({office_text}) on the load balancer, or remove "
             f"the listener"
             if bastion
