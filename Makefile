@@ -9,9 +9,13 @@ REVIEW_ARGS ?=
 
 .PHONY: install test lint lint-workflows typecheck unit review diagram bench clean
 
-$(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
+# The components are also installed into .venv as the `tierednet` package (editable, no
+# dependencies: they are the pins above), so the component plugin (plugin/) and examples/ run
+# from the dev venv as they run from a user's.
+$(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
 # Real validators from Debian, unpacked into the venv (nothing is installed system wide):

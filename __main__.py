@@ -11,7 +11,6 @@ from components.access import (
     render_keyless_ssh_config,
 )
 from components.ami import architecture, ubuntu_lts_ami
-from components.audit import AuditLog, AuditLogArgs, AuditLogMode
 from components.bastion import Bastion, BastionArgs
 from components.config import StackConfig
 from components.network import TieredNetwork
@@ -32,7 +31,7 @@ provider = aws.Provider(
 )
 opts = pulumi.ResourceOptions(providers=[provider])
 
-network = TieredNetwork(prefix, settings.network, opts)
+network = TieredNetwork(prefix, settings.network.as_input(), opts)
 amis: dict[str, pulumi.Output[str]] = {}
 
 
@@ -60,7 +59,8 @@ def access_args(servers: list[Server]) -> AccessArgs:
         endpoint_subnet_ids=[
             network.subnet_id(name)
             for name in {
-                p.az: p.spec.name for p in reversed(settings.network.plan)
+                p.az: p.spec.name
+                for p in reversed(settings.network.plan)
                 if p.spec.tier is Tier.PRIVATE
             }.values()
         ],
@@ -69,9 +69,7 @@ def access_args(servers: list[Server]) -> AccessArgs:
 
 
 # Session Manager comes first: the servers take its instance profile.
-session_manager = (
-    SessionManager("ssm", access_args([]), opts) if access is AccessMode.SSM else None
-)
+session_manager = SessionManager("ssm", access_args([]), opts) if access is AccessMode.SSM else None
 
 servers: dict[str, Server] = {}
 for plan in settings.servers:
@@ -110,7 +108,6 @@ for plan in settings.servers:
     )
 
 bastion: Bastion | None = None
-audit_log: AuditLog | None = None
 if access is AccessMode.INSTANCE_CONNECT:
     InstanceConnect("eic", access_args(list(servers.values())), opts)
 if access is not AccessMode.BASTION:
@@ -124,21 +121,6 @@ if access is not AccessMode.BASTION:
         )
     )
 else:
-    # auditLog: cloudwatch -- the audit trail leaves the box for an encrypted log group.
-    audit_log = (
-        AuditLog(
-            "bastion-audit",
-            AuditLogArgs(
-                prefix=prefix,
-                region=settings.region,
-                retention_days=settings.audit_log_retention_days,
-                protect=settings.protect_data,
-            ),
-            opts,
-        )
-        if settings.audit_log is AuditLogMode.CLOUDWATCH
-        else None
-    )
     bastion = Bastion(
         "bastion",
         BastionArgs(
@@ -148,28 +130,45 @@ else:
             vpc_cidr=settings.network.vpc_cidr,
             ami_id=ami_for(settings.bastion_instance_type),
             ssh_public_key=settings.ssh_public_key,
-            office_cidrs=settings.office_cidrs,
-            servers=list(servers.values()),
+            office_cidrs=list(settings.office_cidrs),
+            region=settings.region,
+            servers=[s.ssh_target() for s in servers.values()],
             instance_type=settings.bastion_instance_type,
             idle_timeout_seconds=settings.idle_timeout_seconds,
             ssh_key_file=settings.ssh_key_file,
-            depends_on=network.egress_ready[settings.management_subnet],
             ipv6=settings.network.ipv6,
-            audit_log=audit_log,
+            # auditLog: cloudwatch -- the audit trail leaves the box for an encrypted log group.
+            audit_log=settings.audit_log,
+            audit_log_retention_days=settings.audit_log_retention_days,
+            protect_audit_log=settings.protect_data,
         ),
-        opts,
+        # The instance and its EIP wait for the management subnet's route to the IGW.
+        pulumi.ResourceOptions.merge(
+            opts,
+            pulumi.ResourceOptions(depends_on=network.egress_ready[settings.management_subnet]),
+        ),
     )
     ssh_config = bastion.ssh_config
 
+# Ids for StackReferences, named as awsx and terraform-aws-modules/vpc name them.
 pulumi.export("vpcId", network.vpc_id)
+pulumi.export("publicSubnetIds", network.public_subnet_ids)
+pulumi.export("privateSubnetIds", network.private_subnet_ids)
+pulumi.export("managementSubnetIds", network.management_subnet_ids)
+pulumi.export("subnetIds", network.subnet_ids)
+pulumi.export("natGatewayIds", network.nat_gateway_ids)
+pulumi.export("publicRouteTableId", network.public_route_table_id)
+pulumi.export("privateRouteTableIds", network.private_route_table_ids)
 if bastion is not None:
     pulumi.export("bastionPublicIp", bastion.public_ip)
-    pulumi.export("bastionInstanceId", bastion.instance.id)
+    pulumi.export("bastionInstanceId", bastion.instance_id)
+    pulumi.export("bastionSecurityGroupId", bastion.security_group_id)
     # Empty without ipv6: the same outputs whatever the options, for scripts.
     pulumi.export("bastionIpv6", bastion.ipv6_address or "")
 pulumi.export("access", access.value)
 pulumi.export("serverInstanceIds", {name: s.instance.id for name, s in servers.items()})
 pulumi.export("serverPrivateIps", {name: s.private_ip for name, s in servers.items()})
+pulumi.export("serverSecurityGroupIds", {name: s.security_group.id for name, s in servers.items()})
 pulumi.export("natPublicIps", network.nat_public_ips)
 pulumi.export("sshConfig", ssh_config)
-pulumi.export("auditLogGroup", audit_log.log_group.name if audit_log else None)
+pulumi.export("auditLogGroup", bastion.audit_log_group_name if bastion is not None else None)

@@ -26,7 +26,7 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from .errors import ConfigChoice, ConfigError, parse_cidr
+from .errors import ConfigChoice, ConfigError, code_errors, parse_cidr
 from .iam import assume_role_policy
 from .server import Server
 from .tags import Tier, resource_tags
@@ -68,6 +68,7 @@ def render_keyless_ssh_config(
     key_file: str = "~/.ssh/id_ed25519",
 ) -> str:
     """ssh_config for ~/.ssh/config.d/<stack>: each server by instance id through a ProxyCommand."""
+    mode = AccessMode.parse("access", mode)
     if mode is AccessMode.INSTANCE_CONNECT:
         proxy = f"aws ec2-instance-connect open-tunnel --region {region} --instance-id %h"
     elif mode is AccessMode.SSM:
@@ -110,6 +111,12 @@ class AccessArgs:
     log_retention_days: int = 90
 
     def __post_init__(self) -> None:
+        with code_errors("AccessArgs"):
+            self._validate()
+
+    def _validate(self) -> None:
+        # A member or its string value alike: the code compares modes with `is`.
+        object.__setattr__(self, "mode", AccessMode.parse("mode", self.mode))
         parse_cidr("vpcCidr", self.vpc_cidr, version=4)
         if self.mode is AccessMode.BASTION:
             raise ConfigError(

@@ -48,8 +48,10 @@ KMS_ACTIONS_FOR_LOGS = (
 class AuditLogMode(ConfigChoice):
     """Where the bastion's command log and auditd log go."""
 
-    LOCAL = "local"  # on the bastion only (gone or rewritten if the box is owned)
-    CLOUDWATCH = "cloudwatch"  # also to an encrypted CloudWatch Logs group, via the agent
+    LOCAL = "local"
+    """On the bastion only (gone or rewritten if the box is owned)."""
+    CLOUDWATCH = "cloudwatch"
+    """Also to a KMS-encrypted CloudWatch Logs group, shipped by the CloudWatch agent."""
 
     @classmethod
     def noun(cls) -> str:

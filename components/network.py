@@ -7,330 +7,45 @@ public and management subnets route 0.0.0.0/0 to the internet gateway; private s
 the internet only through a NAT gateway that sits in a public subnet.
 """
 
-from __future__ import annotations
-
 import functools
 import ipaddress
 import json
-import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
 from .ami import architecture
-from .errors import ConfigChoice, ConfigError, parse_ipv4_cidr
+from .errors import code_errors
 from .iam import assume_role_policy
 from .nat_instance import NatInstance, NatInstanceArgs, al2023_ami
-from .tags import NAME_RE, Tier, resource_tags
-
-# The values CloudWatch Logs' PutRetentionPolicy accepts (retentionInDays).
-LOG_RETENTION_DAYS = (
-    1,
-    3,
-    5,
-    7,
-    14,
-    30,
-    60,
-    90,
-    120,
-    150,
-    180,
-    365,
-    400,
-    545,
-    731,
-    1096,
-    1827,
-    2192,
-    2557,
-    2922,
-    3288,
-    3653,
+from .network_args import (
+    LOG_RETENTION_DAYS,
+    NatStrategy,
+    NetworkArgs,
+    PlannedSubnet,
+    SubnetArgs,
+    SubnetSpec,
+    TieredNetworkArgs,
+    plan_network,
 )
-_AZ_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")
+from .tags import Tier, resource_tags
 
+__all__ = [
+    "LOG_RETENTION_DAYS",
+    "NatStrategy",
+    "NetworkArgs",
+    "PlannedSubnet",
+    "SubnetArgs",
+    "SubnetSpec",
+    "TieredNetwork",
+    "TieredNetworkArgs",
+    "ipv6_subnet",
+    "plan_network",
+]
 
-class NatStrategy(ConfigChoice):
-    """How private subnets reach the internet (lesson 5)."""
-
-    SINGLE = "single"  # one NAT gateway shared by every private subnet (cheapest; dev)
-    ONE_PER_AZ = "one-per-az"  # a NAT gateway per AZ with private subnets (no cross-AZ SPOF)
-    NONE = "none"  # private subnets get no default route at all
-    INSTANCE = "instance"  # a NAT instance per AZ (or natInstanceCount: 1), fck-nat style
-
-    @classmethod
-    def noun(cls) -> str:
-        return "NAT strategy"
-
-
-@dataclass(frozen=True)
-class SubnetSpec:
-    """One subnet: a tier, an AZ, and either a prefix length (`size`) or an explicit `cidr`."""
-
-    name: str
-    tier: Tier
-    az: str
-    size: int | None = None
-    cidr: str | None = None
-    # Only a public subnet may hand out public IPs on launch; the default is off everywhere.
-    map_public_ip_on_launch: bool = False
-
-
-@dataclass(frozen=True)
-class PlannedSubnet:
-    spec: SubnetSpec
-    cidr: ipaddress.IPv4Network
-    az: str
-
-
-@dataclass(frozen=True)
-class NetworkArgs:
-    """Inputs of TieredNetwork. Validated (and the subnets carved) at construction."""
-
-    prefix: str
-    region: str
-    vpc_cidr: str
-    availability_zones: Sequence[str]
-    subnets: Sequence[SubnetSpec]
-    nat_strategy: NatStrategy = NatStrategy.SINGLE
-    flow_logs: bool = False
-    flow_log_retention_days: int = 90
-    protect_vpc: bool = False
-    # Issue 9: an Amazon-provided /56 on the VPC and a /64 per subnet; NAT instances.
-    ipv6: bool = False
-    nat_instance_count: int = 0  # 0: one per AZ with private subnets; 1: a single one
-    nat_instance_type: str = "t4g.nano"
-    plan: tuple[PlannedSubnet, ...] = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "plan", plan_network(self))
-
-
-def _resolve_az(setting: str, az: str, region: str, azs: Sequence[str]) -> str:
-    full = f"{region}{az}" if re.fullmatch(r"[a-z]", az) else az
-    if full not in azs:
-        raise ConfigError(
-            setting,
-            az,
-            f"AZ {full} is not one of availabilityZones {list(azs)}",
-            "add the AZ to availabilityZones or place the subnet in a listed AZ",
-        )
-    return full
-
-
-def plan_network(args: NetworkArgs) -> tuple[PlannedSubnet, ...]:
-    """Validate the layout and carve every subnet from the VPC CIDR (pure; no resources)."""
-    if not NAME_RE.match(args.prefix):
-        raise ConfigError(
-            "prefix",
-            args.prefix,
-            "must be lowercase letters, digits and hyphens",
-            "use the owner's short prefix, e.g. 'jdoe'",
-        )
-    vpc = parse_ipv4_cidr("vpcCidr", args.vpc_cidr)
-    if not 16 <= vpc.prefixlen <= 28:
-        raise ConfigError(
-            "vpcCidr",
-            args.vpc_cidr,
-            "AWS VPCs must be between /16 and /28",
-            "use e.g. 192.168.10.0/24",
-        )
-    if not args.availability_zones:
-        raise ConfigError(
-            "availabilityZones",
-            [],
-            "no AZs given",
-            f"list AZs of {args.region}, e.g. [{args.region}a, {args.region}c]",
-        )
-    for i, az in enumerate(args.availability_zones):
-        if (
-            not _AZ_RE.match(az)
-            or not az.startswith(args.region)
-            or len(az) != len(args.region) + 1
-        ):
-            raise ConfigError(
-                f"availabilityZones[{i}]",
-                az,
-                f"not an AZ of region {args.region}",
-                f"use an AZ name such as {args.region}a, or change aws:region",
-            )
-    if len(set(args.availability_zones)) != len(args.availability_zones):
-        raise ConfigError(
-            "availabilityZones",
-            list(args.availability_zones),
-            "lists an AZ twice",
-            "list each AZ once",
-        )
-    if not args.subnets:
-        raise ConfigError("subnets", [], "no subnets given", "describe at least one subnet")
-    if not isinstance(args.nat_strategy, NatStrategy):
-        NatStrategy.parse("natStrategy", args.nat_strategy)
-    if args.flow_log_retention_days not in LOG_RETENTION_DAYS:
-        near = min(LOG_RETENTION_DAYS, key=lambda d: abs(d - args.flow_log_retention_days))
-        raise ConfigError(
-            "flowLogRetentionDays",
-            args.flow_log_retention_days,
-            "not a retention CloudWatch Logs accepts",
-            f"use {near} or another of {', '.join(map(str, LOG_RETENTION_DAYS))}",
-        )
-
-    # Carve in declaration order: subnet i depends only on subnets 0..i-1, so appending a
-    # subnet (sized or with an explicit CIDR) never moves an existing one -- a moved subnet is
-    # a replaced subnet, and every server in it with it. An explicit CIDR that collides with an
-    # earlier subnet is refused rather than pushing that subnet elsewhere.
-    names: set[str] = set()
-    cidrs: dict[int, ipaddress.IPv4Network] = {}
-    for i, spec in enumerate(args.subnets):
-        where = f"subnets[{i}]"
-        if not NAME_RE.match(spec.name):
-            raise ConfigError(
-                f"{where}.name",
-                spec.name,
-                "must be lowercase letters, digits and hyphens",
-                "name it like 'external-a'",
-            )
-        if spec.name in names:
-            raise ConfigError(f"{where}.name", spec.name, "duplicate subnet name", "rename it")
-        names.add(spec.name)
-        if not isinstance(spec.tier, Tier):
-            raise ConfigError(
-                f"{where}.tier",
-                spec.tier,
-                "unknown tier",
-                "use one of: " + ", ".join(t.value for t in Tier),
-            )
-        if spec.map_public_ip_on_launch and spec.tier is not Tier.PUBLIC:
-            raise ConfigError(
-                f"{where}.mapPublicIpOnLaunch",
-                True,
-                f"a {spec.tier.value} subnet must not hand out public IPs",
-                "only public subnets may auto-assign public IPs",
-            )
-        if (spec.size is None) == (spec.cidr is None):
-            raise ConfigError(
-                where,
-                spec.name,
-                "needs exactly one of a size (/NN) or an explicit CIDR",
-                "give e.g. /26 or 192.168.10.0/26",
-            )
-        earlier = [(j, args.subnets[j].name, net) for j, net in cidrs.items()]
-        if spec.cidr is not None:
-            net = parse_ipv4_cidr(f"{where}.cidr", spec.cidr)
-            if not net.subnet_of(vpc):
-                raise ConfigError(
-                    f"{where}.cidr",
-                    spec.cidr,
-                    f"outside the VPC {vpc}",
-                    f"choose a block inside {vpc}",
-                )
-            _check_subnet_size(f"{where}.cidr", spec.cidr, net.prefixlen)
-            for j, other, other_net in earlier:
-                if net.overlaps(other_net):
-                    block = _first_free(vpc, net.prefixlen, [n for _, _, n in earlier])
-                    hint = f"e.g. {block}, " if block else ""
-                    raise ConfigError(
-                        f"{where}.cidr",
-                        spec.cidr,
-                        f"subnet {spec.name} ({net}) overlaps subnets[{j}] {other} ({other_net}),"
-                        " declared earlier",
-                        f"give {spec.name} a free block ({hint}or a size such as /{net.prefixlen})"
-                        f"; moving {other} would replace it and its servers",
-                    )
-            cidrs[i] = net
-            continue
-        assert spec.size is not None
-        _check_subnet_size(f"{where}.size", spec.size, spec.size)
-        if spec.size < vpc.prefixlen:
-            raise ConfigError(
-                f"{where}.size",
-                f"/{spec.size}",
-                f"larger than the VPC {vpc}",
-                f"use a prefix of /{vpc.prefixlen} or longer",
-            )
-        taken = [n for _, _, n in earlier]
-        found = _first_free(vpc, spec.size, taken)
-        if found is None:
-            left = vpc.num_addresses - sum(t.num_addresses for t in taken)
-            raise ConfigError(
-                f"{where}.size",
-                f"/{spec.size}",
-                f"does not fit in {vpc} ({left} addresses left, not in one aligned block)",
-                "shrink the subnets, enlarge vpcCidr, or give explicit CIDRs",
-            )
-        cidrs[i] = found
-
-    planned = tuple(
-        PlannedSubnet(
-            spec,
-            cidrs[i],
-            _resolve_az(f"subnets[{i}].az", spec.az, args.region, args.availability_zones),
-        )
-        for i, spec in enumerate(args.subnets)
-    )
-
-    private_azs = {p.az for p in planned if p.spec.tier is Tier.PRIVATE}
-    public_azs = {p.az for p in planned if p.spec.tier is Tier.PUBLIC}
-    if private_azs and args.nat_strategy is not NatStrategy.NONE and not public_azs:
-        raise ConfigError(
-            "natStrategy",
-            args.nat_strategy.value,
-            "a NAT gateway needs a public subnet, and the layout has none",
-            "add a public subnet or set natStrategy to none",
-        )
-    if args.nat_instance_count not in (0, 1):
-        raise ConfigError(
-            "natInstanceCount",
-            args.nat_instance_count,
-            "must be 0 (one NAT instance per AZ with private subnets) or 1 (a single one)",
-            "set natInstanceCount to 0 or 1",
-        )
-    if args.nat_instance_count and args.nat_strategy is not NatStrategy.INSTANCE:
-        raise ConfigError(
-            "natInstanceCount",
-            args.nat_instance_count,
-            f"applies to natStrategy instance, not {args.nat_strategy.value}",
-            "remove natInstanceCount, or set natStrategy: instance",
-        )
-    # A NAT per AZ (gateways one-per-az, or instances with natInstanceCount 0) sits in a public
-    # subnet of that AZ: every AZ with private subnets needs one.
-    per_az = {
-        NatStrategy.ONE_PER_AZ: ("NAT gateway", "use natStrategy single"),
-        NatStrategy.INSTANCE: ("NAT instance", "set natInstanceCount: 1"),
-    }.get(args.nat_strategy)
-    if per_az and (args.nat_strategy is NatStrategy.ONE_PER_AZ or args.nat_instance_count == 0):
-        missing = sorted(private_azs - public_azs)
-        if missing:
-            what, alternative = per_az
-            raise ConfigError(
-                "natStrategy",
-                args.nat_strategy.value,
-                f"AZs {missing} have private subnets but no public subnet for their {what}",
-                f"add a public subnet in each of those AZs, or {alternative}",
-            )
-    return planned
-
-
-def _first_free(
-    vpc: ipaddress.IPv4Network, prefixlen: int, taken: Sequence[ipaddress.IPv4Network]
-) -> ipaddress.IPv4Network | None:
-    """The lowest aligned /prefixlen block of `vpc` that overlaps nothing in `taken`."""
-    for candidate in vpc.subnets(new_prefix=prefixlen):
-        if not any(candidate.overlaps(t) for t in taken):
-            return candidate
-    return None
-
-
-def _check_subnet_size(setting: str, value: object, prefixlen: int) -> None:
-    if not 16 <= prefixlen <= 28:
-        raise ConfigError(
-            setting,
-            value,
-            "AWS subnets must be between /16 and /28",
-            "use a prefix length from 16 to 28",
-        )
+# The type token before the component provider host (which serves `<package>:index:<Class>`):
+# stacks created before keep their resources through this alias.
+PREVIOUS_TYPE = "tierednet:network:TieredNetwork"
 
 
 def _nth_ipv6_subnet(index: int, vpc_block: str) -> str:
@@ -349,28 +64,64 @@ def ipv6_subnet(vpc_block: str, index: int) -> str:
 
 
 class TieredNetwork(pulumi.ComponentResource):
-    """A VPC with public, private and management tiers (see module docstring)."""
+    """A VPC with public, private and management subnets, an internet gateway, NAT (gateways or
+    instances) and an explicit route table for every subnet."""
 
     vpc: aws.ec2.Vpc
-    subnets: dict[str, aws.ec2.Subnet]
-    subnet_tiers: dict[str, Tier]
-    internet_gateway: aws.ec2.InternetGateway
-    nat_gateways: dict[str, aws.ec2.NatGateway]  # by AZ
-    public_route_table: aws.ec2.RouteTable
-    private_route_tables: dict[str, aws.ec2.RouteTable]  # by AZ, or "shared"
-    flow_log: aws.ec2.FlowLog | None
-    # Per subnet: what must exist before an instance there can reach the internet (its
-    # association and its table's default route). Instances depend on these so cloud-init's
-    # first package install does not race the NAT gateway.
-    egress_ready: dict[str, list[pulumi.Resource]]
+    """The VPC."""
     vpc_id: pulumi.Output[str]
+    """The VPC's id."""
     vpc_cidr: str
+    """The VPC's IPv4 block."""
+    subnets: dict[str, aws.ec2.Subnet]
+    """The subnets by name."""
+    subnet_tiers: dict[str, Tier]
+    """Each subnet's tier, by name."""
+    subnet_ids: pulumi.Output[dict[str, str]]
+    """Subnet ids by subnet name."""
+    public_subnet_ids: pulumi.Output[list[str]]
+    """Ids of the public subnets, in declaration order."""
+    private_subnet_ids: pulumi.Output[list[str]]
+    """Ids of the private subnets, in declaration order."""
+    management_subnet_ids: pulumi.Output[list[str]]
+    """Ids of the management subnets (the bastion's tier), in declaration order."""
+    internet_gateway: aws.ec2.InternetGateway
+    """The internet gateway."""
+    internet_gateway_id: pulumi.Output[str]
+    """The internet gateway's id."""
+    nat_gateways: dict[str, aws.ec2.NatGateway]
+    """The NAT gateways by AZ (none with nat_strategy instance or none)."""
+    nat_gateway_ids: pulumi.Output[list[str]]
+    """Ids of the NAT gateways."""
     nat_public_ips: pulumi.Output[list[str]]
+    """Public IPs of the NAT gateways or the NAT instances' fixed interfaces."""
+    public_route_table: aws.ec2.RouteTable
+    """The route table of the public and management subnets (0.0.0.0/0 to the IGW)."""
+    public_route_table_id: pulumi.Output[str]
+    """The public route table's id."""
+    private_route_tables: dict[str, aws.ec2.RouteTable]
+    """The private subnets' route tables, by AZ (one-per-az) or under "shared"."""
+    private_route_table_ids: pulumi.Output[list[str]]
+    """Ids of the private route tables."""
+    flow_log: aws.ec2.FlowLog | None
+    """The VPC flow log (flow_logs true), else unset."""
 
     def __init__(
-        self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
+        self, name: str, args: TieredNetworkArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("tierednet:network:TieredNetwork", name, None, opts)
+        with code_errors("TieredNetworkArgs"):
+            spec = NetworkArgs.from_input(args)
+        super().__init__(
+            "tierednet:index:TieredNetwork",
+            name,
+            None,
+            pulumi.ResourceOptions.merge(
+                opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=PREVIOUS_TYPE)])
+            ),
+        )
+        self._build(name, spec)
+
+    def _build(self, name: str, args: NetworkArgs) -> None:
         child = pulumi.ResourceOptions(parent=self)
         prefix = args.prefix
 
@@ -487,7 +238,7 @@ class TieredNetwork(pulumi.ComponentResource):
                     ),
                     child,
                 )
-        for az in (nat_azs if args.nat_strategy is not NatStrategy.INSTANCE else []):
+        for az in nat_azs if args.nat_strategy is not NatStrategy.INSTANCE else []:
             suffix = az[len(args.region) :]
             eip = aws.ec2.Eip(
                 f"{name}-nat-{suffix}-eip",
@@ -547,7 +298,10 @@ class TieredNetwork(pulumi.ComponentResource):
                 )
 
         # Every subnet gets an explicit association; none is left on the VPC's main table.
-        self.egress_ready = {}
+        # Per subnet: what must exist before an instance there can reach the internet (its
+        # association and its table's default route). Instances depend on these so cloud-init's
+        # first package install does not race the NAT gateway.
+        self.egress_ready: dict[str, list[pulumi.Resource]] = {}
         for p in args.plan:
             if p.spec.tier is Tier.PRIVATE:
                 key = p.az if per_az else "shared"
@@ -565,6 +319,22 @@ class TieredNetwork(pulumi.ComponentResource):
 
         self.flow_log = self._flow_logs(name, args) if args.flow_logs else None
 
+        def ids(resources: list[pulumi.CustomResource]) -> pulumi.Output[list[str]]:
+            return pulumi.Output.all(*[r.id for r in resources]).apply(list)
+
+        def of_tier(tier: Tier) -> list[pulumi.CustomResource]:
+            return [s for n, s in self.subnets.items() if self.subnet_tiers[n] is tier]
+
+        self.subnet_ids = pulumi.Output.all(**{n: s.id for n, s in self.subnets.items()}).apply(
+            dict
+        )
+        self.public_subnet_ids = ids(of_tier(Tier.PUBLIC))
+        self.private_subnet_ids = ids(of_tier(Tier.PRIVATE))
+        self.management_subnet_ids = ids(of_tier(Tier.MANAGEMENT))
+        self.internet_gateway_id = self.internet_gateway.id
+        self.nat_gateway_ids = ids(list(self.nat_gateways.values()))
+        self.public_route_table_id = self.public_route_table.id
+        self.private_route_table_ids = ids(list(self.private_route_tables.values()))
         self.nat_public_ips = pulumi.Output.all(
             *[nat.public_ip for nat in self.nat_gateways.values()],
             *[nat.public_ip for nat in self.nat_instances.values()],
@@ -572,8 +342,15 @@ class TieredNetwork(pulumi.ComponentResource):
         self.register_outputs(
             {
                 "vpcId": self.vpc_id,
-                "subnetIds": {n: s.id for n, s in self.subnets.items()},
+                "subnetIds": self.subnet_ids,
+                "publicSubnetIds": self.public_subnet_ids,
+                "privateSubnetIds": self.private_subnet_ids,
+                "managementSubnetIds": self.management_subnet_ids,
+                "internetGatewayId": self.internet_gateway_id,
+                "natGatewayIds": self.nat_gateway_ids,
                 "natPublicIps": self.nat_public_ips,
+                "publicRouteTableId": self.public_route_table_id,
+                "privateRouteTableIds": self.private_route_table_ids,
             }
         )
 

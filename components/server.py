@@ -18,11 +18,10 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from cryptography.hazmat.primitives.serialization import load_ssh_public_key
 
-from .errors import ConfigError
+from .errors import ConfigError, code_errors, require_plain
+from .ssh_door import SSH_PORT, SshTarget, admit_ssh
 from .tags import BASTION_ROLE, NAME_RE, Tier, resource_tags
 from .userdata import ServiceSpec, server_user_data
-
-SSH_PORT = 22
 
 
 @dataclass(frozen=True)
@@ -79,8 +78,26 @@ class ServerArgs:
     depends_on: Sequence[pulumi.Resource] = ()
 
     def __post_init__(self) -> None:
+        with code_errors("ServerArgs"):
+            self._validate()
+
+    def _validate(self) -> None:
+        # A member or its string value alike: the code compares tiers with `is`.
+        object.__setattr__(self, "tier", Tier.parse("tier", self.tier))
+        for setting, value, kind, example in (
+            ("prefix", self.prefix, str, "'jdoe'"),
+            ("sshPublicKey", self.ssh_public_key, str, "'ssh-ed25519 AAAA... you@laptop'"),
+            ("instanceType", self.instance_type, str, "'t3.micro'"),
+            ("publicIp", self.public_ip, bool, "False"),
+            ("rootVolumeGiB", self.root_volume_gib, int, "16"),
+            ("protectData", self.protect_data, bool, "True"),
+            ("ipv6", self.ipv6, bool, "True"),
+        ):
+            require_plain(setting, value, kind, example)
+        if self.data_volume_gib is not None:
+            require_plain("dataVolumeGiB", self.data_volume_gib, int, "20")
         validate_server(
-            "server",
+            "",
             tier=self.tier,
             public_ip=self.public_ip,
             ingress=self.ingress,
@@ -90,18 +107,18 @@ class ServerArgs:
         if self.data_volume_gib is not None:
             if not 1 <= self.data_volume_gib <= 16384:
                 raise ConfigError(
-                    "server.dataVolumeGiB", self.data_volume_gib, "out of range", "use 1 to 16384"
+                    "dataVolumeGiB", self.data_volume_gib, "out of range", "use 1 to 16384"
                 )
             if self.service is None or self.service.data_dir is None:
                 raise ConfigError(
-                    "server.dataVolumeGiB",
+                    "dataVolumeGiB",
                     self.data_volume_gib,
                     "the service keeps no data (ServiceSpec.data_dir is unset)",
                     "drop the data volume or set the service's data_dir",
                 )
             if not self.availability_zone:
                 raise ConfigError(
-                    "server.availabilityZone",
+                    "availabilityZone",
                     self.availability_zone,
                     "a data volume must be created in the instance's AZ",
                     "pass the subnet's AZ",
@@ -118,24 +135,21 @@ def validate_server(
     root_volume_gib: int = 16,
 ) -> None:
     """The checks behind ServerArgs, also run by the stack settings before anything exists."""
-    if not isinstance(tier, Tier):
-        raise ConfigError(
-            f"{where}.tier", tier, "unknown tier", "use public, private or management"
-        )
+    tier = Tier.parse(_at(where, "tier"), tier)
     if public_ip and tier is not Tier.PUBLIC:
         raise ConfigError(
-            f"{where}.publicIp",
+            _at(where, "publicIp"),
             True,
             f"a {tier.value}-tier server must not have a public IP",
             "reach it through the bastion by its private IP, and the internet through NAT",
         )
-    validate_public_key(f"{where}.sshPublicKey", ssh_public_key)
+    validate_public_key(_at(where, "sshPublicKey"), ssh_public_key)
     if not 8 <= root_volume_gib <= 1024:
         raise ConfigError(
-            f"{where}.rootVolumeGiB", root_volume_gib, "out of range", "use 8 to 1024 GiB"
+            _at(where, "rootVolumeGiB"), root_volume_gib, "out of range", "use 8 to 1024 GiB"
         )
     for i, rule in enumerate(ingress):
-        setting = f"{where}.ingress[{i}]"
+        setting = _at(where, f"ingress[{i}]")
         if not (1 <= rule.port <= rule.last_port <= 65535):
             raise ConfigError(
                 setting,
@@ -168,6 +182,10 @@ def validate_server(
             raise ConfigError(setting, "", "rule has no description", "say what the port is for")
 
 
+def _at(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
 # What EC2 ImportKeyPair takes (the key pair and, so, the instances' keys): Ed25519, and RSA of
 # at least 2048 bits. ECDSA and FIDO (sk-*) keys are refused by AWS. The docs list RSA lengths
 # up to 4096; longer keys are refused here too (the adversarial reading).
@@ -185,6 +203,7 @@ def validate_public_key(setting: str, key: object) -> None:
             "no SSH public key given",
             f"{_MAKE_KEY} and set it with "
             '`pulumi config set sshPublicKey "$(cat ~/.ssh/<prefix>-key.pub)"`',
+            code_fix=f"{_MAKE_KEY} and pass its .pub file's single line",
         )
     if "PRIVATE KEY" in key:
         raise ConfigError(
@@ -255,7 +274,7 @@ def encrypted_root(volume_gib: int) -> aws.ec2.InstanceRootBlockDeviceArgs:
 
 def instance_options(
     parent: pulumi.Resource,
-    depends_on: Sequence[pulumi.Resource],
+    depends_on: Sequence[pulumi.Input[pulumi.Resource]],
     ignore: Sequence[str] = (),
 ) -> pulumi.ResourceOptions:
     """A new Ubuntu image must not silently replace a server (and its data) on the next `up`:
@@ -422,6 +441,15 @@ class Server(pulumi.ComponentResource):
             {"privateIp": self.private_ip, "securityGroupId": self.security_group.id}
         )
 
+    def ssh_target(self) -> SshTarget:
+        """This server as the Bastion takes it (BastionArgs.servers)."""
+        return SshTarget(
+            name=self.server_name,
+            private_ip=self.private_ip,
+            security_group_id=self.security_group.id,
+            tier=self.tier,
+            role=self.role,
+        )
 
     def admit_ssh_from(
         self,
@@ -431,22 +459,7 @@ class Server(pulumi.ComponentResource):
         description: str,
         opts: pulumi.ResourceOptions,
     ) -> aws.vpc.SecurityGroupIngressRule:
-        """The server's one SSH door: tcp 22 from ``group_id`` (the bastion's or the access
-        endpoint's group), tagged ``<server>-ssh-from-<source>``. Only the access component
-        that owns ``group_id`` calls it, parented to itself: servers never open SSH."""
-        return aws.vpc.SecurityGroupIngressRule(
-            resource_name,
-            security_group_id=self.security_group.id,
-            ip_protocol="tcp",
-            from_port=SSH_PORT,
-            to_port=SSH_PORT,
-            referenced_security_group_id=group_id,
-            description=description,
-            tags=resource_tags(
-                self._prefix,
-                f"{self.server_name}-ssh-from-{source}",
-                tier=self.tier,
-                role=self.role,
-            ),
-            opts=opts,
+        """The server's one SSH door (components/ssh_door.py): tcp 22 from ``group_id`` only."""
+        return admit_ssh(
+            resource_name, self.ssh_target(), group_id, source, description, self._prefix, opts
         )

@@ -267,10 +267,12 @@ def _load(conf: StackConfig) -> StackSettings:
             "put the bastion in a management-tier subnet",
         )
 
-    web_subnet = _subnet_of("webSubnet", conf.string("webSubnet"), network.plan)
-    db_subnet = _subnet_of("dbSubnet", conf.string("dbSubnet"), network.plan)
-    servers = (
-        ServerPlan(
+    wanted = example_servers("servers", conf.strings("servers"))
+
+    # Only the servers the stack creates are read (a bastion-only stack needs no webSubnet).
+    def web() -> ServerPlan:
+        web_subnet = _subnet_of("webSubnet", conf.string("webSubnet"), network.plan)
+        return ServerPlan(
             name="web",
             subnet=web_subnet.spec.name,
             tier=web_subnet.spec.tier,
@@ -282,20 +284,25 @@ def _load(conf: StackConfig) -> StackSettings:
             peer_ports=(),
             service=WEB_SERVICE,
             availability_zone=web_subnet.az,
-        ),
-        ServerPlan(
+        )
+
+    def db() -> ServerPlan:
+        db_subnet = _subnet_of("dbSubnet", conf.string("dbSubnet"), network.plan)
+        return ServerPlan(
             name="db",
             subnet=db_subnet.spec.name,
             tier=db_subnet.spec.tier,
             instance_type=_instance_type("dbInstanceType", conf.string("dbInstanceType")),
             public_ip=False,
             internet_ports=(),
-            peer_ports=(("web", 3306),),
+            peer_ports=(("web", 3306),) if "web" in wanted else (),
             service=DB_SERVICE,
             availability_zone=db_subnet.az,
             data_volume_gib=_data_volume("dbDataVolumeGiB", conf.integer("dbDataVolumeGiB")),
-        ),
-    )
+        )
+
+    builders = {"web": web, "db": db}
+    servers = tuple(builders[name]() for name in EXAMPLE_SERVERS if name in wanted)
     for plan in servers:
         if plan.public_ip and plan.tier is not Tier.PUBLIC:
             raise ConfigError(
@@ -345,6 +352,25 @@ def _load(conf: StackConfig) -> StackSettings:
         ssh_key_file=validate_key_file("sshKeyFile", conf.string("sshKeyFile")),
         access=access,
     )
+
+
+EXAMPLE_SERVERS = ("web", "db")
+
+
+def example_servers(setting: str, names: Sequence[str]) -> tuple[str, ...]:
+    """Which of the course's example servers the stack creates (``servers``): any of web and
+    db, each once; none leaves a VPC with its way in (the bastion) alone."""
+    for i, name in enumerate(names):
+        if name not in EXAMPLE_SERVERS:
+            raise ConfigError(
+                f"{setting}[{i}]",
+                name,
+                "is not one of the example servers",
+                f"list any of {', '.join(EXAMPLE_SERVERS)} (or none: `servers: []`)",
+            )
+        if name in names[:i]:
+            raise ConfigError(f"{setting}[{i}]", name, "is listed twice", "list each server once")
+    return tuple(names)
 
 
 def check_office_reachable(office: Sequence[str], network: NetworkArgs) -> None:

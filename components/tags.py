@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from enum import StrEnum
+
+from .errors import ConfigChoice
 
 TIER_TAG = "Tier"
 ROLE_TAG = "Role"
@@ -12,12 +13,19 @@ BASTION_ROLE = "bastion"
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 
 
-class Tier(StrEnum):
-    """The course's three tiers: external, internal and management."""
+class Tier(ConfigChoice):
+    """A subnet's tier (the course's external, internal and management)."""
 
     PUBLIC = "public"
+    """Routes 0.0.0.0/0 to the internet gateway; the only tier whose hosts may have public IPs."""
     PRIVATE = "private"
+    """Reaches the internet only through NAT (or not at all); never reachable from it."""
     MANAGEMENT = "management"
+    """The bastion's tier: routes to the internet gateway, admits SSH from the office only."""
+
+    @classmethod
+    def noun(cls) -> str:
+        return "tier"
 
 
 def resource_tags(

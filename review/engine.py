@@ -109,6 +109,7 @@ class RecordingMonitor(MockMonitor):
                     delete_before_replace=(
                         bool(req.deleteBeforeReplace) if req.deleteBeforeReplaceDefined else None
                     ),
+                    aliases=[json_format.MessageToDict(a) for a in req.aliases],
                 )
             )
         return result

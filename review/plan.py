@@ -30,6 +30,9 @@ class RecordedResource:
     ignore_changes: list[str] = field(default_factory=list)
     additional_secret_outputs: list[str] = field(default_factory=list)
     delete_before_replace: bool | None = None
+    # The aliases the program asked for, as the engine receives them (alias.proto: a URN, or a
+    # spec of name/type/parentUrn/noParent/stack/project left empty where they default).
+    aliases: list[dict] = field(default_factory=list)
 
 
 @dataclass

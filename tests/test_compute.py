@@ -40,7 +40,8 @@ def bastion_args(servers: list[Server], **changes: object) -> BastionArgs:
         ami_id="ami-1",
         ssh_public_key=KEY,
         office_cidrs=["203.0.113.0/24", "2001:db8::/32"],
-        servers=servers,
+        region="ap-northeast-2",
+        servers=[s.ssh_target() for s in servers],
     )
     base.update(changes)
     return BastionArgs(**base)  # type: ignore[arg-type]
@@ -113,38 +114,38 @@ def test_private_server_has_no_public_ip_and_admits_only_its_peer(mocks: Recordi
 @pytest.mark.parametrize(
     ("changes", "setting", "words"),
     [
-        ({"tier": Tier.PRIVATE, "public_ip": True}, "server.publicIp", "must not have a public IP"),
+        ({"tier": Tier.PRIVATE, "public_ip": True}, "publicIp", "must not have a public IP"),
         (
             {"ingress": [IngressRule.internet(22, "ssh")]},
-            "server.ingress[0]",
+            "ingress[0]",
             "only from the bastion",
         ),
         (
             {"ingress": [IngressRule.internet(1, "all", to_port=65535)]},
-            "server.ingress[0]",
+            "ingress[0]",
             "only from the bastion",
         ),
         (
             {"tier": Tier.PRIVATE, "ingress": [IngressRule.internet(80, "http")]},
-            "server.ingress[0]",
+            "ingress[0]",
             "not reachable from the internet",
         ),
-        ({"ingress": [IngressRule.internet(0, "zero")]}, "server.ingress[0]", "port range"),
-        ({"ssh_public_key": ""}, "server.sshPublicKey", "ssh-keygen"),
+        ({"ingress": [IngressRule.internet(0, "zero")]}, "ingress[0]", "port range"),
+        ({"ssh_public_key": ""}, "sshPublicKey", "ssh-keygen"),
         (
             {"ssh_public_key": "-----BEGIN OPENSSH PRIVATE KEY-----"},
-            "server.sshPublicKey",
+            "sshPublicKey",
             "private key",
         ),
-        ({"ssh_public_key": "ssh-rsa AAAA"}, "server.sshPublicKey", "not a valid ssh-rsa key"),
+        ({"ssh_public_key": "ssh-rsa AAAA"}, "sshPublicKey", "not a valid ssh-rsa key"),
         (
             {"ssh_public_key": KEY.replace("ssh-ed25519", "ssh-rsa", 1)},
-            "server.sshPublicKey",
+            "sshPublicKey",
             "not a valid ssh-rsa key",
         ),
         (
             {"ssh_public_key": "ssh-dss AAAAB3NzaC1kc3M="},
-            "server.sshPublicKey",
+            "sshPublicKey",
             "EC2 does not import ssh-dss keys",
         ),
     ],
@@ -154,6 +155,8 @@ def test_bad_server_args_are_refused(changes: dict, setting: str, words: str) ->
         server_args(**changes)
     assert err.value.setting == setting
     assert words in str(err.value)
+    # In code terms: the args class and the Python field name, never a stack file.
+    assert str(err.value).startswith("ServerArgs.") and "Pulumi." not in str(err.value)
 
 
 def test_bastion_admits_ssh_only_from_the_office_and_opens_the_servers(
@@ -237,11 +240,15 @@ def test_bastion_admits_ssh_only_from_the_office_and_opens_the_servers(
         ({"idle_timeout_seconds": 5}, "idleTimeoutSeconds", "60 to 3600"),
     ],
 )
-def test_bad_bastion_args_are_refused(changes: dict, setting: str, words: str) -> None:
+def test_bad_bastion_args_are_refused(
+    mocks: RecordingMocks, changes: dict, setting: str, words: str
+) -> None:
     with pytest.raises(ConfigError) as err:
-        bastion_args([], **changes)
+        build(lambda: Bastion("bastion", bastion_args([], **changes)))
     assert err.value.setting == setting
     assert words in str(err.value)
+    assert str(err.value).startswith("BastionArgs.") and "pulumi config" not in str(err.value)
+    assert mocks.registered == []  # refused before anything is registered
 
 
 def test_ssh_config_renders_proxyjump_per_server() -> None:

@@ -7,7 +7,13 @@ import dataclasses
 import pytest
 
 from components.errors import ConfigError
-from components.network import NatStrategy, NetworkArgs, SubnetSpec, TieredNetwork
+from components.network import (
+    NatStrategy,
+    NetworkArgs,
+    SubnetSpec,
+    TieredNetwork,
+    TieredNetworkArgs,
+)
 from components.tags import Tier
 from tests.conftest import RecordingMocks, build, resolve
 
@@ -18,6 +24,11 @@ COURSE = (
     SubnetSpec("internal", Tier.PRIVATE, "a", size=27),
     SubnetSpec("management", Tier.MANAGEMENT, "a", size=27),
 )
+
+
+def network_args(**changes: object) -> TieredNetworkArgs:
+    """The course's network as TieredNetwork takes it (a dict)."""
+    return course_args(**changes).as_input()
 
 
 def course_args(**changes: object) -> NetworkArgs:
@@ -175,7 +186,7 @@ def _routes(mocks: RecordingMocks) -> dict[str, dict[str, str]]:
 def test_single_nat_routes_private_through_one_nat_in_a_public_subnet(
     mocks: RecordingMocks,
 ) -> None:
-    net = build(lambda: TieredNetwork("jdoe", course_args()))
+    net = build(lambda: TieredNetwork("jdoe", network_args()))
     subnets = {r.name: r for r in mocks.of_type(":Subnet")}
     assert {
         n: (r.inputs["cidrBlock"], r.inputs["availabilityZone"]) for n, r in subnets.items()
@@ -235,7 +246,7 @@ def test_one_per_az_gives_each_private_az_its_own_nat(mocks: RecordingMocks) -> 
     subnets = (*COURSE, SubnetSpec("internal-c", Tier.PRIVATE, "c", size=27))
     build(
         lambda: TieredNetwork(
-            "jdoe", course_args(subnets=subnets, nat_strategy=NatStrategy.ONE_PER_AZ)
+            "jdoe", network_args(subnets=subnets, nat_strategy=NatStrategy.ONE_PER_AZ)
         )
     )
     subnet_ids = _ids(mocks, ":Subnet")
@@ -257,7 +268,7 @@ def test_one_per_az_gives_each_private_az_its_own_nat(mocks: RecordingMocks) -> 
 
 
 def test_nat_none_leaves_private_subnets_without_a_default_route(mocks: RecordingMocks) -> None:
-    build(lambda: TieredNetwork("jdoe", course_args(nat_strategy=NatStrategy.NONE)))
+    build(lambda: TieredNetwork("jdoe", network_args(nat_strategy=NatStrategy.NONE)))
     assert mocks.of_type(":NatGateway") == []
     assert mocks.of_type(":Eip") == []
     tables = _ids(mocks, ":RouteTable")
@@ -269,7 +280,7 @@ def test_nat_none_leaves_private_subnets_without_a_default_route(mocks: Recordin
 def test_flow_logs_and_protection(mocks: RecordingMocks) -> None:
     build(
         lambda: TieredNetwork(
-            "jdoe", course_args(flow_logs=True, protect_vpc=True, flow_log_retention_days=365)
+            "jdoe", network_args(flow_logs=True, protect_vpc=True, flow_log_retention_days=365)
         )
     )
     vpc = mocks.of_type(":Vpc")[0]
@@ -285,7 +296,7 @@ def test_flow_logs_and_protection(mocks: RecordingMocks) -> None:
 
 def test_args_are_immutable_and_validated_before_any_resource(mocks: RecordingMocks) -> None:
     with pytest.raises(ConfigError):
-        build(lambda: TieredNetwork("jdoe", course_args(vpc_cidr="nope")))
+        build(lambda: TieredNetwork("jdoe", network_args(vpc_cidr="nope")))
     assert mocks.registered == []
     with pytest.raises(dataclasses.FrozenInstanceError):
         course_args().vpc_cidr = "10.0.0.0/16"  # type: ignore[misc]

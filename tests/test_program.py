@@ -77,10 +77,10 @@ def test_dev_mirrors_the_course(dev: ProgramRun) -> None:
     by_urn = dev.by_urn()
     components = {r.urn for r in dev.resources if not r.custom and r.type.startswith("tierednet:")}
     assert {by_urn[u].type for u in components} == {
-        "tierednet:network:TieredNetwork",
+        "tierednet:index:TieredNetwork",  # served by the component plugin (plugin/)
         "tierednet:compute:Server",
-        "tierednet:compute:Bastion",
-        "tierednet:audit:AuditLog",  # auditLog: cloudwatch, the default
+        "tierednet:index:Bastion",
+        "tierednet:audit:AuditLog",  # auditLog: cloudwatch, the default, inside the bastion
     }
     for r in dev.resources:
         if r.custom and r.type.startswith("aws:") and not r.type.startswith("pulumi:providers"):
