@@ -135,6 +135,32 @@ def _http_api_integration(to: str) -> Tweak:
     return tweak
 
 
+def _http_api_cloud_map(admits: str) -> Tweak:
+    """An HTTP API's private integration to a Cloud Map service: it may register any address
+    of the VPC link's VPC, so whatever admits the link's group is reachable (the DB, or only
+    the web server)."""
+    def tweak(w: World) -> None:
+        w.sgs["link"] = w.sg("link-sg", {"Role": "apigw"})
+        _server, port = _backend(w, admits)
+        w.ingress(f"{admits}-from-link", admits, port,
+                  referenced_security_group_id=w.sgs["link"].id)
+        ns = aws.servicediscovery.PrivateDnsNamespace("ns", name="internal.example",
+                                                      vpc=w.vpc.id)
+        svc = aws.servicediscovery.Service(
+            "svc-map", name="app", namespace_id=ns.id,
+            dns_config=aws.servicediscovery.ServiceDnsConfigArgs(
+                namespace_id=ns.id, dns_records=[aws.servicediscovery.ServiceDnsConfigDnsRecordArgs(
+                    ttl=10, type="A")]))
+        link = aws.apigatewayv2.VpcLink("http-link", name="http-link",
+                                        subnet_ids=[w.subnets["priv"].id],
+                                        security_group_ids=[w.sgs["link"].id])
+        api = aws.apigatewayv2.Api("http-api", protocol_type="HTTP")
+        aws.apigatewayv2.Integration(
+            "http-integ", api_id=api.id, integration_type="HTTP_PROXY", integration_method="ANY",
+            connection_type="VPC_LINK", connection_id=link.id, integration_uri=svc.arn)
+    return tweak
+
+
 def _vpc_origin(name: str, arn: pulumi.Input[str], policy: str = "http-only"
                 ) -> aws.cloudfront.VpcOrigin:
     return aws.cloudfront.VpcOrigin(name, vpc_origin_endpoint_config=(
@@ -431,6 +457,8 @@ DOORS: list[Case] = [
     Case("compliant-rest-vpc-link-to-web", set(), tweak=_rest_vpc_link("web")),
     Case("door-http-api-integration-to-db", _door("http-integ"), tweak=_http_api_integration("db")),
     Case("compliant-http-api-integration-to-web", set(), tweak=_http_api_integration("web")),
+    Case("door-http-api-cloud-map-to-db", _door("http-integ"), tweak=_http_api_cloud_map("db")),
+    Case("compliant-http-api-cloud-map-to-web", set(), tweak=_http_api_cloud_map("web")),
     # CloudFront VPC origins: an internal ALB, or an instance.
     Case("door-cloudfront-vpc-origin-alb-to-db", _door("origin"),
          tweak=_cloudfront_origin_alb("db")),

@@ -7,8 +7,12 @@ the protocol and ports the internet reaches, the properties naming what it hands
 not a resource of the stack. :func:`build_doors` resolves every entry the same way: a load
 balancer is chained through its listeners on those ports (:func:`.forwarders.chain`), a
 listener hands to its own targets, an instance or an Elastic IP's holder is the target itself,
-and an unresolvable backend is every interface where it may lie, with the value named. Read
-from pulumi-aws 7.x's SDK (argument names) and the AWS documentation (semantics):
+and an unresolvable backend is every interface where it may lie, with the value named. API
+Gateway and CloudFront are proxies and Client VPN a source NAT: a target they reach directly
+sees their interfaces' addresses and groups, never the client's address, so a rule admitting an
+internet CIDR admits none of their traffic (Global Accelerator may keep the client's address, so
+both readings hold there). Read from pulumi-aws 7.x's SDK (argument names) and the AWS
+documentation (semantics):
 
 * API Gateway REST APIs: ``apigateway.VpcLink.targetArn`` names an NLB; any REST API of the
   account may route to any of its listeners through the link, so the link alone is the door.
@@ -110,6 +114,9 @@ class Door:
     kind: str
     read: Callable[[NetworkModel, Res], list[Entry]]
     exposure: str = "forwarder"
+    # The door's own interfaces are the source its targets see (a proxy, a source NAT): API
+    # Gateway, CloudFront and Client VPN. Global Accelerator may keep the client's address.
+    proxies: bool = True
 
 
 def build_doors(model: NetworkModel) -> list[Forwarder]:
@@ -170,7 +177,8 @@ def _resolve(model: NetworkModel, door: Door, res: Res, entry: Entry,
                                        list(entry.uncertain), hi)],
                              entry.groups, entry.groups_unknown, False, [],
                              sources=entry.sources, words=door.words,
-                             foreign_groups=entry.foreign_groups, exposure=door.exposure))
+                             foreign_groups=entry.foreign_groups, exposure=door.exposure,
+                             client_addresses=not door.proxies))
     return out
 
 
@@ -360,7 +368,8 @@ DOORS: Final[dict[str, Door]] = {
     APIGW_INTEGRATION: Door("API Gateway integration", "apigw", _rest_integration),
     APIGWV2_INTEGRATION: Door("API Gateway integration", "apigw", _http_integration),
     CLOUDFRONT_VPC_ORIGIN: Door("CloudFront VPC origin", "cloudfront", _vpc_origin),
-    GA_ENDPOINT_GROUP: Door("Global Accelerator endpoint group", "ga", _endpoint_group),
+    GA_ENDPOINT_GROUP: Door("Global Accelerator endpoint group", "ga", _endpoint_group,
+                            proxies=False),
     CLIENT_VPN_ENDPOINT: Door("Client VPN endpoint", "client-vpn", _client_vpn,
                               exposure="vpn"),
 }

@@ -191,6 +191,10 @@ class Forwarder:
     behind: Res | None = None  # the balancer a front door or a chain hands its traffic to
     foreign_groups: bool = False
     exposure: str = "forwarder"  # the Exposure.kind it gives: "forwarder" | "vpn"
+    # False: the target sees the forwarder's own addresses, never the client's (a proxy or a
+    # source NAT: API Gateway, CloudFront, Client VPN), so a rule admitting an internet CIDR
+    # admits none of its traffic. True (balancers, Global Accelerator): either may be seen.
+    client_addresses: bool = True
 
 
 @dataclass(eq=False)

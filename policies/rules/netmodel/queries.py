@@ -164,7 +164,7 @@ def _admissions(model: NetworkModel, fwd: Forwarder, iface: Interface, proto: st
     None span: ports unknown). A rule naming one of the forwarder's groups (or, when those live
     outside the stack, any group outside it), a VPC-internal CIDR (the forwarder's nodes), a
     prefix list or an unknown source passes them all; an internet CIDR passes the part of them
-    it covers (a forwarder may preserve client addresses)."""
+    it covers when the forwarder may preserve client addresses, and nothing when it cannot."""
     found: dict[tuple[str, tuple[int, int] | None], tuple[list[str], list[str]]] = {}
 
     def add(p: str, sp: tuple[int, int] | None, passed: list[str], unk: list[str]) -> None:
@@ -209,6 +209,8 @@ def _admissions(model: NetworkModel, fwd: Forwarder, iface: Interface, proto: st
                 if unk:
                     unknown.append(f"{bare(text)} of {rule.where}")
                 continue
+            if not fwd.client_addresses:
+                continue  # the target sees the forwarder's addresses, never this CIDR
             for s, net in nets.items():
                 if net is None:
                     passed.append(text)
