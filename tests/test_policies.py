@@ -39,7 +39,7 @@ MANDATORY = {
     "root-volume-encrypted",
     "default-sg-no-rules",
 }
-ADVISORY = {"vpc-flow-logs", "sg-rules-described"}
+ADVISORY = {"vpc-flow-logs", "sg-rules-described", "no-undeclared-rules"}
 OFFICE_KEY = "bastion-ssh-only-from-office.officeCidrs"
 
 
@@ -982,9 +982,19 @@ CASES: list[Case] = [
          tweak=_bastion_rule("bastion-ssh-world", cidr_ipv4="0.0.0.0/0")),
     Case("bastion-from-internet-v6", {(B, "bastion-ssh-world6")}, Opts(ipv6=True),
          tweak=_bastion_rule("bastion-ssh-world6", cidr_ipv6="::/0")),
-    # Reachability, not forms: without an IPv6 address the ::/0 rule reaches nothing.
-    Case("compliant-v6-rule-without-ipv6-address", set(),
+    # Rule 1 as written (issue 13 point 4): the rule is the violation even though, without an
+    # IPv6 address or a ::/0 route, it reaches nothing today -- both can come later.
+    Case("bastion-v6-rule-without-ipv6-address", {(B, "bastion-ssh-world6")},
          tweak=_bastion_rule("bastion-ssh-world6", cidr_ipv6="::/0")),
+    # ... and no false alarm from it: an office CIDR that no route serves yet, SSH from the VPC
+    # itself (not the internet), and another port open to the world on the bastion.
+    Case("compliant-v6-office-rule-without-ipv6-address", set(),
+         Opts(office_cidrs=("203.0.113.0/24", "2001:db8::/32")),
+         config={B: {"officeCidrs": ["203.0.113.0/24", "2001:db8::/32"]}}),
+    Case("compliant-bastion-ssh-from-the-vpc", set(),
+         tweak=_bastion_rule("bastion-ssh-vpc", cidr_ipv4="10.0.0.0/24")),
+    Case("compliant-bastion-https-from-the-world", set(),
+         tweak=_ingress_rule("bastion-https", "bastion", 443, cidr_ipv4="0.0.0.0/0")),
     Case("bastion-from-office-superset", {(B, "bastion-ssh-wide")},
          tweak=_bastion_rule("bastion-ssh-wide", cidr_ipv4="203.0.0.0/16")),
     Case("bastion-v6-office-v4-only", {(B, "bastion-ssh-office-1")},

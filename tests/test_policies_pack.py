@@ -31,6 +31,7 @@ EXPECTED_LEVELS = {
     "vpc-flow-logs": "advisory",
     "sg-rules-described": "advisory",
     "bastion-audit-off-box": "advisory",
+    "no-undeclared-rules": "advisory",
 }
 OFFICE = "bastion-ssh-only-from-office"
 RISKY_POLICY = "private-subnets-egress-via-nat"

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     POLICIES: list[Policy]
 
-_POLICY_MODULES = ("ssh", "private_tier", "tiers", "hardening", "audit")
+_POLICY_MODULES = ("ssh", "private_tier", "tiers", "hardening", "audit", "state")
 
 
 def __getattr__(name: str) -> Any:
@@ -37,4 +37,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["POLICIES", "audit", "hardening", "private_tier", "ssh", "tiers"]
+__all__ = ["POLICIES", "audit", "hardening", "private_tier", "ssh", "state", "tiers"]

@@ -10,6 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from .mirrors import (
+    INLINE,
+    SG_RULE_FIELDS,
+    VPC_RULE_FIELDS,
+    Atom,
+    Undeclared,
+    describe_atom,
+    reduce_entry,
+    sg_atoms,
+)
 from .records import (
     BASTION_ROLE,
     DEFAULT_SECURITY_GROUP,
@@ -195,7 +205,10 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _inline_rules(stack: Stack, sg: Res, key: str) -> list[Rule]:
+def _inline_rules(stack: Stack, sg: Res, key: str, explained: set[Atom]) -> list[Rule]:
+    """The group's inline rules: as the program declares them (its inputs were seen), else the
+    stored entries without the sources that separate rule resources explain (see
+    :mod:`.mirrors`: each is judged as that resource)."""
     direction = "ingress" if key == "ingress" else "egress"
     entries = sg.get(key)
     rules: list[Rule] = []
@@ -217,6 +230,11 @@ def _inline_rules(stack: Stack, sg: Res, key: str) -> list[Rule]:
                      UNKNOWN, cidrs=[Cidr("cidrBlocks", UNKNOWN)], unknown_shape=True)
             )
             continue
+        if not sg.inputs_seen and explained:
+            reduced = reduce_entry(entry, direction, sg.get("id"), explained)
+            if reduced is None:
+                continue  # only the stored copy of separate rules
+            entry = reduced
         srcs = entry.get("securityGroups")
         rules.append(
             Rule(
@@ -250,10 +268,90 @@ def security_group_rules(stack: Stack) -> list[Rule]:
 
 
 def _security_group_rules(stack: Stack) -> list[Rule]:
+    explained = _explained(stack).atoms
     rules: list[Rule] = []
     for sg in stack.of_type(SECURITY_GROUP, DEFAULT_SECURITY_GROUP):
-        rules += _inline_rules(stack, sg, "ingress")
-        rules += _inline_rules(stack, sg, "egress")
+        rules += _inline_rules(stack, sg, "ingress", explained.get(sg.urn, set()))
+        rules += _inline_rules(stack, sg, "egress", explained.get(sg.urn, set()))
+    return rules + _separate_rules(stack)
+
+
+@dataclass
+class _Explained:
+    atoms: dict[str, set[Atom]]  # group urn -> the permission keys its separate rules hold
+    unsure: set[str]  # groups with a separate rule whose key is unknown (or undeterminable)
+
+
+def _explained(stack: Stack) -> _Explained:
+    """What the separate rule resources of each group hold (built once)."""
+    def build() -> _Explained:
+        out = _Explained({}, set())
+        forms = [(r, VPC_RULE_FIELDS, "ingress" if r.type == SG_INGRESS_RULE else "egress")
+                 for r in stack.of_type(SG_INGRESS_RULE, SG_EGRESS_RULE)]
+        for r in stack.of_type(SG_RULE):
+            kind = r.get("type")
+            forms.append((r, SG_RULE_FIELDS, kind.lower() if isinstance(kind, str) else ""))
+        aliases: dict[str, list[str]] = {}
+        for d in stack.of_type(DEFAULT_SECURITY_GROUP):
+            for vpc in stack.ref(d, "vpcId", ids(VPC)).targets:
+                aliases.setdefault(vpc.urn, []).append(d.urn)
+        for r, fields, direction in forms:
+            ref = stack.ref(r, "securityGroupId", SG_TARGETS)
+            for g in ref.targets:
+                own = g.get("defaultSecurityGroupId") if g.type == VPC else g.get("id")
+                for urn in (g.urn, *aliases.get(g.urn, [])):
+                    for atom, _f, _e in sg_atoms(direction, r.props, own, fields=fields):
+                        if atom is None or direction not in ("ingress", "egress"):
+                            out.unsure.add(urn)
+                        else:
+                            out.atoms.setdefault(urn, set()).add(atom)
+            if ref.unknown:
+                out.unsure |= {g.urn for g in stack.of_type(SECURITY_GROUP,
+                                                           DEFAULT_SECURITY_GROUP)}
+        return out
+
+    result: _Explained = stack.memo("explained_rules", build)
+    return result
+
+
+def undeclared_rules(stack: Stack) -> list[Undeclared]:
+    """Permissions a group's stored ``ingress``/``egress`` holds that the program declares in
+    neither the group (its inputs) nor a separate rule of the stack: stale copies of rules
+    this change deletes, or drift. Only for groups whose inputs were seen."""
+    explained = _explained(stack)
+    out: list[Undeclared] = []
+    for sg in stack.of_type(SECURITY_GROUP, DEFAULT_SECURITY_GROUP):
+        if not sg.inputs_seen or sg.urn in explained.unsure:
+            continue
+        for key in ("ingress", "egress"):
+            stored, declared = sg.stored.get(key), sg.get(key)
+            if not isinstance(stored, list) or not isinstance(declared, list | type(None)):
+                continue
+            known: set[Atom] = set(explained.atoms.get(sg.urn, set()))
+            complete = True
+            for entry in declared or []:
+                if not isinstance(entry, dict):
+                    complete = False
+                    continue
+                for atom, _f, _e in sg_atoms(key, entry, sg.get("id"), fields=INLINE):
+                    if atom is None:
+                        complete = False
+                    else:
+                        known.add(atom)
+            if not complete:
+                continue
+            for entry in stored:
+                if not isinstance(entry, dict):
+                    continue
+                for atom, _f, _e in sg_atoms(key, entry, sg.get("id"), fields=INLINE):
+                    if atom is not None and atom not in known:
+                        known.add(atom)
+                        out.append(Undeclared(sg, key, describe_atom(atom)))
+    return out
+
+
+def _separate_rules(stack: Stack) -> list[Rule]:
+    rules: list[Rule] = []
     for r in stack.of_type(SG_RULE):
         direction = r.get("type")
         if not is_unknown(direction):

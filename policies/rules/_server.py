@@ -12,7 +12,13 @@ with those three functions memoized by the identity of their argument for the du
 call: every policy gets exactly the values the SDK would have built (the same objects, shared,
 read-only behind the proxy). Memo entries keep their key objects alive, so an id can't be
 reused within a call; the memo is dropped when the call returns. Only for the pinned SDK version
-(``policies/requirements.txt``); any other version keeps the SDK's servicer untouched.
+(``policies/requirements.txt``); any other version keeps the SDK's ``AnalyzeStack`` untouched.
+
+The same subclass records every ``Analyze`` request's checked inputs (``_wire.DECLARED``) so the
+stack policies can tell what the program declares from what the stored state holds (see
+``records.DECLARED_FIELDS``), and forgets them when ``AnalyzeStack`` returns: one deployment, one
+``AnalyzeStack``, at its end (pulumi/pulumi pkg/resource/deploy/step_generator.go
+``AnalyzeResources``). ``Analyze`` itself runs the SDK's code unchanged.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ from typing import Any
 
 from google.protobuf import json_format  # type: ignore[import-untyped, unused-ignore]
 from pulumi_policy.version import VERSION
+
+from ._wire import DECLARED
 
 sdk: Any = importlib.import_module("pulumi_policy.policy")
 
@@ -73,28 +81,44 @@ def _memoized() -> Iterator[None]:
 
 
 def install() -> bool:
-    """Use the sharing servicer for the PolicyPack built next; False if the SDK isn't pinned."""
-    if VERSION != PINNED_SDK or not hasattr(sdk, "_PolicyAnalyzerServicer"):
+    """Use the pack's servicer for the PolicyPack built next: it records each ``Analyze``
+    request's checked inputs (``_wire.DECLARED``, read by ``_wire.Stack``; any SDK version) and,
+    for the pinned SDK only, memoizes ``AnalyzeStack``'s deserialization. False if the SDK
+    isn't pinned (the inputs are recorded all the same)."""
+    if not hasattr(sdk, "_PolicyAnalyzerServicer"):
         return False
+    pinned = VERSION == PINNED_SDK
     base: Any = sdk._PolicyAnalyzerServicer
-    if getattr(base, "_shares_deserialization", False):
-        return True
+    if getattr(base, "_records_inputs", False):
+        return pinned
 
-    class SharingServicer(base):
-        _shares_deserialization = True
+    class PackServicer(base):
+        _records_inputs = True
+        _shares_deserialization = pinned
+
+        def Analyze(self, request: Any, context: Any) -> Any:
+            DECLARED.record(request.urn, request.type, request.properties)
+            return super().Analyze(request, context)
 
         def AnalyzeStack(self, request: Any, context: Any) -> Any:
-            # No cyclic GC during the call: it allocates ~10^6 short-lived objects on a large
-            # stack, and full collections over a growing heap made the call superlinear.
-            # Reference counting still frees everything; cycles are collected afterwards.
-            with _LOCK, _memoized():
-                enabled = gc.isenabled()
-                gc.disable()
-                try:
+            # The deployment's last call: the inputs seen belong to it alone.
+            try:
+                if not pinned:
                     return super().AnalyzeStack(request, context)
-                finally:
-                    if enabled:
-                        gc.enable()
+                # No cyclic GC during the call: it allocates ~10^6 short-lived objects on a
+                # large stack, and full collections over a growing heap made the call
+                # superlinear. Reference counting still frees everything; cycles are collected
+                # afterwards.
+                with _LOCK, _memoized():
+                    enabled = gc.isenabled()
+                    gc.disable()
+                    try:
+                        return super().AnalyzeStack(request, context)
+                    finally:
+                        if enabled:
+                            gc.enable()
+            finally:
+                DECLARED.clear()
 
-    sdk._PolicyAnalyzerServicer = SharingServicer
-    return True
+    sdk._PolicyAnalyzerServicer = PackServicer
+    return pinned

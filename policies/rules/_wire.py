@@ -25,7 +25,9 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
+from google.protobuf import json_format  # type: ignore[import-untyped, unused-ignore]
 from pulumi_policy import PolicyResource, ReportViolation, Secret, StackValidationArgs
+from pulumi_policy.deserialize import deserialize_properties
 
 # The proxies are private to pulumi_policy, but they are the only way to see a value without
 # triggering UnknownValueError: both hand out their raw container for the key "__target"
@@ -46,7 +48,7 @@ from pulumi_policy.secret import _DictSecretsProxy, _ListSecretsProxy
 
 # The plain, Pulumi-free part (records, UNKNOWN, type tokens, references, readers) lives in
 # .records, so the network model and the offline review share it.
-from .records import UNKNOWN, Index, Res
+from .records import DECLARED_FIELDS, UNKNOWN, Index, Res
 
 _SENTINELS: Final = frozenset(
     {
@@ -74,6 +76,56 @@ def plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     return value
+
+
+# ---------------------------------------------------------------------------------------------
+# What the program declared: the checked inputs of each resource, as Analyze saw them
+
+
+class _Declared:
+    """The checked inputs the engine sent to ``Analyze``, by URN, until the ``AnalyzeStack``
+    that ends the deployment (``_server`` records and clears them).
+
+    The engine calls ``Analyze`` for every resource the program registers, with its checked
+    inputs, before the step generator decides whether it changes (pulumi/pulumi
+    pkg/resource/deploy/step_generator.go: ``generateResourceSteps`` -> ``continueStepsFromRefresh``
+    -> ``continueStepsFromImport``: ``prov.Check``, ``Remediate``, then ``analyzeAll`` on the
+    checked ``inputs``, for creates, updates, replaces and sames alike; only ``pulumi refresh``
+    and ``pulumi destroy`` return before it), in the same analyzer process that later gets
+    ``AnalyzeStack`` (``AnalyzeResources``, over every resource in ``news`` -- including ones
+    never registered in this run, such as read resources (``GenerateReadSteps`` calls no
+    analyzer) or those a ``--target`` run leaves undeleted: for those no inputs are seen, and
+    the rules read their stored state adversarially). Only the types of
+    ``records.DECLARED_FIELDS`` are kept: the other types read their outputs only."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_urn: dict[str, tuple[str, Any]] = {}
+
+    def record(self, urn: str, type_: str, properties: Any) -> None:
+        """Keep the request's properties (a protobuf Struct), converted when first read."""
+        if type_ in DECLARED_FIELDS:
+            with self._lock:
+                self._by_urn[urn] = (type_, properties)
+
+    def of(self, urn: str, type_: str) -> dict[str, Any] | None:
+        with self._lock:
+            seen = self._by_urn.get(urn)
+        if seen is None or seen[0] != type_:
+            return None
+        value = seen[1]
+        if not isinstance(value, dict):
+            value = plain(deserialize_properties(json_format.MessageToDict(value)))
+            with self._lock:
+                self._by_urn[urn] = (type_, value)
+        return dict(value) if isinstance(value, dict) else None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._by_urn.clear()
+
+
+DECLARED = _Declared()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -137,6 +189,7 @@ class Stack(Index):
                     k: [d.urn for d in v] for k, v in r.property_dependencies.items()
                 },
                 parent=r.parent.urn if r.parent is not None else "",
+                inputs=DECLARED.of(r.urn, r.resource_type),
             )
             for r in resources
         )

@@ -157,11 +157,50 @@ class Record:
     property_dependencies: Mapping[str, Sequence[str]] = field(default_factory=dict)
     dependencies: Sequence[str] = ()
     parent: str = ""
+    # The checked inputs the engine sent to ``Analyze`` for this URN, plain like ``props``;
+    # None when none were seen (the adversarial reading of the stored state, see ``Res``).
+    inputs: Mapping[str, Any] | None = None
+
+
+# Fields whose stored value (what the provider's Read writes into the state, the outputs
+# AnalyzeStack sends) also holds what OTHER resources or AWS put there: Optional+Computed
+# attributes that Read fills from AWS (terraform-provider-aws: a group's ``ingress``/``egress``
+# from every rule AWS holds, vpc_security_group.go resourceSecurityGroupRead; a table's
+# ``routes`` from every route but local/propagated/endpoint ones, vpc_route_table.go
+# flattenRoutes; a NACL's entries and subnets; an instance's ``associatePublicIpAddress`` as
+# "its primary ENI has an association", an EIP's included, and its groups as its ENI's,
+# ec2_instance.go resourceInstanceRead; an EIP's ``instance`` and ``networkInterface`` as
+# whatever it is associated with, ec2_eip.go resourceEIPRead). Where the program's checked
+# inputs were seen, the pack trusts them for these fields: the value is what the program
+# declares, and the stored value is kept aside in ``Res.stored`` (mirrors of separate
+# resources, stale copies of resources this change deletes, or drift). See policies/README.md.
+DECLARED_FIELDS: Final[dict[str, tuple[str, ...]]] = {
+    SECURITY_GROUP: ("ingress", "egress"),
+    DEFAULT_SECURITY_GROUP: ("ingress", "egress"),
+    ROUTE_TABLE: ("routes",),
+    DEFAULT_ROUTE_TABLE: ("routes",),
+    NETWORK_ACL: ("ingress", "egress", "subnetIds"),
+    DEFAULT_NETWORK_ACL: ("ingress", "egress", "subnetIds"),
+    INSTANCE: ("associatePublicIpAddress", "vpcSecurityGroupIds", "securityGroups",
+               "ipv6AddressCount", "ipv6Addresses", "primaryNetworkInterface"),
+    SPOT_INSTANCE_REQUEST: ("associatePublicIpAddress", "vpcSecurityGroupIds",
+                            "securityGroups", "ipv6AddressCount", "ipv6Addresses",
+                            "primaryNetworkInterface"),
+    ENI: ("securityGroups", "attachments"),
+    EIP: ("instance", "networkInterface"),
+    EIP_ASSOCIATION: ("instanceId", "networkInterfaceId"),
+    ASG: ("targetGroupArns", "loadBalancers"),
+    ELB: ("instances",),
+}
 
 
 @dataclass(eq=False)
 class Res:
-    """One resource of the stack with plain (unknown-safe) properties."""
+    """One resource of the stack with plain (unknown-safe) properties.
+
+    ``props`` are the stored outputs, except that where ``inputs`` were seen, each field of
+    :data:`DECLARED_FIELDS` is the program's declaration (absent when it declares none) and
+    the stored value moves to ``stored``."""
 
     type: str
     urn: str
@@ -170,6 +209,20 @@ class Res:
     dependencies: list[str]
     property_dependencies: dict[str, list[str]]
     parent: str = ""
+    inputs: dict[str, Any] | None = None
+    stored: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.inputs is None or self.stored:
+            return
+        for key in DECLARED_FIELDS.get(self.type, ()):
+            self.stored[key] = self.props.pop(key, None)
+            if self.inputs.get(key) is not None:
+                self.props[key] = self.inputs[key]
+
+    @property
+    def inputs_seen(self) -> bool:
+        return self.inputs is not None
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.props.get(key, default)
@@ -179,11 +232,14 @@ class Res:
         return value if isinstance(value, str) and value else None
 
     def declared(self, key: str) -> bool:
-        """The program set this property: it is known, or unknown but built from resources.
+        """The program set this property (to something other than ""): its inputs hold it
+        (when they were seen); else it is known, or unknown but built from resources.
 
         An unknown without property dependencies is a computed output nobody declared."""
+        if self.inputs is not None:
+            return self.inputs.get(key) not in (None, "")
         value = self.props.get(key)
-        if value is None:
+        if value is None or value == "":  # the state writes an unset string as ""
             return False
         if is_unknown(value):
             return bool(self.property_dependencies.get(key))
@@ -269,6 +325,7 @@ class Index:
                             k: list(v) for k, v in r.property_dependencies.items()
                         },
                         parent=r.parent,
+                        inputs=dict(r.inputs) if r.inputs is not None else None,
                     )
                 )
         self.by_urn: dict[str, Res] = {r.urn: r for r in self.resources}

@@ -3,6 +3,9 @@
 - ``bastion-ssh-only-from-office``: a question to the network model (``netmodel``): from the
   internet, port 22 reaches only the bastion, and only from inside a configured office CIDR --
   directly or through any forwarder (a load balancer, a front door, a Client VPN endpoint).
+  And rule 1 as written (issue 13 point 4): no rule of the bastion's groups admits SSH from an
+  internet source outside the office list, whether or not an address and a route make it live
+  today (``model.admissions``): the route can come later.
 - ``servers-ssh-only-from-bastion``: every other security group admits SSH only from the
   bastion's security group.
 """
@@ -31,7 +34,7 @@ from ._net import (
     security_group_rules,
 )
 from ._wire import Stack, fail_closed
-from .netmodel import Exposure, Interface, describe, model_of
+from .netmodel import Admission, Exposure, Interface, describe, is_internet, model_of
 from .records import (
     INSTANCE,
     INSTANCE_CONNECT_ENDPOINT,
@@ -188,6 +191,7 @@ def _validate_bastion(args: StackValidationArgs, report: ReportViolation) -> Non
     )
     model = model_of(stack)
     found: dict[tuple[str, str], list[Exposure]] = {}
+    bad_rules: dict[str, list[tuple[Interface, Admission]]] = {}
     for iface in model.interfaces:
         bastion = is_bastion_interface(iface)
         for e in model.internet_ingress(iface):
@@ -196,6 +200,30 @@ def _validate_bastion(args: StackValidationArgs, report: ReportViolation) -> Non
             bad = [s for s in e.sources if not (bastion and _within_office(s, offices))]
             if bad or e.uncertain:
                 found.setdefault((e.reporter.urn, iface.key), []).append(e)
+        if bastion:
+            # Rule 1 as written: what the bastion's rules admit, reachable today or not.
+            local = model.local_networks(iface)
+            for a in model.admissions(iface, SSH_PORT):
+                if a.source is not None and not is_internet(a.source, local):
+                    continue  # private space or the VPC's own: not the internet
+                if a.unknown or not _within_office(a.text, offices):
+                    bad_rules.setdefault(a.rule.owner.urn, []).append((iface, a))
+    reported = {urn for urn, _key in found}
+    for urn, admitted in bad_rules.items():
+        if urn in reported:
+            continue  # already reported with the path that makes it live
+        iface, a = admitted[0]
+        unsure = any(x.unknown for _i, x in admitted)
+        srcs = ", ".join(dict.fromkeys(x.text for _i, x in admitted))
+        report(
+            f"{a.rule.where} {'may admit' if unsure else 'admits'} SSH "
+            f"({a.rule.ports_text()}) into {group_label(a.group)} of the bastion "
+            f"({iface.label}) from {srcs}, outside the office CIDRs ({office_text}). It "
+            f"reaches nothing from the internet today, but the rule is what counts: an address "
+            f"or a route can come later. Narrow the source to the office CIDRs or remove the "
+            f"rule.",
+            urn,
+        )
     for exposures in found.values():
         e = exposures[0]
         iface = e.iface

@@ -57,6 +57,7 @@ Public API (stable; ``net-model:`` commit)::
     model.interfaces                          # list[Interface]
     model.interface_of(res)                   # Interfaces a resource (instance, ENI, ASG) owns
     model.internet_ingress(iface)             # list[Exposure]: who on the internet, how, ports
+    model.admissions(iface, port)             # list[Admission]: what its rules admit, live or not
     model.egress(iface)                       # Egress(ipv4=..., ipv6=...), with the route used
     model.subnets / model.gateways / model.load_balancers   # nodes (every forwarder), diagrams
     model.route_tables_of(subnet)             # TableChoice: the table(s) governing a subnet
@@ -64,6 +65,7 @@ Public API (stable; ``net-model:`` commit)::
     model.nodes(), model.edges()              # the graph, for the diagram (issue 10)
     model.public_ip_problems                  # public addresses whose holder is undeterminable
     model.servers()                           # {logical name: [Interface]}
+    model.undeclared                          # stored routes/NACL entries nobody declares
 
 Extension points (NAT instances, EC2 Instance Connect Endpoints, SSM endpoints):
 ``GATEWAY_CLASSIFIERS`` (reclassify a route target: e.g. an instance with
@@ -84,6 +86,7 @@ from .gateways import EGRESS_LABEL, GATEWAY_CLASSIFIERS, INTERNET_KINDS, PRIVATE
 from .model import NetworkModel
 from .nat_instances import NAT_ROLE, nat_instance_gateway
 from .nodes import (
+    Admission,
     Edge,
     Egress,
     Exposure,
@@ -122,6 +125,7 @@ __all__ = [
     "NAT_ROLE",
     "PRIVATE_NETWORK_KINDS",
     "TARGET_LINKS",
+    "Admission",
     "Edge",
     "Egress",
     "Exposure",

@@ -12,6 +12,7 @@ from typing import Any, Final
 from ..records import (
     EIP,
     INSTANCE,
+    NAT_GATEWAY,
     SPOT_INSTANCE_REQUEST,
     Index,
     Res,
@@ -24,6 +25,9 @@ from .nodes import Reason, Subnet
 
 _PUBLIC_FLAGS: Final = frozenset({"associatePublicIpAddress", "assignPublicIp",
                                   "mapPublicIpOnLaunch"})
+# The interfaces an EIP may name: an ENI, an instance's primary ENI, or a NAT gateway's own
+# (a deployed NAT gateway's EIP names it: ec2_eip.go resourceEIPRead), which holds no server.
+_EIP_IFACE_REF: Final = {**IFACE_REF, NAT_GATEWAY: "networkInterfaceId"}
 
 
 def launch_public_v4(owner: Res, lt: Res | None, nic: dict[str, Any],
@@ -107,7 +111,7 @@ def eip_reasons(index: Index, res: Res, inst_key: str,
     found: list[tuple[Res, Reason]] = []
     problems: list[Reason] = []
     for key, targets in ((inst_key, {INSTANCE: "id", SPOT_INSTANCE_REQUEST: "spotInstanceId"}),
-                         (eni_key, IFACE_REF)):
+                         (eni_key, _EIP_IFACE_REF)):
         if not res.declared(key):
             continue
         ref = index.ref(res, key, targets)

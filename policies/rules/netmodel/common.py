@@ -130,7 +130,9 @@ def as_list(value: Any) -> list[Any]:
 
 
 def leaves(props: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
-    """(top-level key, innermost key, value) for every scalar or unknown in ``props``."""
+    """(top-level key, innermost key, value) for every scalar or unknown in ``props``; the
+    engine's and the bridge's reserved keys (``__meta``, ``__pulumi_raw_state_delta``,
+    ``__defaults``) are not properties and are skipped."""
     def walk(top: str, key: str, value: Any) -> Iterator[tuple[str, str, Any]]:
         if isinstance(value, dict):
             for k, v in value.items():
@@ -141,7 +143,8 @@ def leaves(props: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
         elif value is not None:
             yield top, key, value
     for k, v in props.items():
-        yield from walk(k, k, v)
+        if not k.startswith("__"):
+            yield from walk(k, k, v)
 
 
 # ---------------------------------------------------------------------------------------------

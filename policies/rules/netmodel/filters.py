@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._net import Rule, security_group_rules
+from ..mirrors import Undeclared, nacl_key
 from ..records import (
     DEFAULT_NETWORK_ACL,
     DEFAULT_SECURITY_GROUP,
@@ -47,6 +48,7 @@ class Filters:
             for vpc in index.ref(d, "vpcId", ids(VPC)).targets:
                 self._default_alias.setdefault(d.urn, []).append(vpc.urn)
                 self._default_alias.setdefault(vpc.urn, []).append(d.urn)
+        self.undeclared: list[Undeclared] = []  # stored NACL entries nobody declares
         self._nacls = self._index_nacls()
 
     # ----------------------------------------------------------------- security groups
@@ -87,13 +89,14 @@ class Filters:
         if not acls:
             return out
         entries: dict[str, list[dict[str, Any]]] = {}
+        rules = [r for r in ix.of_type(NETWORK_ACL_RULE) if truthy(r.get("egress")) is not True]
+        held: dict[str, set[Any]] = {}  # acl urn -> the inbound rule numbers its rules hold
+        for rule in rules:
+            for acl in ix.ref(rule, "networkAclId", ids(NETWORK_ACL, DEFAULT_NETWORK_ACL)).targets:
+                held.setdefault(acl.urn, set()).add(nacl_key(rule.props, False, "ruleNumber"))
         for acl in acls:
-            ingress = acl.get("ingress")
-            entries[acl.urn] = [e for e in ingress if isinstance(e, dict)] if isinstance(
-                ingress, list) else ([{"unknown": True}] if acl.declared("ingress") else [])
-        for rule in ix.of_type(NETWORK_ACL_RULE):
-            if truthy(rule.get("egress")) is True:
-                continue
+            entries[acl.urn] = self._nacl_entries(acl, held.get(acl.urn, set()))
+        for rule in rules:
             for acl in ix.ref(rule, "networkAclId", ids(NETWORK_ACL, DEFAULT_NETWORK_ACL)).targets:
                 entries[acl.urn].append({
                     "ruleNo": rule.get("ruleNumber"), "action": rule.get("ruleAction"),
@@ -102,7 +105,9 @@ class Filters:
                     "ipv6CidrBlock": rule.get("ipv6CidrBlock"),
                 })
         for acl in acls:
-            subnets = ix.ref(acl, "subnetIds", ids(SUBNET)).targets
+            # Without its inputs, a NACL's stored subnets may be stale associations: only the
+            # NetworkAclAssociation resources link it (a NACL can only close paths).
+            subnets = ix.ref(acl, "subnetIds", ids(SUBNET)).targets if acl.inputs_seen else []
             for s in subnets:
                 out.setdefault(s.urn, []).append((acl, entries[acl.urn]))
         for assoc in ix.of_type(NETWORK_ACL_ASSOCIATION):
@@ -110,6 +115,41 @@ class Filters:
                 for s in ix.ref(assoc, "subnetId", ids(SUBNET)).targets:
                     out.setdefault(s.urn, []).append((acl, entries[acl.urn]))
         return out
+
+    def _nacl_entries(self, acl: Res, held: set[Any]) -> list[dict[str, Any]]:
+        """The NACL's inline inbound entries: as the program declares them (its inputs were
+        seen; stored entries neither declared nor held by a NetworkAclRule are
+        ``undeclared``), else the stored ones but those a NetworkAclRule holds -- and if any
+        other remains, an unknown entry (it admits): a stored deny the pack can't attribute
+        (a stale copy of a rule this change deletes?) must not close a path."""
+        ingress = acl.get("ingress")
+        if acl.inputs_seen:
+            self._note_undeclared(acl, ingress, held)
+        if not isinstance(ingress, list):
+            return [{"unknown": True}] if acl.declared("ingress") else []
+        entries = [e for e in ingress if isinstance(e, dict)]
+        if acl.inputs_seen:
+            return entries
+        own = [e for e in entries if nacl_key(e, False) not in held]
+        return [{"unknown": True}] if own else []
+
+    def _note_undeclared(self, acl: Res, declared: Any, held: set[Any]) -> None:
+        stored = acl.stored.get("ingress")
+        if not isinstance(stored, list) or not isinstance(declared, list | type(None)):
+            return
+        known = set(held)
+        for entry in declared or []:
+            key = nacl_key(entry, False) if isinstance(entry, dict) else None
+            if key is None:
+                return
+            known.add(key)
+        for entry in stored:
+            key = nacl_key(entry, False) if isinstance(entry, dict) else None
+            if key is not None and key not in known:
+                known.add(key)
+                self.undeclared.append(Undeclared(
+                    acl, "ingress", f"rule #{int(key[1])} ({entry.get('action')} "
+                    f"{entry.get('cidrBlock') or entry.get('ipv6CidrBlock')})"))
 
     def nacl_admits(self, subnet: Subnet | None, source: Network | None, proto: str,
                     ports: tuple[int, int] | None) -> bool:

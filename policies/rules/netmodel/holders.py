@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from ..mirrors import Undeclared
 from ..records import (
     ASG,
     EIP,
@@ -69,7 +70,7 @@ class Holders:
     def _build(self) -> None:
         ix = self.index
         for inst in ix.of_type(INSTANCE, SPOT_INSTANCE_REQUEST):
-            if _names_own_eni(inst):
+            if _primary_is_stack_eni(ix, inst):
                 continue  # its primary interface is an ENI of the stack (linked below)
             lt = self._template(inst, "launchTemplate")
             self._add_launch(inst, lt, [inst.get("subnetId")], "subnetId", "instance")
@@ -103,6 +104,31 @@ class Holders:
         for res in ix:
             if res.type not in _NOT_LAUNCHERS and not res.type.startswith("pulumi:"):
                 self._launcher(res)
+        self.undeclared: list[Undeclared] = []  # stored addresses and groups nobody declares
+        for holder in ix.of_type(INSTANCE, SPOT_INSTANCE_REQUEST, ENI):
+            if holder.inputs_seen:
+                self._note_undeclared(holder)
+
+    def _note_undeclared(self, holder: Res) -> None:
+        """What the stored state gives an interface beyond what the program declares: a
+        public IPv4 nothing of the stack explains (an EIP, the flag, the subnet's default),
+        groups that no declaration or attachment of the stack names."""
+        ifaces = [i for i in self._by_owner.get(holder.urn, []) if i.owner is holder
+                  or i.instance is holder][:1]
+        if not ifaces:
+            return
+        iface = ifaces[0]
+        if holder.stored.get("associatePublicIpAddress") is True and not iface.public_v4:
+            self.undeclared.append(Undeclared(
+                holder, "associatePublicIpAddress",
+                "a public IPv4 address (associatePublicIpAddress is true)"))
+        known = {str(g.get("defaultSecurityGroupId") if g.type == VPC else g.get("id"))
+                 for g in iface.groups}
+        for key in ("vpcSecurityGroupIds", "securityGroups"):
+            for value in as_list(holder.stored.get(key)):
+                if isinstance(value, str) and value and value not in known:
+                    known.add(value)
+                    self.undeclared.append(Undeclared(holder, key, f"security group {value}"))
 
     # ----------------------------------------------------------------- ENIs
     def _add_eni(self, eni: Res) -> None:
@@ -261,20 +287,36 @@ class Holders:
 
     # ----------------------------------------------------------------- Elastic IPs
     def _eip(self, res: Res, inst_key: str, eni_key: str) -> None:
+        """One reason per interface an EIP (or association) gives an address: a deployed EIP
+        names both the instance and its primary ENI, one association."""
         targets, problems = eip_reasons(self.index, res, inst_key, eni_key)
+        given: list[Interface] = []
         for t, reason in targets:
             for iface in self._by_owner.get(t.urn, [])[:1]:
-                iface.public_v4.append(reason)
+                if iface not in given:
+                    given.append(iface)
+                    iface.public_v4.append(reason)
         self.public_ip_problems += problems
 
 
-def _names_own_eni(inst: Res) -> bool:
-    """The instance is launched with an existing ENI as its primary interface."""
-    primary = inst.get("primaryNetworkInterface")
-    if isinstance(primary, dict) and primary.get("networkInterfaceId") not in (None, ""):
-        return True
-    for entry in as_list(inst.get("networkInterfaces")):
-        if isinstance(entry, dict) and number(entry.get("deviceIndex")) in (0.0, None) and \
-                entry.get("networkInterfaceId") not in (None, ""):
-            return True
+def _primary_is_stack_eni(index: Index, inst: Res) -> bool:
+    """The instance is launched with an ENI of the stack as its primary interface (then that
+    ENI is the interface, and the instance its holder).
+
+    Anything else is the instance's own interface, built from the instance's own subnet,
+    groups and address flags: no ENI named, or the ENI AWS created for it -- the stored
+    ``primaryNetworkInterface`` of every deployed instance (hashicorp/aws >= 6,
+    ec2_instance.go ``resourceInstanceRead``) is ``{deleteOnTermination: true,
+    networkInterfaceId: <its primaryNetworkInterfaceId>}`` -- or an ENI outside the stack
+    (whose subnet and groups the instance's stored outputs mirror; unknown ones fail closed)."""
+    for key in ("primaryNetworkInterface", "networkInterfaces"):
+        for entry in as_list(inst.get(key)):
+            if not isinstance(entry, dict) or entry.get("networkInterfaceId") in (None, ""):
+                continue
+            if key == "networkInterfaces" and number(entry.get("deviceIndex")) not in (0.0,
+                                                                                      None):
+                continue
+            if index.ref(inst, key, ids(ENI), entry["networkInterfaceId"],
+                         use_value=True).targets:
+                return True
     return False

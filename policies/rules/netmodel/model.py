@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .._net import Rule
+from ..mirrors import Undeclared
 from ..records import Index, Network, Record, Res
 from . import doors as _doors  # noqa: F401  (registers the front doors in FORWARDER_BUILDERS)
 from . import graph, queries
@@ -29,6 +30,7 @@ from .forwarders import build_forwarders
 from .gateways import GATEWAY_TYPES
 from .holders import Holders
 from .nodes import (
+    Admission,
     Edge,
     Egress,
     Exposure,
@@ -117,8 +119,16 @@ class NetworkModel:
     def internet_ingress(self, iface: Interface) -> list[Exposure]:
         return queries.internet_ingress(self, iface)
 
+    def admissions(self, iface: Interface, port: int, protocol: str = "tcp") -> list[Admission]:
+        return queries.admissions(self, iface, port, protocol)
+
     def egress(self, iface: Interface) -> Egress:
         return queries.egress(self, iface)
+
+    @property
+    def undeclared(self) -> list[Undeclared]:
+        """Stored routes, NACL entries, addresses and groups the program does not declare."""
+        return [*self.routing.undeclared, *self.filters.undeclared, *self.holders.undeclared]
 
     def servers(self) -> dict[str, list[Interface]]:
         return queries.servers(self)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._net import Rule
 from ..records import TIER_TAG, UNKNOWN, Network, Res
 from .common import ALL_PORTS, describe, tag_of
 
@@ -262,6 +263,18 @@ class Exposure:
         if (lo, hi) == ALL_PORTS:
             return f"{self.protocol} on all ports"
         return f"{self.protocol} port {lo}" if lo == hi else f"{self.protocol} ports {lo}-{hi}"
+
+
+@dataclass
+class Admission:
+    """A source a security group of an interface admits on a port: what the rule says,
+    whether or not an address and a route make it reachable today."""
+
+    rule: Rule
+    group: Res
+    source: Network | None  # None: a prefix list, or unknown during preview
+    text: str
+    unknown: bool  # a declared unknown decides it (the source, the protocol or the ports)
 
 
 @dataclass

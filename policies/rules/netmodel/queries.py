@@ -18,7 +18,7 @@ from ..records import STACK_TYPE, Index, Network, Res, is_unknown, parse_cidr
 from .common import bare, describe, is_internet, overlaps, rule_sources, rule_span
 from .forwarders import KIND_WORDS, forwarder_sources
 from .gateways import EGRESS_LABEL, SEVERITY
-from .nodes import Egress, Exposure, Forwarder, Interface, Listener, Route, Target, Way
+from .nodes import Admission, Egress, Exposure, Forwarder, Interface, Listener, Route, Target, Way
 from .routes import leads_out, route_covers
 
 if TYPE_CHECKING:
@@ -220,6 +220,24 @@ def _admissions(model: NetworkModel, fwd: Forwarder, iface: Interface, proto: st
             add(e_proto, e_span, passed, unknown)
     return [(p, sp, list(dict.fromkeys(passed)), list(dict.fromkeys(unk)))
             for (p, sp), (passed, unk) in found.items() if passed]
+
+
+def admissions(model: NetworkModel, iface: Interface, port: int,
+               protocol: str = "tcp") -> list[Admission]:
+    """Every CIDR-like source (CIDR, prefix list, unknown) the interface's groups admit on
+    ``protocol``/``port``, whatever the addresses and routes: what the rules say. A route can
+    come later; the rules are what a guard can hold to."""
+    out: list[Admission] = []
+    for rule, group in _admitting(model, iface):
+        proto, ports = rule_span(rule)
+        if proto not in (protocol, "all", "unknown"):
+            continue
+        if ports is not None and not ports[0] <= port <= ports[1]:
+            continue
+        for source, text, unknown in rule_sources(rule):
+            out.append(Admission(rule, group, source, text,
+                                 unknown or ports is None or proto == "unknown"))
+    return out
 
 
 def egress(model: NetworkModel, iface: Interface) -> Egress:

@@ -12,9 +12,10 @@ adversarially, the VPC's own main table too). Each route's target is a gateway
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from .._net import MANAGED_PREFIX_LIST, managed_prefix_list_networks
+from ..mirrors import ROUTE_RESOURCE_DESTINATIONS, Undeclared, route_key
 from ..records import (
     DEFAULT_ROUTE_TABLE,
     ID,
@@ -42,6 +43,10 @@ from .places import Places
 if TYPE_CHECKING:
     from .model import NetworkModel
 
+_TARGET_WORDS: Final = ("gatewayId", "natGatewayId", "egressOnlyGatewayId", "vpcEndpointId",
+                        "vpcPeeringConnectionId", "transitGatewayId", "networkInterfaceId",
+                        "carrierGatewayId", "localGatewayId", "coreNetworkArn")
+
 
 class Routing:
     """Routes by table (a VPC's URN stands for its main table) and tables by subnet."""
@@ -56,8 +61,18 @@ class Routing:
     # ----------------------------------------------------------------- routes
     def _index_routes(self) -> None:
         ix = self.index
+        # Destinations the Route resources hold, by table: a table's stored copy of one of
+        # them is that route (AWS keys a table's routes by destination, see ..mirrors).
+        held: dict[str, set[str]] = {}
+        for r in ix.of_type(ROUTE):
+            dest = route_key(r.props, ROUTE_RESOURCE_DESTINATIONS)
+            for t in ix.ref(r, "routeTableId", RT_TARGETS).targets:
+                if dest is not None:
+                    held.setdefault(t.urn, set()).add(dest)
+        self.undeclared: list[Undeclared] = []  # stored routes nobody declares (inputs seen)
         for table in ix.of_type(ROUTE_TABLE, DEFAULT_ROUTE_TABLE):
-            self._routes.setdefault(table.urn, []).extend(self._inline_routes(table))
+            self._routes.setdefault(table.urn, []).extend(
+                self._inline_routes(table, held.get(table.urn, set())))
         for r in ix.of_type(ROUTE):
             ref = ix.ref(r, "routeTableId", RT_TARGETS)
             gw = classify(ix, r, r.props, nested=False)
@@ -104,9 +119,14 @@ class Routing:
                 for c in GATEWAY_CLASSIFIERS:
                     route.gateway = c(model, route.gateway) or route.gateway
 
-    def _inline_routes(self, table: Res) -> list[Route]:
+    def _inline_routes(self, table: Res, held: set[str]) -> list[Route]:
+        """The table's inline routes: as the program declares them (its inputs were seen; a
+        stored route neither declared nor held by a Route resource is ``undeclared``), else
+        the stored routes but those a Route resource of the stack holds."""
         out: list[Route] = []
         inline = table.get("routes")
+        if table.inputs_seen:
+            self._note_undeclared(table, inline, held)
         if is_unknown(inline):
             if table.declared("routes"):
                 out.append(Route(table, f"route table {table.label} (inline routes)", [UNKNOWN],
@@ -118,6 +138,8 @@ class Routing:
                 out.append(Route(table, where, [UNKNOWN],
                                  Gateway("unknown", None, "a target unknown during preview")))
                 continue
+            if not table.inputs_seen and route_key(entry) in held:
+                continue  # the stored copy of a Route resource, judged as that resource
             dests = self._destinations(table, entry, "routes", (
                 "cidrBlock", "ipv6CidrBlock", "destinationPrefixListId"))
             out.append(Route(table, where, dests or [UNKNOWN],
@@ -144,6 +166,24 @@ class Routing:
                     value = PrefixList(f"prefix list {value}", None)
             out.append(value)
         return out
+
+    def _note_undeclared(self, table: Res, declared: Any, held: set[str]) -> None:
+        stored = table.stored.get("routes")
+        if not isinstance(stored, list) or not isinstance(declared, list | type(None)):
+            return
+        known = set(held)
+        for entry in declared or []:
+            key = route_key(entry) if isinstance(entry, dict) else None
+            if key is None:
+                return  # a declared destination unknown during preview: nothing to compare
+            known.add(key)
+        for entry in stored:
+            key = route_key(entry) if isinstance(entry, dict) else None
+            if key is not None and key not in known:
+                known.add(key)
+                target = next((f"{f} {entry[f]}" for f in _TARGET_WORDS
+                               if isinstance(entry.get(f), str) and entry[f]), "a target")
+                self.undeclared.append(Undeclared(table, "routes", f"{key} to {target}"))
 
     def routes_of(self, table: Table | Res) -> list[Route]:
         res = table.res if isinstance(table, Table) else table
