@@ -232,7 +232,11 @@ class _IpIndex:
         if self._by_subnet is None:
             self._by_subnet = {}
             for i in self.model.interfaces:
-                for a in [i.private_ip, *as_list(i.owner.get("ipv6Addresses"))]:
+                # The addresses it holds: declared, or assigned (the stored value, which the
+                # records keep aside where the program's inputs were seen).
+                v6 = [*as_list(i.owner.get("ipv6Addresses")),
+                      *as_list(i.owner.stored.get("ipv6Addresses"))]
+                for a in [i.private_ip, *v6]:
                     if isinstance(a, str):
                         self._by_ip.setdefault(_norm(a), []).append(i)
                 if i.subnet is not None:
