@@ -1,11 +1,11 @@
 """One verdict per network (issue 13 point 3), through the real pack over gRPC.
 
-* Property: every violating and compliant case of test_policies, test_policies_attacks and
-  test_policies_options gets, on the state the provider stores after ``pulumi up`` (``fresh``)
-  and after ``pulumi refresh`` (``refreshed``; tests/deployed_shapes.py), exactly the verdict it
-  gets in update mode: the same (policy, resource) set, nothing skipped. The pack gets what the
-  engine sends it: ``Analyze`` with each resource's checked inputs, then ``AnalyzeStack`` with the
-  stored outputs.
+* Property: every violating and compliant case of test_policies, test_policies_attacks,
+  test_policies_options and test_policies_doors gets, on the state the provider stores after
+  ``pulumi up`` (``fresh``) and after ``pulumi refresh`` (``refreshed``;
+  tests/deployed_shapes.py), exactly the verdict it gets in update mode: the same (policy,
+  resource) set, nothing skipped. The pack gets what the engine sends it: ``Analyze`` with each
+  resource's checked inputs, then ``AnalyzeStack`` with the stored outputs.
 * A pull request that deletes a bad rule or route is not blocked by the stored copy the group or
   table it leaves alone still holds; the copy is reported by the advisory
   ``no-undeclared-rules`` instead (it is either that stale copy or drift).
@@ -21,7 +21,7 @@ import pytest
 
 from review import PolicyPack, run_program
 from review.plan import ProgramRun
-from tests import test_policies_attacks, test_policies_options
+from tests import test_policies_attacks, test_policies_doors, test_policies_options
 from tests.deployed_shapes import SHAPES, deployed, with_stored
 from tests.test_policies import (
     CASES,
@@ -40,7 +40,8 @@ from tests.test_policies import (
 __all__ = ["pack"]  # the session-wide pack fixture
 
 UN = "no-undeclared-rules"
-ALL_CASES = [*CASES, *test_policies_attacks.CASES, *test_policies_options.CASES]
+ALL_CASES = [*CASES, *test_policies_attacks.CASES, *test_policies_options.CASES,
+             *test_policies_doors.DEPLOYED_CASES]
 
 
 def _update(case: Case) -> ProgramRun:

@@ -513,7 +513,8 @@ DOORS: list[Case] = [
 
 # ECS services hold interfaces only with issue 17 point 2's holders (branch i17a,
 # netmodel/holder_table.py): until that lands the door is invisible here. strict: once the
-# holders are merged this XPASSes and fails, and the mark must go.
+# holders are merged this XPASSes and fails, and the entry must go (which also puts the case
+# back into tests/test_policies_deployed.py's deployed-state property).
 NEEDS_HOLDERS = {"door-ecs-service-behind-internet-alb"}
 
 
@@ -665,6 +666,10 @@ ROUTES: list[Case] = [
     Case("compliant-db-v6-from-own-subnet-block", set(), Opts(ipv6=True),
          _db_v6_from_subnet_block(own=True)),
 ]
+
+
+# Every case here, on the state the provider stores (tests/test_policies_deployed.py).
+DEPLOYED_CASES = [c for c in [*DOORS, *ROUTES] if c.id not in NEEDS_HOLDERS]
 
 
 @pytest.mark.parametrize("mode", MODES)
