@@ -22,6 +22,7 @@ VPC lies inside that VPC.
 from __future__ import annotations
 
 import ipaddress
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,10 +31,11 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from review import PolicyPack
+from review import PolicyPack, run_program
 from tests.test_policies import (
     FL,
     MODES,
+    PROGRAM_CONFIG,
     B,
     Case,
     I,
@@ -686,3 +688,57 @@ def test_db_v6_from_other_vpc_subnet_block_refused_in_preview(pack: PolicyPack,
     case = Case("db-v6-from-other-vpc-subnet-block", {(P, "db-v6-app"), (FL, "other-vpc")},
                 Opts(ipv6=True), _db_v6_from_subnet_block(own=False))
     check(analyze(pack, case, "preview", tmp_path), case.expected)
+
+
+# ---------------------------------------------------------------------------------------------
+# Linear in the stack (issue 17 point 5 is another stream's; these additions must not undo it)
+
+
+def _every_door(w: World) -> None:
+    """Most of the doors and routes above at once (compliant twins: the web tier behind them,
+    the Client VPN to the DB), so that every new code path runs."""
+    for tweak in (_rest_vpc_link("web"), _http_api_cloud_map("web"),
+                  _cloudfront_origin_instance("web"), _global_accelerator("web"),
+                  _asg_traffic_source("public"), _elb_attachment("web"), _ipv6_ip_target("web"),
+                  _client_vpn("db"), _own_prefix_list_via_tgw("10.0.0.0/8", "192.168.0.0/16"),
+                  _partner_via_vgw, _nat64("nat")):
+        tweak(w)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_model_stays_linear_with_every_door(mode: str) -> None:
+    """The function calls (Python and builtin: a deterministic unit of work) made to build the
+    model of 4 and 16 copies of a stack with every door and ask it every question, and the
+    targets its forwarders hold: linear is 4x, a lookup per pair of resources would be 16x.
+    A count, not a timing: the box is shared."""
+    from policies.rules.netmodel import NetworkModel
+    from review.bench import copies
+    from review.reachability import records
+
+    case = Case("every-door", set(), Opts(ipv6=True), _every_door)
+    run = run_program(case.program(), config=PROGRAM_CONFIG, mode=mode)
+    work: dict[int, int] = {}
+    targets: dict[int, int] = {}
+    exposures: dict[int, int] = {}
+    for n in (4, 16):
+        recs = records(copies(run, n))
+        calls = 0
+
+        def count(_frame: Any, event: str, _arg: Any) -> None:
+            nonlocal calls
+            if event in ("call", "c_call"):
+                calls += 1
+
+        sys.setprofile(count)
+        try:
+            model = NetworkModel(recs)
+            exposures[n] = sum(len(model.internet_ingress(i)) for i in model.interfaces)
+            for i in model.interfaces:
+                model.egress(i)
+        finally:
+            sys.setprofile(None)
+        work[n] = calls
+        targets[n] = sum(len(li.targets) for f in model.load_balancers for li in f.listeners)
+    assert exposures[4] > 0 and exposures[16] == 4 * exposures[4], exposures
+    assert targets[4] > 0 and targets[16] == 4 * targets[4], targets
+    assert work[16] <= 4.5 * work[4], work

@@ -191,22 +191,52 @@ def _holders(model: NetworkModel, res: Res) -> list[Interface]:
     for key, targets in (("instance", {INSTANCE: "id"}), ("networkInterface", IFACE_REF)):
         for t in ix.ref(res, key, targets).targets:
             found += model.interface_of(t)[:1]
-    for assoc in ix.of_type(EIP_ASSOCIATION):
-        if res in ix.ref(assoc, "allocationId", {EIP: ("allocationId", "id")}).targets:
-            for key, targets in (("instanceId", {INSTANCE: "id"}),
-                                 ("networkInterfaceId", IFACE_REF)):
-                for t in ix.ref(assoc, key, targets).targets:
-                    found += model.interface_of(t)[:1]
+    for assoc in _referrers(model, EIP_ASSOCIATION, "allocationId",
+                            {EIP: ("allocationId", "id")}).get(res.urn, []):
+        for key, targets in (("instanceId", {INSTANCE: "id"}),
+                             ("networkInterfaceId", IFACE_REF)):
+            for t in ix.ref(assoc, key, targets).targets:
+                found += model.interface_of(t)[:1]
     return found
 
 
 def _in_scope(model: NetworkModel, vpcs: list[Res]) -> list[Interface]:
     """Every interface of ``vpcs`` (of the stack when none is known), but a Client VPN
-    endpoint's own."""
-    urns = {v.urn for v in vpcs}
-    return [i for i in model.interfaces if i.owner.type not in _OWN and (
-        not urns or (i.subnet is not None and i.subnet.vpc is not None
-                     and i.subnet.vpc.urn in urns))]
+    endpoint's own (interfaces by VPC are indexed once per model)."""
+    by_vpc: dict[str, list[Interface]] = _memo(model, "interfaces-by-vpc",
+                                               lambda: _by_vpc(model))
+    found = [i for v in vpcs for i in by_vpc.get(v.urn, [])] if vpcs else model.interfaces
+    return [i for i in found if i.owner.type not in _OWN]
+
+
+def _by_vpc(model: NetworkModel) -> dict[str, list[Interface]]:
+    out: dict[str, list[Interface]] = {}
+    for i in model.interfaces:
+        if i.subnet is not None and i.subnet.vpc is not None:
+            out.setdefault(i.subnet.vpc.urn, []).append(i)
+    return out
+
+
+def _referrers(model: NetworkModel, typ: str, key: str, targets: dict[str, Any]
+               ) -> dict[str, list[Res]]:
+    """target urn -> the resources of ``typ`` whose ``key`` names it (indexed once)."""
+    def build() -> dict[str, list[Res]]:
+        out: dict[str, list[Res]] = {}
+        for r in model.index.of_type(typ):
+            for t in model.index.ref(r, key, targets).targets:
+                out.setdefault(t.urn, []).append(r)
+        return out
+    found: dict[str, list[Res]] = _memo(model, f"{typ}:{key}", build)
+    return found
+
+
+def _memo(model: NetworkModel, key: str, factory: Callable[[], Any]) -> Any:
+    """A value built once per model (not per Index: two models of one stack keep their own
+    interfaces)."""
+    memo: dict[str, Any] = model.__dict__.setdefault("_doors_memo", {})
+    if key not in memo:
+        memo[key] = factory()
+    return memo[key]
 
 
 def _port(value: Any) -> int | None:
@@ -347,12 +377,12 @@ def _overridden(spans: list[Span] | None, overrides: Any,
 def _client_vpn(model: NetworkModel, endpoint: Res) -> list[Entry]:
     ix = model.index
     vpcs = list(ix.ref(endpoint, "vpcId", ids(VPC)).targets)
-    for assoc in ix.of_type(CLIENT_VPN_ASSOCIATION):
-        if endpoint in ix.ref(assoc, "clientVpnEndpointId", ids(CLIENT_VPN_ENDPOINT)).targets:
-            for s in ix.ref(assoc, "subnetId", ids(SUBNET)).targets:
-                sub = model.subnets.get(s.urn)
-                if sub is not None and sub.vpc is not None and sub.vpc not in vpcs:
-                    vpcs.append(sub.vpc)
+    for assoc in _referrers(model, CLIENT_VPN_ASSOCIATION, "clientVpnEndpointId",
+                            ids(CLIENT_VPN_ENDPOINT)).get(endpoint.urn, []):
+        for s in ix.ref(assoc, "subnetId", ids(SUBNET)).targets:
+            sub = model.subnets.get(s.urn)
+            if sub is not None and sub.vpc is not None and sub.vpc not in vpcs:
+                vpcs.append(sub.vpc)
     groups, gunknown, declared = model.filters.groups(endpoint, "securityGroupIds", SG_REF)
     if not declared:
         groups = list(vpcs)  # the VPC's default group (the VPC stands for it)

@@ -48,12 +48,14 @@ from ..records import (
     LB_TG_ATTACHMENT,
     SPOT_FLEET_REQUEST,
     SPOT_INSTANCE_REQUEST,
+    VPC,
     Res,
+    ids,
     is_unknown,
     number,
 )
 from .common import LB_REF, TG_REF, as_list, describe
-from .nodes import Interface, Target
+from .nodes import Interface, Subnet, Target
 
 if TYPE_CHECKING:
     from .model import NetworkModel
@@ -119,11 +121,14 @@ def members(model: NetworkModel) -> Members:
         for res in ix.of_type(link.type):
             for bal_key, value, element in _balancer_values(res, link):
                 port = _port(res, link, element)
-                targets, lbs = _members(model, ips, res, link, port)
                 if bal_key is None:  # the resource is the (classic) balancer
+                    targets, _lbs = _members(model, ips, res, link, port, None)
                     out.by_balancer.setdefault(res.urn, []).extend(targets)
                     continue
                 ref = ix.ref(res, bal_key, BALANCER_REF, value, use_value=True)
+                vpcs = {v.urn for b in ref.targets if b.type != ELB
+                        for v in ix.ref(b, "vpcId", ids(VPC)).targets} or None
+                targets, lbs = _members(model, ips, res, link, port, vpcs)
                 for bal in ref.targets:
                     tg_port = port if port is not None or bal.type == ELB else _tg_port(bal)
                     out.by_balancer.setdefault(bal.urn, []).extend(
@@ -179,10 +184,12 @@ def _tg_port(tg: Res) -> int | None:
     return int(value) if isinstance(value, float) else None
 
 
-def _members(model: NetworkModel, ips: _IpIndex, res: Res, link: Link,
-             port: int | None) -> tuple[list[Target], list[Res]]:
+def _members(model: NetworkModel, ips: _IpIndex, res: Res, link: Link, port: int | None,
+             vpcs: set[str] | None) -> tuple[list[Target], list[Res]]:
     """The interfaces a row puts behind its balancer (with ``port``, None: the balancer's), and
-    the load balancers it registers (an ALB in a target group of type ``alb``)."""
+    the load balancers it registers (an ALB in a target group of type ``alb``). An address
+    (an IP target, an unknown target id) is looked for in the target group's VPCs ``vpcs``
+    (None: anywhere in the stack)."""
     if link.member is None:
         return [Target(i, port, [res]) for i in model.interface_of(res)], []
     raw = res.get(link.member)
@@ -207,51 +214,84 @@ def _members(model: NetworkModel, ips: _IpIndex, res: Res, link: Link,
         if ref.targets:
             continue
         if isinstance(value, str) and link.member == "targetId":
-            targets += [Target(i, port, [res], uncertain=u) for i, u in ips.holding(value)]
+            targets += [Target(i, port, [res], uncertain=u)
+                        for i, u in ips.holding(value, vpcs)]
         elif ref.unknown:
             why = f"{link.member} of {describe(res)} cannot be determined during preview"
-            targets += [Target(i, port, [res], uncertain=[why]) for i in model.interfaces]
+            targets += [Target(i, port, [res], uncertain=[why]) for i in ips.in_vpcs(vpcs)]
     return targets, lbs
 
 
 class _IpIndex:
-    """Interfaces by address (private IPv4, IPv6 addresses) and by subnet, built on first use:
-    an IP target is every interface holding the address, else every interface of the subnet
-    whose block holds it (the adversarial reading: any of them may hold it)."""
+    """Interfaces by VPC, by address (private IPv4, IPv6 addresses) and by subnet, and subnets
+    by block, built on first use so that each lookup is a few dictionary reads: an IP target
+    is every interface holding the address, else every interface of the subnet whose block
+    holds it (the adversarial reading: any of them may hold it), within the target group's
+    VPCs."""
 
     def __init__(self, model: NetworkModel) -> None:
         self.model = model
+        self._built = False
+        self._by_vpc: dict[str, list[Interface]] = {}
         self._by_ip: dict[str, list[Interface]] = {}
-        self._by_subnet: dict[str, list[Interface]] | None = None
+        self._by_subnet: dict[str, list[Interface]] = {}
+        self._by_block: dict[Any, list[Subnet]] = {}  # the subnet's network -> subnets
+        self._lengths: dict[int, set[int]] = {4: set(), 6: set()}
+        self._v6_unknown: dict[str, list[Subnet]] = {}  # VPC urn -> subnets
 
-    def holding(self, text: str) -> list[tuple[Interface, list[str]]]:
+    def _build(self) -> None:
+        self._built = True
+        for i in self.model.interfaces:
+            vpc = i.subnet.vpc if i.subnet is not None else None
+            self._by_vpc.setdefault(vpc.urn if vpc is not None else "", []).append(i)
+            # The addresses it holds: declared, or assigned (the stored value, which the
+            # records keep aside where the program's inputs were seen).
+            v6 = [*as_list(i.owner.get("ipv6Addresses")),
+                  *as_list(i.owner.stored.get("ipv6Addresses"))]
+            for a in [i.private_ip, *v6]:
+                if isinstance(a, str):
+                    self._by_ip.setdefault(_norm(a), []).append(i)
+            if i.subnet is not None:
+                self._by_subnet.setdefault(i.subnet.res.urn, []).append(i)
+        for s in self.model.subnets.values():
+            for block in (s.cidr4, s.cidr6):
+                if isinstance(block, ipaddress.IPv4Network | ipaddress.IPv6Network):
+                    self._by_block.setdefault(block, []).append(s)
+                    self._lengths[block.version].add(block.prefixlen)
+            if is_unknown(s.cidr6):
+                self._v6_unknown.setdefault(s.vpc.urn if s.vpc else "", []).append(s)
+
+    def in_vpcs(self, vpcs: set[str] | None) -> list[Interface]:
+        if not self._built:
+            self._build()
+        if vpcs is None:
+            return list(self.model.interfaces)
+        return [i for v in vpcs for i in self._by_vpc.get(v, [])]
+
+    def holding(self, text: str, vpcs: set[str] | None) -> list[tuple[Interface, list[str]]]:
         try:
             ip = ipaddress.ip_address(text.strip())
         except ValueError:
             return []  # an instance id outside the stack, or garbage: not ours
-        if self._by_subnet is None:
-            self._by_subnet = {}
-            for i in self.model.interfaces:
-                # The addresses it holds: declared, or assigned (the stored value, which the
-                # records keep aside where the program's inputs were seen).
-                v6 = [*as_list(i.owner.get("ipv6Addresses")),
-                      *as_list(i.owner.stored.get("ipv6Addresses"))]
-                for a in [i.private_ip, *v6]:
-                    if isinstance(a, str):
-                        self._by_ip.setdefault(_norm(a), []).append(i)
-                if i.subnet is not None:
-                    self._by_subnet.setdefault(i.subnet.res.urn, []).append(i)
-        exact = self._by_ip.get(str(ip), [])
+        if not self._built:
+            self._build()
+
+        def inside(s: Subnet) -> bool:
+            return vpcs is None or (s.vpc is not None and s.vpc.urn in vpcs)
+
+        exact = [i for i in self._by_ip.get(str(ip), [])
+                 if vpcs is None or (i.subnet is not None and inside(i.subnet))]
         out: list[tuple[Interface, list[str]]] = [(i, []) for i in exact]
-        for s in self.model.subnets.values():
-            block = s.cidr4 if ip.version == 4 else s.cidr6
-            why: list[str] = []
-            if is_unknown(block):
-                why = [f"the IPv6 block of subnet {s.res.label} (unknown during preview), "
-                       f"which may hold target {ip}"]
-            elif not (isinstance(block, ipaddress.IPv4Network | ipaddress.IPv6Network)
-                      and block.version == ip.version and ip in block):
-                continue
+        found: list[tuple[Subnet, list[str]]] = []
+        for length in sorted(self._lengths[ip.version]):
+            net = ipaddress.ip_network((ip, length), strict=False)
+            found += [(s, []) for s in self._by_block.get(net, []) if inside(s)]
+        if ip.version == 6:
+            unknown = [s for v in (vpcs if vpcs is not None else self._v6_unknown)
+                       for s in self._v6_unknown.get(v, [])]
+            found += [(s, [f"the IPv6 block of subnet {s.res.label} (unknown during preview), "
+                           f"which may hold target {ip}"]) for s in unknown]
+        for s, why in found:
             out += [(i, why) for i in self._by_subnet.get(s.res.urn, []) if i not in exact]
         return out
 
