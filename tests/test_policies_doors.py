@@ -553,6 +553,25 @@ def _partner_via_vgw(w: World) -> None:
                   destination_cidr_block="198.51.100.0/24", gateway_id=vgw.id)
 
 
+def _vgw_propagation(inline: bool) -> Tweak:
+    """The VPN gateway propagates the routes its connections learn (BGP: any destination) into
+    the private table, by a VpnGatewayRoutePropagation or the table's own propagatingVgws."""
+    def tweak(w: World) -> None:
+        vgw = aws.ec2.VpnGateway("vgw", vpc_id=w.vpc.id)
+        if inline:
+            table = aws.ec2.RouteTable("corp-rt", vpc_id=w.vpc.id, propagating_vgws=[vgw.id],
+                                       tags={"Tier": "private"})
+            subnet = aws.ec2.Subnet("corp", vpc_id=w.vpc.id, cidr_block="10.0.0.192/28",
+                                    availability_zone="ap-northeast-2a",
+                                    map_public_ip_on_launch=False, tags={"Tier": "private"})
+            aws.ec2.RouteTableAssociation("corp-assoc", subnet_id=subnet.id,
+                                          route_table_id=table.id)
+        else:
+            aws.ec2.VpnGatewayRoutePropagation("vgw-prop", vpn_gateway_id=vgw.id,
+                                               route_table_id=w.private_rt.id)
+    return tweak
+
+
 def _tgw(w: World) -> aws.ec2transitgateway.TransitGateway:
     tgw = aws.ec2transitgateway.TransitGateway("tgw", description="corporate network")
     aws.ec2transitgateway.VpcAttachment("tgw-att", transit_gateway_id=tgw.id, vpc_id=w.vpc.id,
@@ -645,6 +664,12 @@ ROUTES: list[Case] = [
     Case("nat64-via-internet-gateway", {(N, "priv")}, Opts(ipv6=True), _nat64("igw")),
     Case("compliant-partner-range-via-vpn-gateway", set(), tweak=_partner_via_vgw),
     Case("partner-range-via-risky-vpn-gateway", {(N, "priv")}, tweak=_partner_via_vgw,
+         config=_risky("vpn-gateway")),
+    Case("compliant-vgw-route-propagation", set(), tweak=_vgw_propagation(inline=False)),
+    Case("vgw-route-propagation-risky", {(N, "priv")}, tweak=_vgw_propagation(inline=False),
+         config=_risky("vpn-gateway")),
+    Case("compliant-vgw-propagating-table", set(), tweak=_vgw_propagation(inline=True)),
+    Case("vgw-propagating-table-risky", {(N, "corp")}, tweak=_vgw_propagation(inline=True),
          config=_risky("vpn-gateway")),
     Case("compliant-own-rfc1918-prefix-list-via-tgw", set(),
          tweak=_own_prefix_list_via_tgw("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")),

@@ -2,8 +2,10 @@
 
 Routes: a table's inline ``routes``, ``aws.ec2.Route`` resources (by ``routeTableId``; an
 undeterminable table keeps them under ``"?"``), gateway endpoints' prefix-list routes
-(``VpcEndpointRouteTableAssociation`` and ``routeTableIds``), and a ``DefaultRouteTable``'s
-routes, which are also its VPC's main table's. Tables of a subnet: its explicit
+(``VpcEndpointRouteTableAssociation`` and ``routeTableIds``), a VPN gateway's propagated routes
+(``VpnGatewayRoutePropagation`` and ``propagatingVgws``: any destination its connections
+advertise), and a ``DefaultRouteTable``'s routes, which are also its VPC's main table's. A
+destination prefix list of the stack is judged by its entries. Tables of a subnet: its explicit
 ``RouteTableAssociation``, else its VPC's main table (``MainRouteTableAssociation`` and,
 adversarially, the VPC's own main table too). Each route's target is a gateway
 (:func:`.gateways.classify`).
@@ -25,9 +27,11 @@ from ..records import (
     RT_ASSOCIATION,
     SUBNET,
     UNKNOWN,
+    VGW_ROUTE_PROPAGATION,
     VPC,
     VPC_ENDPOINT,
     VPC_ENDPOINT_RT,
+    VPN_GATEWAY,
     Index,
     Network,
     Res,
@@ -35,7 +39,7 @@ from ..records import (
     is_unknown,
     parse_cidr,
 )
-from .common import RT_TARGETS, is_internet, overlaps
+from .common import RT_TARGETS, describe, is_internet, overlaps
 from .gateways import GATEWAY_CLASSIFIERS, classify
 from .nodes import Gateway, PrefixList, Route, Subnet, Table, TableChoice
 from .places import Places
@@ -99,6 +103,18 @@ class Routing:
                     Route(ep, f"endpoint {ep.label}", ["(service prefix list)"],
                           Gateway("vpce", ep, f"VPC endpoint {ep.label}"))
                 )
+        # A VPN gateway propagates into a table whatever routes its connections learn (BGP):
+        # any destination, to the VPN gateway (VpnGatewayRoutePropagation, propagatingVgws).
+        for prop in ix.of_type(VGW_ROUTE_PROPAGATION):
+            for t in ix.ref(prop, "routeTableId", RT_TARGETS).targets:
+                self._routes.setdefault(t.urn, []).extend(
+                    self._propagated(prop, "vpnGatewayId", None))
+        for table in ix.of_type(ROUTE_TABLE, DEFAULT_ROUTE_TABLE):
+            vgws = table.get("propagatingVgws")
+            if vgws not in (None, []) and table.declared("propagatingVgws"):
+                for value in vgws if isinstance(vgws, list) else [vgws]:
+                    self._routes.setdefault(table.urn, []).extend(
+                        self._propagated(table, "propagatingVgws", value))
         # A DefaultRouteTable adopts its VPC's default (= main at creation) table.
         for table in ix.of_type(DEFAULT_ROUTE_TABLE):
             for vpc in ix.ref(table, "defaultRouteTableId", {VPC: "defaultRouteTableId"}).targets:
@@ -145,6 +161,17 @@ class Routing:
             out.append(Route(table, where, dests or [UNKNOWN],
                              classify(self.index, table, entry, nested=True)))
         return out
+
+    def _propagated(self, holder: Res, key: str, value: Any) -> list[Route]:
+        ref = self.index.ref(holder, key, ids(VPN_GATEWAY), value, use_value=value is not None)
+        gws = [Gateway("vgw", t, f"VPN gateway {t.label}") for t in ref.targets]
+        gws += [Gateway("vgw", None, f"VPN gateway {e} (outside this stack)")
+                for e in ref.external]
+        if ref.unknown:
+            gws.append(Gateway("vgw", None, "a VPN gateway unknown during preview"))
+        learned = PrefixList("any route its VPN connections advertise", None)
+        return [Route(holder, f"routes propagated by {describe(holder)}", [learned], gw)
+                for gw in gws]
 
     def _destinations(self, holder: Res, entry: Mapping[str, Any], pl_key: str,
                       fields: tuple[str, ...]) -> list[Any]:
