@@ -7,7 +7,8 @@ STACK  ?= dev
 MODE   ?= both
 REVIEW_ARGS ?=
 
-.PHONY: install test lint lint-workflows typecheck unit review diagram bench clean
+.PHONY: install install-review test lint lint-workflows typecheck unit review diagram bench \
+        readme-figures clean
 
 # The components are also installed into .venv as the `tierednet` package (editable, no
 # dependencies: they are the pins above), so the component plugin (plugin/) and examples/ run
@@ -53,6 +54,9 @@ $(PACK_STAMP): policies/requirements.txt
 
 install: $(STAMP) $(DEB_STAMP) $(PACK_STAMP)
 
+# What the review alone needs (the program's venv and the pack's), for CI's review job.
+install-review: $(STAMP) $(PACK_STAMP)
+
 lint: $(STAMP) lint-workflows
 	$(BIN)/ruff check .
 
@@ -65,8 +69,10 @@ lint-workflows: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# One pytest worker per core (pytest-xdist); PYTEST_ARGS=-n0 runs them in one process.
+PYTEST_ARGS ?= -n auto
 unit: $(STAMP) $(DEB_STAMP) $(PACK_STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck unit
 
@@ -76,16 +82,26 @@ clean:
 # Offline `pulumi preview --policy-pack policies --policy-pack-config policies/config/$(STACK).json`:
 # the program under mocks (MODE=both|update|preview) and the policy pack over it, the pack run
 # by policies/venv/bin/python as the CLI runs it.
-# Exit 0 clean, 1 mandatory violation (or a mandatory policy that can't run in preview), 2 error.
-review: $(STAMP) $(PACK_STAMP)
-	$(BIN)/python -m review --stack $(STACK) --mode $(MODE) $(REVIEW_ARGS)
+# The review exits 0 clean, 1 mandatory violation (or a mandatory policy that can't run in
+# preview), 2 error; GNU make itself exits 2 whenever a recipe fails, so `make review` can only
+# say 0 or 2. The review's own codes: `.venv/bin/python -m review --stack dev` (CI runs that).
+# The recipe is not echoed: `make -s review REVIEW_ARGS=--json` prints only the review's JSON.
+review: install-review
+	@$(BIN)/python -m review --stack $(STACK) --mode $(MODE) $(REVIEW_ARGS)
 
 # The planned network as a picture: build/$(STACK)-network.svg and .png, drawn from the run the
 # review records (one program run). Graphviz is graphviz-pure from requirements-dev.txt (no root).
 # docs/dev-network.png (the README's picture) is `make diagram` + `cp build/dev-network.png docs/`.
-diagram: $(STAMP) $(PACK_STAMP)
-	$(BIN)/python -m review --stack $(STACK) --mode update --no-plan --diagram build
+diagram: install-review
+	@$(BIN)/python -m review --stack $(STACK) --mode update --no-plan --diagram build
 
-# Median wall time of `python -m review` for dev and prod (5 runs each) and of one pytest run.
-bench: $(STAMP) $(PACK_STAMP)
-	$(BIN)/python -m review.bench --runs 5 --stacks dev prod
+# Median CPU (and wall) seconds of `python -m review` for dev and prod (5 runs each) and the
+# pack's analysis of 16 and 64 copies of dev, recorded in docs/bench.json (the README quotes it).
+# BENCH_ARGS=--tests also times one pytest run; --first-run a fresh clone's `make test`.
+BENCH_ARGS ?=
+bench: install-review
+	$(BIN)/python -m review.bench --runs 5 --stacks dev prod --json docs/bench.json $(BENCH_ARGS)
+
+# Every figure the README quotes, as the commands print it now (tests/test_readme_figures.py).
+readme-figures: install-review
+	@$(BIN)/python -m tests.readme_figures

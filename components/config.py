@@ -28,6 +28,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,10 +48,35 @@ _INT_RE = re.compile(r"^-?\d+$")
 # How to write a value of each type in Pulumi.<stack>.yaml (the fix of a type error).
 _HOW = {
     "string": "write it as text, e.g. `key: value`",
-    "integer": "write a whole number without quotes or units, e.g. `key: 600`",
-    "boolean": "write true or false without quotes",
+    "integer": "write a whole number without quotes or units, e.g. `key: 600` "
+    "(`pulumi config set key 600`)",
+    "boolean": "write true or false without quotes (`pulumi config set key true`)",
     "array": "write a YAML list of strings, one `- item` per line",
 }
+
+
+def list_items(value: Any) -> list[str]:
+    """What a user meant as the items of a list stored as one string: its JSON items, or its
+    comma/space-separated words (``pulumi config set officeCidrs 1.2.3.4/32`` stores a string)."""
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    text = str(value) if value is not None else ""
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, list):
+        return [json.dumps(v) if not isinstance(v, str) else v for v in parsed]
+    return [w for w in re.split(r"[,\s]+", text) if w]
+
+
+def set_list_command(key: str, value: Any) -> str:
+    """The CLI commands that store ``value`` as the list ``key``: one ``--path`` per item
+    (without ``--path``, ``pulumi config set key X`` stores the string X)."""
+    items = list_items(value) or ["<item>"]
+    return "; ".join(
+        f"pulumi config set --path '{key}[{i}]' {shlex.quote(item)}" for i, item in enumerate(items)
+    )
 
 
 @dataclass(frozen=True)
@@ -103,9 +129,13 @@ class StackConfig:
 
     # -- whole-map checks
     def check_unknown(self) -> None:
-        """Refuse keys of the project's namespace that Pulumi.yaml does not declare."""
+        """Refuse keys of the project's namespace that Pulumi.yaml does not declare, and keys
+        in a namespace that is a near miss of the project's (``tierednetwork:natStrategy``):
+        the CLI passes any namespace through (providers own theirs), so such a key would be
+        silently ignored and its setting left at the default."""
         ns = f"{self.project}:"
         for full in sorted(self.values):
+            self._check_namespace(full)
             if not full.startswith(ns) or full[len(ns) :] in self.keys:
                 continue
             key = full[len(ns) :]
@@ -114,6 +144,26 @@ class StackConfig:
                 self.values[full],
                 "is not a configuration key of this project",
                 self.suggest(key),
+            )
+
+    def _check_namespace(self, full: str) -> None:
+        namespace, _, key = full.partition(":")
+        if not key or namespace == self.project:
+            return
+        squash = re.compile(r"[-_.\s]")
+        near = squash.sub("", namespace.lower()) == squash.sub("", self.project.lower()) or (
+            difflib.SequenceMatcher(None, namespace.lower(), self.project.lower()).ratio() >= 0.8
+        )
+        if near:
+            fix = f"rename it to `{self.project}:{key}`"
+            if key not in self.keys:
+                fix += f"; and {self.suggest(key)}"
+            raise ConfigError(
+                full,
+                self.values[full],
+                f"namespace {namespace!r} is not this project's ({self.project!r}): the program "
+                "would never read the key, and its setting would keep the default",
+                fix,
             )
 
     def suggest(self, key: str) -> str:
@@ -190,11 +240,18 @@ class StackConfig:
 
     def _type_error(self, key: str, value: Any, kind: str) -> ConfigError:
         expected = {"array": "a list of strings", "integer": "an integer"}.get(kind, f"a {kind}")
+        fix = _HOW[kind].replace("`key", f"`{key}").replace(" key ", f" {key} ")
+        default = self.keys[key].default if key in self.keys else None
+        if kind == "integer" and isinstance(default, int) and not isinstance(default, bool):
+            fix = fix.replace("600", str(default))
+        if kind == "array":
+            fix = (
+                f"{fix}, or store a list: `{set_list_command(key, value)}` (without --path, "
+                f"`pulumi config set {key} ...` stores one string)"
+            )
+        got = ", got a string" if isinstance(value, str) and kind == "array" else ""
         return ConfigError(
-            key,
-            value,
-            f"must be {expected} (Pulumi.yaml declares it {kind})",
-            _HOW[kind].replace("`key", f"`{key}"),
+            key, value, f"must be {expected} (Pulumi.yaml declares it {kind}){got}", fix
         )
 
 

@@ -8,6 +8,7 @@ and type-checking them is components/config.py (see its docstring for how to add
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -212,13 +213,82 @@ def placeholders(settings: StackSettings) -> list[ConfigError]:
     return found
 
 
-def _load(conf: StackConfig) -> StackSettings:
-    conf.check_unknown()
-    region = conf.raw("aws:region")
+def validate_region(setting: str, region: object) -> str:
+    """A region pulumi-aws knows (its ``Region`` enum, generated with the provider). The
+    provider itself refuses a region it does not know unless ``skipRegionValidation`` is set
+    (terraform-provider-aws, docs/add-a-new-region.md: "Until the provider is aware of the new
+    region, automatic region validation will fail"), but only when it is configured, after
+    the program ran; the mocks would invent AZs for any name. So the program refuses first.
+    A region newer than the pinned pulumi-aws is refused too: the fix says to upgrade it."""
+    import pulumi_aws as aws
+
+    known = [r.value for r in aws.Region]
     if not region:
         raise ConfigError(
-            "aws:region", region, "is not set", "run `pulumi config set aws:region ap-northeast-2`"
+            setting, region, "is not set", "run `pulumi config set aws:region ap-northeast-2`"
         )
+    if region not in known:
+        close = difflib.get_close_matches(str(region), known, n=3, cutoff=0.6)
+        raise ConfigError(
+            setting,
+            region,
+            "is not a region pulumi-aws knows (pulumi_aws.Region)",
+            f"use one of {', '.join(close or known[:4])}, ... (`pulumi config set aws:region "
+            f"{(close or known)[0]}`); a region newer than pulumi-aws needs a newer pulumi-aws "
+            "in requirements.txt",
+        )
+    return str(region)
+
+
+# Private and local address space: never the source AWS sees for an office on the internet.
+# 100.64.0.0/10 (carrier-grade NAT) is left out: it is shared, not private (RFC 6598).
+PRIVATE_RANGES = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",  # RFC 1918
+        "127.0.0.0/8", "169.254.0.0/16", "0.0.0.0/8",  # loopback, link-local, "this network"
+        "fc00::/7", "fe80::/10", "::1/128",  # unique local, link-local, loopback
+    )
+)  # fmt: skip
+
+
+def check_office_public(office: Sequence[str]) -> None:
+    """An office range must be public address space: the bastion sits behind the internet
+    gateway, which delivers packets with the office's public (NATed) source address, so a
+    private range never matches. (This program builds no VPN or peering through which a
+    private source could arrive.)"""
+    for i, cidr in enumerate(office):
+        net = ipaddress.ip_network(cidr)
+        hit = next((r for r in PRIVATE_RANGES if net.version == r.version and net.overlaps(r)),
+                   None)  # fmt: skip
+        if hit is not None:
+            raise ConfigError(
+                f"officeCidrs[{i}]",
+                cidr,
+                f"is private address space ({hit}): the bastion is reached through the internet "
+                "gateway, which shows your office's public address, never this one",
+                "set your office's public address: `pulumi config set --path "
+                "'officeCidrs[0]' \"$(curl -s -4 https://checkip.amazonaws.com)/32\"`",
+            )
+
+
+def validate_private_key_file(setting: str, path: object) -> str:
+    """``sshKeyFile`` is ssh's IdentityFile: the private half, never the ``.pub`` file."""
+    value = validate_key_file(setting, path)
+    if value.endswith(".pub"):
+        raise ConfigError(
+            setting,
+            value,
+            "is the public half of the key pair: ssh's IdentityFile needs the private key",
+            f"`pulumi config set sshKeyFile {value.removesuffix('.pub')}` (the same name "
+            "without .pub; its .pub line goes in sshPublicKey)",
+        )
+    return value
+
+
+def _load(conf: StackConfig) -> StackSettings:
+    conf.check_unknown()
+    region = validate_region("aws:region", conf.raw("aws:region"))
     prefix = conf.string("prefix")
     subnets = conf.strings("subnets")
     azs = conf.strings("availabilityZones")
@@ -253,6 +323,7 @@ def _load(conf: StackConfig) -> StackSettings:
             f"access {access.value} has no bastion: nothing admits SSH from a CIDR",
             "remove officeCidrs from the stack file, or set access: bastion",
         )
+    check_office_public(office)
     check_office_reachable(office, network)
     key = conf.string("sshPublicKey")
     validate_public_key("sshPublicKey", key)
@@ -349,7 +420,7 @@ def _load(conf: StackConfig) -> StackSettings:
             "auditLogRetentionDays", conf.integer("auditLogRetentionDays")
         ),
         protect_data=conf.boolean("protectData"),
-        ssh_key_file=validate_key_file("sshKeyFile", conf.string("sshKeyFile")),
+        ssh_key_file=validate_private_key_file("sshKeyFile", conf.string("sshKeyFile")),
         access=access,
     )
 

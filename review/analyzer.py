@@ -108,7 +108,8 @@ def load_policy_config_file(path: Path) -> dict[str, _FileEntry]:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ReviewError(
-            f'{path}: policy pack config file not found; create it (e.g. {{"all": "mandatory"}})'
+            f"{path}: policy pack config file not found; create it (`python -m review --stack "
+            "<stack>` names one that fits the stack)"
         ) from None
     if not text.strip():
         return {}

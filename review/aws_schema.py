@@ -35,6 +35,7 @@ class ResourceSchema:
     always: frozenset[str]  # wire names of outputs typed without Optional
     optional: frozenset[str]  # wire names of outputs typed Optional[...]
     inputs: frozenset[str]  # wire names the constructor accepts (from the Args class getters)
+    path: str = ""  # the SDK source file that defines the class (for review.sdk_types)
 
 
 @functools.cache
@@ -57,6 +58,8 @@ def _candidate_files(token: str) -> list[Path]:
         raise UnknownTypeError(f"{token!r} is not a type token like aws:ec2/vpc:Vpc") from None
     root = _sdk_root()
     directory = root if module == "index" else root / module
+    if not directory.is_dir() and (root / f"{module}_").is_dir():  # a Python keyword: lambda_
+        directory = root / f"{module}_"
     first = directory / f"{_snake(resource)}.py"
     rest = sorted(p for p in directory.glob("*.py") if p != first) if directory.is_dir() else []
     return ([first] if first.exists() else []) + rest
@@ -128,5 +131,30 @@ def schema(token: str) -> ResourceSchema:
                 frozenset(always),
                 frozenset(optional),
                 frozenset(inputs),
+                str(path),
             )
     raise UnknownTypeError(f"no class in pulumi_aws registers {token!r}")
+
+
+@functools.cache
+def _classes(path: str) -> dict[str, ast.ClassDef]:
+    tree = ast.parse(Path(path).read_text(encoding="utf-8"), filename=path)
+    return {c.name: c for c in tree.body if isinstance(c, ast.ClassDef)}
+
+
+@functools.cache
+def class_getters(path: str, class_name: str) -> tuple[tuple[str, str, str], ...]:
+    """(wire name, Python name, annotation source) of each ``@pulumi.getter`` of ``class_name``
+    in the SDK file ``path``: the hook ``review.sdk_types`` reads output types (nested ones too)
+    with."""
+    cls = _classes(path).get(class_name)
+    if cls is None:
+        raise UnknownTypeError(f"{path} defines no class {class_name}")
+    out = []
+    for fn in cls.body:
+        if isinstance(fn, ast.FunctionDef):
+            for wire, ann in _getters(
+                ast.ClassDef(name="", bases=[], keywords=[], body=[fn], decorator_list=[])
+            ):
+                out.append((wire, fn.name, ast.unparse(ann) if ann is not None else ""))
+    return tuple(out)

@@ -77,6 +77,13 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     modes = ("update", "preview") if args.mode == "both" else (args.mode,)
+    # What an earlier run wrote goes first: a run that fails leaves no stale picture or summary.
+    if args.diagram is not None:
+        from .diagram import remove_diagram
+
+        remove_diagram(args.diagram, args.stack)
+    if args.markdown is not None:
+        args.markdown.unlink(missing_ok=True)
     try:
         report = review(
             args.project_dir,

@@ -60,6 +60,7 @@ SG_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 TIER_ORDER = ("public", "management", "private")
 TIER_COLOURS = {"public": "#e8f4e8", "management": "#fff4dc", "private": "#e6eefb"}
 DEFAULT_DESTINATIONS = ("0.0.0.0/0", "::/0")
+FORMATS = ("svg", "png")
 ROUTE_TARGETS = (
     ("gatewayId", "gateway"),
     ("natGatewayId", "NAT gateway"),
@@ -449,7 +450,8 @@ def to_dot(
             "fontsize": "12",
             "labelloc": "t",
             "label": f"Stack '{picture.stack}' ({picture.region}): the planned network\n"
-            "red: reachable from the internet · blue: server to server · grey: default routes",
+            "red: reachable from the internet · blue: server to server · grey: default routes"
+            " · dotted: a subnet's route table · amber: NAT to the internet gateway",
             "nodesep": "0.35",
             "ranksep": "0.5",
         },
@@ -552,7 +554,23 @@ def to_dot(
         for a in anchors.get(upper, [])[:1]:
             for b in anchors.get(lower, []):
                 g.edge(a, b, style="invis")
+    # Each subnet to the route table it uses (explicit association, else the VPC's main one).
+    rt_names = {rt.name for rt in picture.route_tables}
+    for s in picture.subnets:
+        table = s.route_table.removesuffix(" (main)")
+        if table in rt_names:
+            g.edge(
+                f"anchor_{_node_id(s.name)}",
+                f"rt_{table}",
+                ltail=f"cluster_subnet_{s.name}",
+                style="dotted",
+                color="#999999",
+                arrowhead="none",
+            )
     known = {gw.node for gw in picture.gateways}
+    # The NAT's own way out: its subnet's IPv4 default route (to the internet gateway).
+    for src, dst, label in nat_paths(picture):
+        g.edge(src, dst, label=label, color="#b7791f", fontcolor="#b7791f", penwidth="1.5")
     for rt in picture.route_tables:
         for dest, t in rt.defaults:
             if t in known:
@@ -598,6 +616,25 @@ def to_dot(
     return g
 
 
+def nat_paths(picture: NetworkPicture) -> list[tuple[str, str, str]]:
+    """(NAT node, gateway node, label) for each NAT gateway or NAT instance: where its own
+    subnet's IPv4 default route sends the traffic it translates (the internet gateway)."""
+    subnets = {s.name: s for s in picture.subnets}
+    tables = {t.name: t for t in picture.route_tables}
+    known = {gw.node for gw in picture.gateways}
+    out = []
+    for gw in picture.gateways:
+        if gw.kind not in ("nat", "natinstance") or gw.subnet not in subnets:
+            continue
+        table = tables.get(subnets[gw.subnet].route_table.removesuffix(" (main)"))
+        if table is None:
+            continue
+        for dest, target in table.defaults:
+            if dest == "0.0.0.0/0" and target in known and target != gw.node:
+                out.append((gw.node, target, f"NAT egress\n0.0.0.0/0 via {table.name}"))
+    return out
+
+
 def _short_via(via: str) -> str:
     """The model's 'public IPv4 (associatePublicIpAddress of instance ...) + internet gateway
     'x'' without the parenthesised evidence, which the review prints in full."""
@@ -611,13 +648,24 @@ def _target_name(picture: NetworkPicture, node: str) -> str:
     return node.removeprefix("ext_").removeprefix("n_")
 
 
+def _is_ipv6_cidr(source: str) -> bool:
+    try:
+        return ipaddress.ip_network(source, strict=False).version == 6
+    except ValueError:
+        return False
+
+
 def _server_label(s: Server) -> str:
     lines = [f"{s.name}  ({s.instance_type})"]
     if s.public:
         lines.append(f"[{s.public}]")
     grouped: dict[tuple[str, tuple[str, ...]], list[str]] = {}
     for i in s.ingress:  # "tcp/80,443 ← 0.0.0.0/0, ::/0": ports merged per protocol and sources
-        ports = grouped.setdefault((i.protocol, tuple(i.sources)), [])
+        # An IPv6 source reaches nothing on a server without an IPv6 address: not drawn.
+        sources = tuple(src for src in i.sources if s.ipv6 or not _is_ipv6_cidr(src))
+        if not sources:
+            continue
+        ports = grouped.setdefault((i.protocol, sources), [])
         if i.ports not in ports:
             ports.append(i.ports)
     for (proto, sources), ports in grouped.items():
@@ -649,18 +697,32 @@ def render(source: str, fmt: str) -> bytes:
     return proc.stdout
 
 
+def diagram_paths(out_dir: Path, stack: str, formats: Sequence[str] = FORMATS) -> list[Path]:
+    return [out_dir / f"{stack}-network.{fmt}" for fmt in formats]
+
+
+def remove_diagram(out_dir: Path, stack: str) -> None:
+    """Remove an earlier run's picture, so a run that fails leaves none behind (a stale PNG
+    would pass for the picture of the plan that just failed)."""
+    for path in diagram_paths(out_dir, stack):
+        path.unlink(missing_ok=True)
+
+
 def write_diagram(
     run: ProgramRun,
     out_dir: Path,
     reachability: Mapping[str, Any] | None = None,
-    formats: Sequence[str] = ("svg", "png"),
+    formats: Sequence[str] = FORMATS,
 ) -> list[Path]:
-    """Write ``<out_dir>/<stack>-network.<fmt>`` for each format; returns the paths."""
+    """Write ``<out_dir>/<stack>-network.<fmt>`` for each format; returns the paths. If any
+    fails to render, none is left."""
     source = to_dot(build_picture(run), reachability).source
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for fmt in formats:
-        path = out_dir / f"{run.stack}-network.{fmt}"
-        path.write_bytes(render(source, fmt))
-        written.append(path)
-    return written
+    paths = diagram_paths(out_dir, run.stack, formats)
+    try:
+        for fmt, path in zip(formats, paths, strict=True):
+            path.write_bytes(render(source, fmt))
+    except BaseException:
+        remove_diagram(out_dir, run.stack)
+        raise
+    return paths

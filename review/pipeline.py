@@ -76,6 +76,20 @@ def check_office_cidrs(
             )
 
 
+def starter_pack_config(config: dict[str, str], project: str) -> dict[str, object]:
+    """The smallest pack config under which this stack can review clean: the pack's own
+    defaults for every level, and what ``bastion-ssh-only-from-office`` needs to know, the
+    stack's office ranges (with ``access: bastion``) or its keyless access mode."""
+    access = config.get(f"{project}:access") or "bastion"
+    if access != "bastion":
+        return {OFFICE_POLICY: {"access": access}}
+    try:
+        cidrs = json.loads(config.get(f"{project}:officeCidrs") or "[]")
+    except ValueError:
+        cidrs = []
+    return {OFFICE_POLICY: {"officeCidrs": cidrs if isinstance(cidrs, list) else []}}
+
+
 def _rel(path: Path) -> str:
     try:
         return os.path.relpath(path)
@@ -112,8 +126,10 @@ def review(
     config = load_stack_config(project_dir, stack)
     if not config_file.exists():
         raise ReviewError(
-            f'{config_file}: policy pack config not found; create it (e.g. {{"all": '
-            f'"mandatory"}}) or pass another --config-file'
+            f"{_rel(config_file)}: policy pack config not found. Fix: create it with "
+            f"{json.dumps(starter_pack_config(config, project.name))} (what the shipped "
+            f"stacks' configs hold; the office list belongs to whoever guards the account), "
+            f"or pass another --config-file"
         )
 
     # Start one pack per mode now (as the CLI does per operation, with PULUMI_DRY_RUN set

@@ -27,6 +27,7 @@ import decimal
 import json
 import math
 import re
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -216,8 +217,34 @@ def _check_type(path: Path, key: str, declared: Any, value: Any, *, stored: bool
     ok = _valid(declared, value)
     if not ok:
         raise ReviewError(
-            f"{path}: config key '{key}' must be of type '{declared}', got {type(value).__name__}"
+            f"{path}: config key '{key}' must be of type '{declared}', got "
+            f"{type(value).__name__} {value!r}. Fix: {_type_fix(key, declared, value)}"
         )
+
+
+def _type_fix(key: str, declared: str, value: Any) -> str:
+    """How to store a value of the declared type (the fix of a type error), as the CLI takes it:
+    a list only through ``--path`` (``pulumi config set key X`` stores the string X)."""
+    short = key.split(":", 1)[1] if ":" in key else key
+    if declared == "array":
+        if isinstance(value, str):
+            items = [w for w in re.split(r"[,\s]+", value) if w] or ["<item>"]
+        else:
+            items = ["<item>"]
+        path = "; ".join(
+            f"pulumi config set --path '{short}[{i}]' {shlex.quote(item)}"
+            for i, item in enumerate(items)
+        )
+        return (
+            f"store a list: `{path}` (without --path, `pulumi config set {short} ...` stores one "
+            "string), or write a YAML list under the key, one `- item` per line"
+        )
+    how = {
+        "integer": f"a whole number without quotes or units (`pulumi config set {short} 600`)",
+        "boolean": f"true or false without quotes (`pulumi config set {short} true`)",
+        "object": "a YAML mapping under the key",
+    }
+    return "write " + how.get(declared, "it as text")
 
 
 def load_stack_config(project_dir: Path, stack: str) -> dict[str, str]:

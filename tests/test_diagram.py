@@ -154,3 +154,102 @@ def test_the_plans_reading_agrees_with_the_network_model(stack: str, stack_runs:
 
     assert paths(ours) == paths(model)
     assert {k: v["egress"] for k, v in ours.items()} == {k: v["egress"] for k, v in model.items()}
+
+
+# ---- issue 15, item 4: route-table links, the NAT's way out, address families, no stale files
+def edges(source: str) -> set[tuple[str, str]]:
+    return {
+        (a.strip('"'), b.strip('"'))
+        for a, b in re.findall(r'^\s*("?[\w-]+"?) -> ("?[\w-]+"?)', source, re.M)
+    }
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod", "natinstance"])
+def test_each_subnet_is_linked_to_the_route_table_it_uses(stack: str, stack_runs: Any) -> None:
+    pic = build_picture(stack_runs(stack))
+    drawn = edges(to_dot(pic).source)
+    for s in pic.subnets:
+        link = (f"anchor_{re.sub(r'[^A-Za-z0-9]', '_', s.name)}", f"rt_{s.route_table}")
+        assert link in drawn, f"{s.name} -> {s.route_table} not drawn"
+    assert len({s.route_table for s in pic.subnets}) >= 2
+
+
+@pytest.mark.parametrize(
+    ("stack", "nats"),
+    [("dev", {"n_dev_nat_a"}), ("prod", {"n_prod_nat_a", "n_prod_nat_b", "n_prod_nat_c"}),
+     ("natinstance", None)],
+)  # fmt: skip
+def test_the_nat_to_igw_path_is_drawn(stack: str, nats: set[str] | None, stack_runs: Any) -> None:
+    from review.diagram import nat_paths
+
+    pic = build_picture(stack_runs(stack))
+    (igw,) = [g.node for g in pic.gateways if g.kind == "igw"]
+    expected = nats or {g.node for g in pic.gateways if g.kind == "natinstance"}
+    assert expected
+    paths = nat_paths(pic)
+    assert {(a, b) for a, b, _ in paths} == {(n, igw) for n in expected}
+    assert all("0.0.0.0/0 via" in label for _, _, label in paths)
+    assert {(n, igw) for n in expected} <= edges(to_dot(pic).source)
+
+
+def test_a_nat_whose_subnet_has_no_igw_route_has_no_path(stack_runs: Any) -> None:
+    from review.diagram import nat_paths
+
+    run = stack_runs("dev")
+    resources = [
+        dataclasses.replace(r, inputs={**r.inputs, "subnetId": "dev-internal-id"})
+        if r.name == "dev-nat-a"
+        else r
+        for r in run.resources
+    ]
+    pic = build_picture(dataclasses.replace(run, resources=resources))
+    assert [g.subnet for g in pic.gateways if g.kind == "nat"] == ["dev-internal"]
+    assert nat_paths(pic) == []  # its table routes to the NAT itself: no way out drawn
+
+
+def test_a_server_is_labelled_only_with_the_address_families_it_has(stack_runs: Any) -> None:
+    from review.diagram import _server_label
+
+    dev = {s.name: s for s in build_picture(stack_runs("dev")).servers}
+    assert not dev["web"].ipv6 and any("::/0" in i.sources for i in dev["web"].ingress)
+    assert "tcp/80 ← 0.0.0.0/0" in _server_label(dev["web"]).splitlines()
+    assert "::/0" not in _server_label(dev["web"])
+    ipv6 = {s.name: s for s in build_picture(stack_runs("ipv6")).servers}
+    assert ipv6["web"].ipv6
+    assert {"tcp/80 ← 0.0.0.0/0", "tcp/80 ← ::/0"} <= set(_server_label(ipv6["web"]).splitlines())
+
+
+def test_a_failed_run_removes_the_old_picture_and_summary(tmp_path: Path) -> None:
+    import contextlib
+    import io
+
+    from review.cli import main
+    from tests.project_copy import project_copy
+
+    project = project_copy(tmp_path, with_pack_config=False)  # the review will fail (exit 2)
+    build = tmp_path / "build"
+    build.mkdir()
+    stale = [build / "dev-network.svg", build / "dev-network.png", build / "dev-summary.md"]
+    for path in stale:
+        path.write_text("an earlier run's")
+    with contextlib.redirect_stderr(io.StringIO()):
+        code = main(["--stack", "dev", "-C", str(project), "--diagram", str(build),
+                     "--markdown", str(build / "dev-summary.md")])  # fmt: skip
+    assert code == 2
+    assert [p.name for p in stale if p.exists()] == []
+
+
+def test_a_picture_that_fails_to_render_leaves_no_file(
+    tmp_path: Path, stack_runs: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from review import diagram
+
+    def render_svg_only(source: str, fmt: str) -> bytes:
+        if fmt == "png":
+            raise RuntimeError("graphviz failed (png): out of memory")
+        return render(source, fmt)
+
+    monkeypatch.setattr(diagram, "render", render_svg_only)
+    with pytest.raises(RuntimeError):
+        diagram.write_diagram(stack_runs("dev"), tmp_path)
+    assert list(tmp_path.iterdir()) == []

@@ -1,8 +1,9 @@
 """review/ dependencies run one way (DEVELOPERS.md: "A module that imports another is not
 imported back by it"). Parses every module with `ast` (no import side effects) and asserts each
 intra-package import goes to a strictly lower layer:
-errors/schema/aws_schema <- plan/mocks/stack_config <- engine/reachability <- analyzer <- report
-<- pipeline <- cli <- entry points.
+errors/schema/aws_schema <- plan/mocks/stack_config/sdk_types <- engine/reachability <- analyzer
+<- report <- pipeline <- cli <- entry points; the deployed-state model (issue 13) is
+deployed_ids/deployed_bridge <- deployed_spec/stack_export <- its Read tables <- deployed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,19 @@ LAYER = {
     "schema": 0,
     "aws_schema": 0,  # pulumi-aws's typed SDK, read with ast (the preview model's source)
     "plan": 1,
+    "sdk_types": 1,  # pulumi-aws's output types, nested ones too (aws_schema)
+    "deployed_ids": 2,  # AWS-shaped ids from URNs (mocks' account)
+    "deployed_bridge": 2,  # how the bridge writes Terraform state (sdk_types)
+    "deployed_spec": 3,  # Read tables' machinery: Shape, World, Ctx, @read (deployed_ids, plan)
+    "stack_export": 3,  # `pulumi stack export` of a deployed state (deployed_bridge)
+    "deployed_vpc": 4,  # Read tables (deployed_spec, deployed_ids)
+    "deployed_sg": 4,
+    "deployed_ec2": 4,
+    "deployed_edge": 4,
+    "deployed_services": 4,
+    "deployed_apps": 4,
+    "deployed_doors": 4,
+    "deployed": 5,  # the state AWS stores after up/refresh (the tables, stack_export)
     "index": 2,  # lookups over a recorded run (plan)
     "cost": 3,  # the bill (index, plan)
     "diagram": 3,  # the picture (index, plan)

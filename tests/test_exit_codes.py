@@ -1,0 +1,113 @@
+"""Exit codes that reach users and CI unchanged (issue 15, item 1).
+
+The review exits 0 clean, 1 a mandatory violation, 2 an error. GNU make exits 2 whenever a
+recipe fails, so `make review` cannot say 1: the README and the workflow use
+`.venv/bin/python -m review`, and `make -s review` prints only the review's own output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml  # type: ignore[import-untyped, unused-ignore]
+
+from tests.project_copy import project_copy
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+# dev has no flow log: an advisory made mandatory is a mandatory violation (exit 1).
+STRICT = {"bastion-ssh-only-from-office": {"officeCidrs": ["203.0.113.0/24"]},
+          "vpc-flow-logs": "mandatory"}  # fmt: skip
+
+
+def project_with_pack_config(tmp_path: Path, pack_config: dict) -> Path:
+    return project_copy(tmp_path, pack_config=pack_config)
+
+
+@pytest.fixture(scope="module")
+def strict(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return project_with_pack_config(tmp_path_factory.mktemp("strict"), STRICT)
+
+
+def make(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+    return subprocess.run(["make", *args], cwd=cwd, capture_output=True, text=True, env=env,
+                          check=False)  # fmt: skip
+
+
+@pytest.mark.parametrize("flags", [["-s"], []])
+def test_make_s_review_json_prints_only_the_json(flags: list[str]) -> None:
+    """`make -s review REVIEW_ARGS=--json | python3 -m json.tool` works (and plain `make review`
+    too, once the venvs are installed: the recipe is not echoed)."""
+    proc = make(*flags, "review", "MODE=update", "REVIEW_ARGS=--json --no-plan")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)  # nothing but the document: make echoed no command
+    assert doc["exitCode"] == 0 and doc["stack"] == "dev"
+
+
+def test_the_readmes_json_pipe_works_as_written() -> None:
+    (line,) = [ln for ln in README.splitlines() if "| python3 -m json.tool" in ln]
+    command = line.split("`")[-2]  # `make -s review REVIEW_ARGS=--json | python3 -m json.tool`
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+    env["PATH"] = f"{Path(PYTHON).parent}{os.pathsep}{env['PATH']}"  # python3: the venv's
+    env["MODE"] = "update"  # make takes it from the environment (MODE ?= both): one run, faster
+    proc = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", command],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["exitCode"] == 0
+
+
+def test_a_violation_is_1_from_the_review_and_2_from_make(strict: Path) -> None:
+    review = subprocess.run(
+        [PYTHON, "-m", "review", "--stack", "dev", "--mode", "update", "--no-plan"],
+        cwd=strict, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert review.returncode == 1, review.stdout + review.stderr
+    assert "vpc-flow-logs" in review.stdout and "-> FAIL (exit 1)" in review.stdout
+    proc = make("-s", "review", "MODE=update", "REVIEW_ARGS=--no-plan", cwd=strict)
+    assert proc.returncode == 2  # GNU make's own code: why the README and CI don't use it
+    assert proc.stdout == review.stdout  # the same review, and only its output
+
+
+def workflow_review_steps() -> tuple[str, str]:
+    wf = yaml.safe_load((ROOT / ".github" / "workflows" / "review.yml").read_text())
+    steps = wf["jobs"]["review"]["steps"]
+    run = next(s for s in steps if s.get("id") == "review")["run"]
+    verdict = next(s for s in steps if s.get("name", "").startswith("Verdict"))["run"]
+    return run, verdict
+
+
+@pytest.mark.parametrize(("pack", "code"), [(None, 0), (STRICT, 1), ({"vpc-flow-logs": 3}, 2)])
+def test_the_workflow_job_fails_with_the_reviews_own_code(
+    tmp_path: Path, pack: dict | None, code: int
+) -> None:
+    """The workflow's review step and verdict step, run as GitHub runs them (bash -e)."""
+    project = project_with_pack_config(
+        tmp_path, pack or json.loads((ROOT / "policies/config/dev.json").read_text())
+    )
+    run, verdict = workflow_review_steps()
+    out = tmp_path / "github_output"
+    env = {**os.environ, "STACK": "dev", "GITHUB_OUTPUT": str(out)}
+    step = subprocess.run(["bash", "-e", "-c", run], cwd=project, env=env, capture_output=True,
+                          text=True, check=False)  # fmt: skip
+    assert step.returncode == 0, step.stderr  # the step records the code; the verdict fails
+    assert out.read_text() == f"exit={code}\n", step.stderr
+    assert (project / "build" / "dev-summary.md").exists() == (code != 2)  # 2: "see the log"
+    final = subprocess.run(["bash", "-e", "-c", verdict], env={**env, "REVIEW_EXIT": str(code)},
+                           check=False)  # fmt: skip
+    assert final.returncode == code
+
+
+def test_the_readme_documents_the_command_that_keeps_the_codes() -> None:
+    assert "`.venv/bin/python -m review --stack dev`" in README
+    assert "make -s review REVIEW_ARGS=--json | python3 -m json.tool" in README
+    assert "GNU make exits 2 whenever a recipe fails" in README
+    assert sys.executable  # the tests run in the venv the README names
