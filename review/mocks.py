@@ -332,6 +332,13 @@ class AwsMocks(pulumi.runtime.Mocks):
                 primaryNetworkInterfaceId=f"{name}-eni-id",
                 instanceState="running",
             )
+        elif typ == "aws:ec2/spotInstanceRequest:SpotInstanceRequest":
+            # The request's instance once fulfilled: terraform-provider-aws
+            # internal/service/ec2/ec2_spot_instance_request.go (Read) sets spot_instance_id
+            # from InstanceId, which "is not set if the request is still pending"; Create waits
+            # for fulfilment only with wait_for_fulfillment.
+            if inputs.get("waitForFulfillment") is True:
+                out["spotInstanceId"] = f"{name}-instance-id"
         elif typ == "aws:ec2/eip:Eip":
             public_ip = self._next_public_ip()
             self._eip_ips[rid] = public_ip

@@ -96,7 +96,7 @@ def _port_key(ports: str) -> int:
     return int(head) if head.isdigit() else 1 << 20
 
 
-_ORDER = ("igw", "unknown", "other", "nat", "egress-only", "none")
+_ORDER = ("igw", "unknown", "other", "nat", "egress-only", "private", "none")
 
 
 def _worst(labels: list[str]) -> str:

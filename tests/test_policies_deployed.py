@@ -1,7 +1,7 @@
 """One verdict per network (issue 13 point 3), through the real pack over gRPC.
 
-* Property: every violating and compliant case of test_policies, test_policies_attacks and
-  test_policies_options gets, in the review's deployed mode (``run_program(..., mode="deployed",
+* Property: every violating and compliant case of test_policies, test_policies_attacks,
+  test_policies_options and test_policies_doors gets, in the review's deployed mode (``run_program(..., mode="deployed",
   shape=...)``: a no-op preview against the program's own update as the provider stores it after
   ``pulumi up``, ``fresh``, and after ``pulumi refresh``, ``refreshed``; review.deployed makes the
   state, review.steps the steps), exactly the verdict it gets in update mode: the same (policy,
@@ -28,7 +28,7 @@ import pytest
 from review import PolicyPack, run_program
 from review.engine import deployed_baseline
 from review.plan import ProgramRun
-from tests import test_policies_attacks, test_policies_options
+from tests import test_policies_attacks, test_policies_doors, test_policies_options
 from tests.test_policies import (
     CASES,
     PROGRAM_CONFIG,
@@ -47,34 +47,15 @@ __all__ = ["pack"]  # the session-wide pack fixture
 
 UN = "no-undeclared-rules"
 SHAPES = ("fresh", "refreshed")
-ALL_CASES = [*CASES, *test_policies_attacks.CASES, *test_policies_options.CASES]
+ALL_CASES = [*CASES, *test_policies_attacks.CASES, *test_policies_options.CASES,
+             *test_policies_doors.DEPLOYED_CASES]
 
 
 def _update(case: Case) -> ProgramRun:
     return run_program(case.program(), config=PROGRAM_CONFIG, mode="update")
 
 
-# Differences the property finds, reported to the lead (status file i13b): a pack gap, not an
-# export one. A target group attachment without a port is stored with ``port: 0`` (an unset
-# Optional int as the bridge stores it; its Read, elbv2/target_group_attachment.go
-# resourceAttachmentRead, reads nothing back), and AWS then registers the target on the group's
-# port; the pack's forwarders._tg_targets takes the 0 for the port, so the load balancer's path
-# to its targets disappears from the deployed state. strict: the day the pack reads 0 as "the
-# group's port", these pass and the marks must go.
-PACK_GAPS = {
-    cid: "pack: a stored target group attachment port 0 is taken for a port (not the group's)"
-    for cid in ("door-alb-to-db", "door-alb-listener-rule-to-db", "door-nlb-to-db",
-                "door-nlb-2222-to-bastion-22", "nlb-to-internal-alb-to-db")
-}
-
-
-def _param(case: Case) -> Any:
-    gap = PACK_GAPS.get(case.id)
-    marks = [pytest.mark.xfail(strict=True, reason=gap)] if gap else []
-    return pytest.param(case, id=case.id, marks=marks)
-
-
-@pytest.mark.parametrize("case", [_param(c) for c in ALL_CASES])
+@pytest.mark.parametrize("case", ALL_CASES, ids=lambda c: c.id)
 def test_deployed_verdict_is_the_update_verdict(pack: PolicyPack, case: Case,
                                                 tmp_path: Path) -> None:
     pack.configure(config_file(case.config, tmp_path))

@@ -34,6 +34,7 @@ EXPECTED_LEVELS = {
     "no-undeclared-rules": "advisory",
 }
 OFFICE = "bastion-ssh-only-from-office"
+RISKY_POLICY = "private-subnets-egress-via-nat"
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +60,13 @@ def test_office_cidrs_schema(pack: PolicyPack) -> None:
         for p in pack.info().policies
         if p.configSchema.properties
     }
-    assert set(schemas) == {OFFICE}
+    assert set(schemas) == {OFFICE, RISKY_POLICY}
+    # Issue 17: the private networks a route may lead to are not the internet unless marked.
+    risky = schemas[RISKY_POLICY]["properties"]["riskyRouteTargets"]
+    assert risky["type"] == "array" and risky["default"] == [] and risky["uniqueItems"]
+    assert risky["items"] == {"type": "string", "enum": [
+        "vpn-gateway", "transit-gateway", "peering", "local-gateway", "core-network",
+        "odb-network"]}
     schema = schemas[OFFICE]
     # Issue 9: officeCidrs is not required by the schema: the keyless access modes have no
     # office. With access bastion (the default) a missing or empty list is a mandatory
@@ -77,6 +84,20 @@ def _write(tmp_path: Path, config: object) -> Path:
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config))
     return path
+
+
+@pytest.mark.parametrize(
+    "config",
+    [{RISKY_POLICY: {"riskyRouteTargets": "transit-gateway"}},
+     {RISKY_POLICY: {"riskyRouteTargets": ["internet-gateway"]}},
+     {RISKY_POLICY: {"riskyRouteTargets": ["peering", "peering"]}}],
+    ids=["not-a-list", "not-a-kind", "repeated"],
+)
+def test_schema_refuses_bad_risky_route_targets(
+    pack: PolicyPack, tmp_path: Path, config: object
+) -> None:
+    with pytest.raises(ReviewError, match=r"private-subnets-egress-via-nat.*riskyRouteTargets"):
+        pack.configure(_write(tmp_path, {**config, OFFICE: {"officeCidrs": ["203.0.113.0/24"]}}))
 
 
 @pytest.mark.parametrize(

@@ -555,26 +555,48 @@ def vpc_cidrs(stack: Stack, vpc: Res) -> tuple[list[Network], set[int]]:
 
 
 def prefix_list_networks(stack: Stack, rule: Rule, pl: Any) -> list[Network] | None:
-    """The CIDRs of a rule's prefix list when every one is known: a ManagedPrefixList of this
-    stack whose ``entries`` (and ManagedPrefixListEntry resources naming it) are literal
-    CIDRs. None otherwise -- an AWS-managed list, a list outside the stack, an entry unknown
-    during preview -- and the caller keeps treating the list as possibly the internet."""
+    """The CIDRs of a rule's prefix list when every one is known (see
+    :func:`managed_prefix_list_networks`)."""
     key = rule.prefix_field if rule.owner.get(rule.prefix_field) is not None else "ingress"
-    ref = stack.ref(rule.owner, key, {MANAGED_PREFIX_LIST: ID}, pl, use_value=True)
+    return managed_prefix_list_networks(stack, rule.owner, key, pl)
+
+
+def managed_prefix_list_networks(stack: Stack, holder: Res, key: str,
+                                 value: Any) -> list[Network] | None:
+    """The CIDRs of the prefix list ``value`` held in ``holder``'s property ``key`` (a rule's
+    source, a route's ``destinationPrefixListId``) when every one is known: a
+    ManagedPrefixList of this stack whose ``entries`` (and ManagedPrefixListEntry resources
+    naming it) are literal CIDRs. None otherwise -- an AWS-managed list, a list outside the
+    stack, an entry unknown during preview, or an entry whose list cannot be determined -- and
+    the caller keeps treating the list as possibly the internet."""
+    ref = stack.ref(holder, key, {MANAGED_PREFIX_LIST: ID}, value, use_value=True)
     if not ref.resolved or len(ref.targets) != 1:
         return None
+    entries: dict[str, list[Any]] | None = stack.memo(
+        "prefix_list_entries", lambda: _prefix_list_entries(stack))
+    if entries is None:
+        return None  # an entry names a list that cannot be determined: it may be this one
     mpl = ref.targets[0]
     raw = mpl.get("entries")
     if is_unknown(raw) and mpl.declared("entries"):
         return None
     values = [e.get("cidr") if isinstance(e, dict) else UNKNOWN
               for e in (raw if isinstance(raw, list) else [])]
-    for entry in stack.of_type(MANAGED_PREFIX_LIST_ENTRY):
-        if mpl in stack.ref(entry, "prefixListId", {MANAGED_PREFIX_LIST: ID}).targets:
-            values.append(entry.get("cidr"))
-        elif stack.ref(entry, "prefixListId", {MANAGED_PREFIX_LIST: ID}).unknown:
-            return None
+    values += entries.get(mpl.urn, [])
     nets = [parse_cidr(v) for v in values]
     if not nets or any(n is None for n in nets):
         return None
     return [n for n in nets if n is not None]
+
+
+def _prefix_list_entries(stack: Stack) -> dict[str, list[Any]] | None:
+    """list urn -> the ``cidr`` of every ManagedPrefixListEntry naming it; None when some
+    entry's list cannot be determined (built once per stack)."""
+    out: dict[str, list[Any]] = {}
+    for entry in stack.of_type(MANAGED_PREFIX_LIST_ENTRY):
+        ref = stack.ref(entry, "prefixListId", {MANAGED_PREFIX_LIST: ID})
+        if ref.unknown:
+            return None
+        for mpl in ref.targets:
+            out.setdefault(mpl.urn, []).append(entry.get("cidr"))
+    return out

@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from pulumi_policy import (
     EnforcementLevel,
+    PolicyConfigSchema,
     ReportViolation,
     StackValidationArgs,
     StackValidationPolicy,
@@ -29,6 +30,7 @@ from ._net import (
 )
 from ._wire import Stack, fail_closed
 from .netmodel import EGRESS_LABEL, NetworkModel, Route, Table, describe, leads_out, model_of
+from .netmodel.gateways import INTERNET_KINDS, RISKY_NAMES
 from .records import (
     DEFAULT_ROUTE_TABLE,
     DEFAULT_SECURITY_GROUP,
@@ -52,6 +54,24 @@ PRIVATE_SERVERS: Final = "private-servers-no-public-ip"
 NAT_PUBLIC: Final = "nat-gateways-in-public-subnets"
 
 ROUTE_TABLES: Final = ids(ROUTE_TABLE, DEFAULT_ROUTE_TABLE)
+RISKY_KEY: Final = "riskyRouteTargets"
+RISKY_SCHEMA: Final = PolicyConfigSchema(
+    properties={
+        RISKY_KEY: {
+            "type": "array",
+            "items": {"type": "string", "enum": list(RISKY_NAMES)},
+            "uniqueItems": True,
+            "default": [],
+            "description": (
+                "Route targets that lead to private networks (VPN gateways, transit gateways, "
+                "peerings, local gateways, Cloud WAN core networks, ODB networks) are not the "
+                "internet by default. List the kinds whose other side may reach the internet: "
+                "a private subnet's route through them to a destination outside private space "
+                "is then refused like a route to an internet gateway."
+            ),
+        },
+    },
+)
 
 
 def _private_subnets(stack: Stack) -> list[Res]:
@@ -77,14 +97,22 @@ def _private_groups(stack: Stack) -> dict[str, str]:
     return out
 
 
-def _from_own_vpc(rule: Any, field: str, vpcs: list[Res]) -> bool:
-    """An unknown CIDR whose only property dependency is the rule's own VPC (the group's): in
-    a preview that is the VPC's ``cidrBlock`` / ``ipv6CidrBlock`` (e.g.
-    ``cidr_ipv6=vpc.ipv6_cidr_block``), which lies inside the VPC by definition."""
+def _from_own_vpc(stack: Stack, rule: Any, field: str, vpcs: list[Res]) -> bool:
+    """An unknown CIDR whose only property dependencies are the rule's own VPC (the group's)
+    and subnets of that VPC: in a preview that is the VPC's or a subnet's ``cidrBlock`` /
+    ``ipv6CidrBlock`` (e.g. ``cidr_ipv6=vpc.ipv6_cidr_block``, ``cidr_ipv6=app.ipv6_cidr_block``),
+    which lies inside the VPC by definition (AWS allocates a subnet's blocks from its VPC's)."""
     owner = rule.owner
     key = field if owner.get(field) is not None else "ingress"
     deps = owner.property_dependencies.get(key, [])
-    return bool(deps) and set(deps) <= {v.urn for v in vpcs if v.type == VPC}
+    own = {v.urn for v in vpcs if v.type == VPC}
+    for dep in deps:
+        res = stack.by_urn.get(dep)
+        if dep in own or (res is not None and res.type == SUBNET and any(
+                v.urn in own for v in stack.ref(res, "vpcId", ids(VPC)).targets)):
+            continue
+        return False
+    return bool(deps)
 
 
 @fail_closed(PRIVATE_SG)
@@ -117,7 +145,8 @@ def _validate_private_sg(args: StackValidationArgs, report: ReportViolation) -> 
             vpc_text = ", ".join(str(n) for n in nets) or "unknown"
             for cidr in rule.cidrs:
                 net = cidr.network
-                if is_unknown(cidr.value) and _from_own_vpc(rule, cidr.field, vpc.targets):
+                if is_unknown(cidr.value) and _from_own_vpc(stack, rule, cidr.field,
+                                                          vpc.targets):
                     continue  # the group's VPC's own cidrBlock/ipv6CidrBlock, unknown in preview
                 if is_unknown(cidr.value):
                     report(
@@ -176,32 +205,61 @@ def _dest_text(dests: list[Any]) -> str:
     return ", ".join(parts) or "no destination"
 
 
-def _route_problems(route: Route, local: list[Network]) -> list[str]:
+# Ways out a private subnet may have, by IP version: NAT (IPv6: NAT64 through a NAT gateway,
+# ``64:ff9b::/96``), an egress-only IGW for IPv6, a private network (VPN gateway, transit
+# gateway, peering...: not the internet unless config marks it risky), or none.
+_ALLOWED: Final = {4: ("nat", "private", "none"), 6: ("egress-only", "nat", "private", "none")}
+
+
+def risky_kinds(config: Any) -> tuple[frozenset[str], list[str]]:
+    """The private-network gateway kinds the config marks as risky, and one message per
+    problem with the configuration (a value the schema should have refused)."""
+    raw = config.get(RISKY_KEY) if hasattr(config, "get") else None
+    if raw is None:
+        return frozenset(), []
+    key = f"{PRIVATE_SUBNETS}.{RISKY_KEY}"
+    names_ = list(raw) if isinstance(raw, list) else None
+    bad = [n for n in (names_ or []) if n not in RISKY_NAMES]
+    if names_ is None or bad:
+        return frozenset(RISKY_NAMES.values()), [
+            f"The policy config key '{key}' must be a list of {', '.join(RISKY_NAMES)}, not "
+            f"{raw!r}; every private-network gateway counts as risky until it is fixed."
+        ]
+    return frozenset(RISKY_NAMES[n] for n in names_), []
+
+
+def _route_problems(route: Route, local: list[Network], risky: frozenset[str]) -> list[str]:
     """Why this route breaks a private subnet's NAT-only egress (empty when it doesn't).
 
-    A route that leads to the internet (a destination outside private space and the VPC, or
-    unknown) must go to a NAT for IPv4 and to an egress-only IGW for IPv6; a route to an
-    internet gateway is never allowed, whatever its destination."""
+    Routes are judged by where they lead (``netmodel.gateways``): a route to an internet
+    gateway (or a carrier gateway, or a target that cannot be determined) is never allowed,
+    whatever its destination; a route that leads outside private space and the VPC must go out
+    through NAT (IPv4, and NAT64 for IPv6), an egress-only IGW (IPv6) or a private network (a
+    VPN or transit gateway, a peering...) that the config does not mark as risky."""
     where = f"{route.where} sends {_dest_text(route.destinations)} to {route.gateway.text}"
-    if route.kind in ("igw", "unknown"):
+    if route.kind in INTERNET_KINDS:
         return [where]
     problems: list[str] = []
-    for version, allowed in ((4, ("nat", "none")), (6, ("egress-only", "none"))):
+    for version, allowed in _ALLOWED.items():
         if not leads_out(route, version, local):
             continue
         label = EGRESS_LABEL.get(route.kind, route.kind)
         if version == 4 and route.kind == "eigw":
             problems.append(f"{where}, which carries only IPv6")
+        elif label == "private" and route.kind in risky:
+            problems.append(f"{where}, which the policy config marks as risky "
+                            f"({PRIVATE_SUBNETS}.{RISKY_KEY})")
         elif label not in allowed:
             way = "a NAT gateway" if version == 4 else "an egress-only internet gateway"
             problems.append(f"{where} instead of {way}")
     return problems
 
 
-def _problems_of(model: NetworkModel, table: Table, local: list[Network]) -> list[str]:
+def _problems_of(model: NetworkModel, table: Table, local: list[Network],
+                 risky: frozenset[str]) -> list[str]:
     problems: list[str] = []
     for route in model.routes_of(table):
-        problems += _route_problems(route, local)
+        problems += _route_problems(route, local, risky)
     return problems
 
 
@@ -213,6 +271,9 @@ def _validate_private_subnets(args: StackValidationArgs, report: ReportViolation
     out."""
     stack = Stack.of(args)
     model = model_of(stack)
+    risky, config_problems = risky_kinds(args.get_config())
+    for problem in config_problems:
+        report(problem, None)
     for subnet in _private_subnets(stack):
         label = f"Private subnet {subnet.label}"
         node = model.subnets[subnet.urn]
@@ -232,7 +293,7 @@ def _validate_private_subnets(args: StackValidationArgs, report: ReportViolation
             )
         choice = model.route_tables_of(node)
         if not choice.explicit:
-            bad_main = [p for t in choice.tables for p in _problems_of(model, t, local)]
+            bad_main = [p for t in choice.tables for p in _problems_of(model, t, local, risky)]
             extra = (
                 " Its VPC's main route table is unsafe for it: " + "; ".join(bad_main) + "."
                 if bad_main
@@ -253,7 +314,7 @@ def _validate_private_subnets(args: StackValidationArgs, report: ReportViolation
                 assoc.urn,
             )
         for table in choice.tables:
-            for problem in _problems_of(model, table, local):
+            for problem in _problems_of(model, table, local, risky):
                 report(
                     f"{label} (associated by {names(choice.explicit)} with {table.label}): "
                     f"{problem}; a private subnet must reach the internet only through a NAT "
@@ -265,14 +326,19 @@ def _validate_private_subnets(args: StackValidationArgs, report: ReportViolation
         if not iface.private or iface.subnet is None or iface.subnet.tier == "private":
             continue
         way = model.egress(iface)
-        for version, w, allowed in ((4, way.ipv4, ("nat", "none")),
-                                    (6, way.ipv6, ("egress-only", "none"))):
-            if w.label in allowed:
+        local = model.vpc_networks(iface.subnet.vpc)
+        tables = model.route_tables_of(iface.subnet).tables
+        for version, w in ((4, way.ipv4), (6, way.ipv6)):
+            risky_routes = [r for t in tables for r in model.routes_of(t)
+                            if r.kind in risky and leads_out(r, version, local)] if risky else []
+            if w.label in _ALLOWED[version] and not risky_routes:
                 continue
-            via = "; ".join(f"{r.where} to {r.gateway.text}" for r in w.routes) or w.label
+            shown = w.routes if w.label not in _ALLOWED[version] else risky_routes
+            what = w.label if shown is w.routes else "a gateway the policy config marks as risky"
+            via = "; ".join(f"{r.where} to {r.gateway.text}" for r in shown) or w.label
             report(
                 f"Private-tier {iface.label} reaches the IPv{version} internet through "
-                f"{w.label} ({via}) from subnet {iface.subnet.res.label}. Private-tier "
+                f"{what} ({via}) from subnet {iface.subnet.res.label}. Private-tier "
                 f"servers go out only through NAT (IPv4) or an egress-only internet gateway "
                 f"(IPv6): place it in a private subnet.",
                 iface.owner.urn,
@@ -317,6 +383,8 @@ def _validate_private_servers(args: StackValidationArgs, report: ReportViolation
                     holder.urn,
                 )
         for e in model.internet_ingress(iface):
+            if e.kind == "vpn":
+                continue  # authenticated remote users of a Client VPN: not the open internet
             verb = "may be reachable" if e.uncertain else "is reachable"
             why = (f" (decided by values unknown during preview: {'; '.join(e.uncertain)})"
                    if e.uncertain else "")
@@ -395,10 +463,11 @@ private_subnets_egress_via_nat: Final = StackValidationPolicy(
     name=PRIVATE_SUBNETS,
     description=(
         "Private subnets map no public IPs, have an explicit route table with no route to an "
-        "internet gateway, and send their default route to a NAT gateway."
+        "internet gateway, and reach the internet only through NAT (or an egress-only IGW)."
     ),
     validate=_validate_private_subnets,
     enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=RISKY_SCHEMA,
 )
 
 private_servers_no_public_ip: Final = StackValidationPolicy(

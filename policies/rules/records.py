@@ -59,6 +59,7 @@ SUBNET: Final = "aws:ec2/subnet:Subnet"
 IGW: Final = "aws:ec2/internetGateway:InternetGateway"
 IGW_ATTACHMENT: Final = "aws:ec2/internetGatewayAttachment:InternetGatewayAttachment"
 EGRESS_ONLY_IGW: Final = "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway"
+CARRIER_GATEWAY: Final = "aws:ec2/carrierGateway:CarrierGateway"
 NAT_GATEWAY: Final = "aws:ec2/natGateway:NatGateway"
 VPC_ENDPOINT: Final = "aws:ec2/vpcEndpoint:VpcEndpoint"
 VPC_ENDPOINT_RT: Final = (
@@ -69,6 +70,7 @@ PEERING_ACCEPTER: Final = "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnec
 TGW: Final = "aws:ec2transitgateway/transitGateway:TransitGateway"
 TGW_ATTACHMENT: Final = "aws:ec2transitgateway/vpcAttachment:VpcAttachment"
 VPN_GATEWAY: Final = "aws:ec2/vpnGateway:VpnGateway"
+VGW_ROUTE_PROPAGATION: Final = "aws:ec2/vpnGatewayRoutePropagation:VpnGatewayRoutePropagation"
 EIP: Final = "aws:ec2/eip:Eip"
 EIP_ASSOCIATION: Final = "aws:ec2/eipAssociation:EipAssociation"
 ROUTE_TABLE: Final = "aws:ec2/routeTable:RouteTable"
@@ -109,6 +111,22 @@ LB_TG_ATTACHMENT: Final = (
 )
 ELB: Final = "aws:elb/loadBalancer:LoadBalancer"
 ELB_ATTACHMENT: Final = "aws:elb/attachment:Attachment"
+# Issue 17 point 3: more ways to put interfaces behind a balancer, and the front doors.
+ASG_TRAFFIC_SOURCE_ATTACHMENT: Final = (
+    "aws:autoscaling/trafficSourceAttachment:TrafficSourceAttachment"
+)
+ECS_SERVICE: Final = "aws:ecs/service:Service"
+ECS_TASK_SET: Final = "aws:ecs/taskSet:TaskSet"
+SPOT_FLEET_REQUEST: Final = "aws:ec2/spotFleetRequest:SpotFleetRequest"
+APIGW_VPC_LINK: Final = "aws:apigateway/vpcLink:VpcLink"
+APIGW_INTEGRATION: Final = "aws:apigateway/integration:Integration"
+APIGWV2_VPC_LINK: Final = "aws:apigatewayv2/vpcLink:VpcLink"
+APIGWV2_INTEGRATION: Final = "aws:apigatewayv2/integration:Integration"
+CLOUDFRONT_VPC_ORIGIN: Final = "aws:cloudfront/vpcOrigin:VpcOrigin"
+GA_LISTENER: Final = "aws:globalaccelerator/listener:Listener"
+GA_ENDPOINT_GROUP: Final = "aws:globalaccelerator/endpointGroup:EndpointGroup"
+CLIENT_VPN_ENDPOINT: Final = "aws:ec2clientvpn/endpoint:Endpoint"
+CLIENT_VPN_ASSOCIATION: Final = "aws:ec2clientvpn/networkAssociation:NetworkAssociation"
 FLOW_LOG: Final = "aws:ec2/flowLog:FlowLog"
 STACK_TYPE: Final = "pulumi:pulumi:Stack"
 
@@ -150,18 +168,20 @@ class Record:
 # attributes that Read fills from AWS (terraform-provider-aws: a group's ``ingress``/``egress``
 # from every rule AWS holds, vpc_security_group.go resourceSecurityGroupRead; a table's
 # ``routes`` from every route but local/propagated/endpoint ones, vpc_route_table.go
-# flattenRoutes; a NACL's entries and subnets; an instance's ``associatePublicIpAddress`` as
-# "its primary ENI has an association", an EIP's included, and its groups as its ENI's,
-# ec2_instance.go resourceInstanceRead; an EIP's ``instance`` and ``networkInterface`` as
-# whatever it is associated with, ec2_eip.go resourceEIPRead). Where the program's checked
+# flattenRoutes, and its ``propagatingVgws`` from every propagation, separate
+# VpnGatewayRoutePropagation resources included; a NACL's entries and subnets; an
+# instance's ``associatePublicIpAddress`` as "its primary ENI has an association", an EIP's
+# included, and its groups as its ENI's, ec2_instance.go resourceInstanceRead; an EIP's
+# ``instance`` and ``networkInterface`` as whatever it is associated with, ec2_eip.go
+# resourceEIPRead). Where the program's checked
 # inputs were seen, the pack trusts them for these fields: the value is what the program
 # declares, and the stored value is kept aside in ``Res.stored`` (mirrors of separate
 # resources, stale copies of resources this change deletes, or drift). See policies/README.md.
 DECLARED_FIELDS: Final[dict[str, tuple[str, ...]]] = {
     SECURITY_GROUP: ("ingress", "egress"),
     DEFAULT_SECURITY_GROUP: ("ingress", "egress"),
-    ROUTE_TABLE: ("routes",),
-    DEFAULT_ROUTE_TABLE: ("routes",),
+    ROUTE_TABLE: ("routes", "propagatingVgws"),
+    DEFAULT_ROUTE_TABLE: ("routes", "propagatingVgws"),
     NETWORK_ACL: ("ingress", "egress", "subnetIds"),
     DEFAULT_NETWORK_ACL: ("ingress", "egress", "subnetIds"),
     INSTANCE: ("associatePublicIpAddress", "vpcSecurityGroupIds", "securityGroups",

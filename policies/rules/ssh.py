@@ -2,10 +2,10 @@
 
 - ``bastion-ssh-only-from-office``: a question to the network model (``netmodel``): from the
   internet, port 22 reaches only the bastion, and only from inside a configured office CIDR --
-  directly or through any forwarder (an internet-facing load balancer). And rule 1 as written
-  (issue 13 point 4): no rule of the bastion's groups admits SSH from an internet source
-  outside the office list, whether or not an address and a route make it live today
-  (``model.admissions``): the route can come later.
+  directly or through any forwarder (a load balancer, a front door, a Client VPN endpoint).
+  And rule 1 as written (issue 13 point 4): no rule of the bastion's groups admits SSH from an
+  internet source outside the office list, whether or not an address and a route make it live
+  today (``model.admissions``): the route can come later.
 - ``servers-ssh-only-from-bastion``: every other security group admits SSH only from the
   bastion's security group.
 """
@@ -178,7 +178,7 @@ def _within_office(source: str, offices: list[Network]) -> bool:
 def _validate_bastion(args: StackValidationArgs, report: ReportViolation) -> None:
     """A question to the network model: from the internet, port 22 reaches only the bastion,
     and only from the office CIDRs -- directly (public address + IGW route + security group)
-    or through any forwarder (an internet-facing load balancer)."""
+    or through any forwarder (a load balancer, a front door, a Client VPN endpoint)."""
     stack = Stack.of(args)
     config = args.get_config()
     offices, problems = office_networks(config)
@@ -245,6 +245,10 @@ def _validate_bastion(args: StackValidationArgs, report: ReportViolation) -> Non
         fix = (
             f"Narrow the source to the office CIDRs ({office_text}) or remove the rule"
             if bastion and e.kind == "direct"
+            else "Admit SSH from neither the Client VPN endpoint's security groups nor its "
+            f"network (its users connect from any address); admit only the office CIDRs "
+            f"({office_text})"
+            if e.kind == "vpn"
             else f"Admit only the office CIDRs ({office_text}) on the load balancer, or remove "
             f"the listener"
             if bastion

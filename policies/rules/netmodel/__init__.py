@@ -16,9 +16,12 @@ a path from the internet to a network interface on a port needs
   table, else its VPC's main table, including routes added through ``vpc.mainRouteTableId`` /
   ``defaultRouteTableId`` and a ``DefaultRouteTable``), **and** security-group admission
   (stateful, so replies need no rule), **and** NACL permission when NACLs are declared;
-* or an internet-facing load balancer: a listener admitted by the balancer's security groups
-  (an NLB without groups admits everything), forwarding to a target group whose targets
-  (instances, IPs, Auto Scaling groups) admit the target port from the balancer.
+* or a forwarder: an internet-facing load balancer (a listener admitted by the balancer's
+  security groups; an NLB without groups admits everything) forwarding to a target group whose
+  targets (every target link of ``targets.TARGET_LINKS``) admit the target port from the
+  balancer; or a front door (``doors.DOORS``: API Gateway, CloudFront VPC origins, Global
+  Accelerator, Client VPN) handing the internet to a balancer (chained through its listeners)
+  or to an interface.
 
 Unknowns (a preview) follow the preview principle: an unknown with no property dependency is a
 computed value nobody declared, and counts as absent (or as its AWS default); a declared value
@@ -36,9 +39,12 @@ Layout: one module per stage, in the order of the flow; each imports only the st
 ``addresses``           stage 2: why an interface has a public IPv4 / IPv6 address
 ``holders``             stage 2: holders of interfaces (instances, ASGs, ENIs, launchers, EIPs)
 ``gateways``            stage 3: what a route target is (tables) and ``GATEWAY_CLASSIFIERS``
-``routes``              stage 3: route tables, routes, ``leads_out``
+``routes``              stage 3: route tables, routes (prefix lists by their entries), ``leads_out``
 ``nat_instances``       stage 3 extension (issue 9): a NAT instance's interface as a gateway
-``forwarders``          stage 4: load balancers and their targets, ``FORWARDER_BUILDERS``
+``targets``             stage 4: what stands behind each balancer, ``TARGET_LINKS``
+``forwarders``          stage 4: load balancers, ``chain``, ``FORWARDER_BUILDERS``
+``doors``               stage 4: front doors (API Gateway, CloudFront, Global Accelerator,
+                        Client VPN), ``DOORS``
 ``queries``             stage 5: ``internet_ingress``, ``egress``, ``servers``
 ``graph``               the graph for the diagram
 ``model``               ``NetworkModel``: builds the stages in order and answers the queries
@@ -53,7 +59,7 @@ Public API (stable; ``net-model:`` commit)::
     model.internet_ingress(iface)             # list[Exposure]: who on the internet, how, ports
     model.admissions(iface, port)             # list[Admission]: what its rules admit, live or not
     model.egress(iface)                       # Egress(ipv4=..., ipv6=...), with the route used
-    model.subnets / model.gateways / model.load_balancers   # nodes, for diagrams
+    model.subnets / model.gateways / model.load_balancers   # nodes (every forwarder), diagrams
     model.route_tables_of(subnet)             # TableChoice: the table(s) governing a subnet
     model.routes_of(table)                    # list[Route]
     model.nodes(), model.edges()              # the graph, for the diagram (issue 10)
@@ -64,16 +70,19 @@ Public API (stable; ``net-model:`` commit)::
 Extension points (NAT instances, EC2 Instance Connect Endpoints, SSM endpoints):
 ``GATEWAY_CLASSIFIERS`` (reclassify a route target: e.g. an instance with
 ``sourceDestCheck = false`` as ``"nat-instance"``), ``EGRESS_LABEL`` (what a gateway kind means
-for the way out), ``FORWARDER_BUILDERS`` (anything that takes traffic from the internet and
-hands it to interfaces: load balancers today).
+for the way out; ``INTERNET_KINDS`` / ``PRIVATE_NETWORK_KINDS``: where a route leads),
+``TARGET_LINKS`` (a way to put interfaces behind a balancer: one row), ``DOORS`` (a service
+that hands the internet to a balancer or an interface: one entry), ``FORWARDER_BUILDERS``
+(anything else that takes traffic from the internet and hands it to interfaces).
 """
 
 from __future__ import annotations
 
 from ..records import Index, Record
 from .common import ALL_PORTS, describe, is_internet, rule_span
+from .doors import DOORS
 from .forwarders import FORWARDER_BUILDERS
-from .gateways import EGRESS_LABEL, GATEWAY_CLASSIFIERS
+from .gateways import EGRESS_LABEL, GATEWAY_CLASSIFIERS, INTERNET_KINDS, PRIVATE_NETWORK_KINDS
 from .model import NetworkModel
 from .nat_instances import NAT_ROLE, nat_instance_gateway
 from .nodes import (
@@ -86,6 +95,7 @@ from .nodes import (
     Interface,
     Listener,
     Node,
+    PrefixList,
     Reason,
     Route,
     Subnet,
@@ -96,6 +106,7 @@ from .nodes import (
 )
 from .queries import server_name
 from .routes import leads_out
+from .targets import TARGET_LINKS
 
 
 def model_of(index: Index) -> NetworkModel:
@@ -106,10 +117,14 @@ def model_of(index: Index) -> NetworkModel:
 
 __all__ = [
     "ALL_PORTS",
+    "DOORS",
     "EGRESS_LABEL",
     "FORWARDER_BUILDERS",
     "GATEWAY_CLASSIFIERS",
+    "INTERNET_KINDS",
     "NAT_ROLE",
+    "PRIVATE_NETWORK_KINDS",
+    "TARGET_LINKS",
     "Admission",
     "Edge",
     "Egress",
@@ -120,6 +135,7 @@ __all__ = [
     "Listener",
     "NetworkModel",
     "Node",
+    "PrefixList",
     "Reason",
     "Record",
     "Route",

@@ -14,10 +14,12 @@ from .._net import Rule
 from ..records import (
     DEFAULT_ROUTE_TABLE,
     DEFAULT_SECURITY_GROUP,
+    ELB,
     ENI,
     INSTANCE,
     LAUNCH_TEMPLATE,
     LB,
+    LB_LISTENER,
     LB_TARGET_GROUP,
     ROUTE_TABLE,
     SECURITY_GROUP,
@@ -75,7 +77,25 @@ LT_REF: Final[dict[str, str | tuple[str, ...]]] = {LAUNCH_TEMPLATE: ("id", "name
 # Readers
 
 
+# Types whose last token says too little ("Endpoint", "Integration", "LoadBalancer").
+_TYPE_WORDS: Final = {
+    **dict.fromkeys(LB, "load balancer"),
+    **dict.fromkeys(LB_LISTENER, "listener"),
+    ELB: "classic load balancer",
+    "aws:apigateway/vpcLink:VpcLink": "API Gateway VPC link",
+    "aws:apigateway/integration:Integration": "API Gateway integration",
+    "aws:apigatewayv2/vpcLink:VpcLink": "API Gateway VPC link",
+    "aws:apigatewayv2/integration:Integration": "API Gateway integration",
+    "aws:cloudfront/vpcOrigin:VpcOrigin": "CloudFront VPC origin",
+    "aws:globalaccelerator/listener:Listener": "Global Accelerator listener",
+    "aws:globalaccelerator/endpointGroup:EndpointGroup": "Global Accelerator endpoint group",
+    "aws:ec2clientvpn/endpoint:Endpoint": "Client VPN endpoint",
+}
+
+
 def describe(res: Res) -> str:
+    if res.type in _TYPE_WORDS:
+        return f"{_TYPE_WORDS[res.type]} {res.label}"
     kind = res.type.rsplit(":", 1)[-1]
     words = {
         "Instance": "instance",

@@ -1,30 +1,27 @@
 """Stage 4, forwarders: what takes connections from the internet and hands them to interfaces.
 
-Today: load balancers (ALB/NLB/GWLB: scheme, subnets, groups, listeners and listener rules,
-target groups and their targets by instance, IP, Auto Scaling group or attachment), classic
-ELBs, and an ALB registered in an NLB's target group of target type ``alb`` (the chain internet
--> NLB -> ALB -> its targets). Each builder takes the model (places, filters and holders are
-built by then) and returns :class:`~.nodes.Forwarder` entries; ``FORWARDER_BUILDERS`` adds more.
+Load balancers (ALB/NLB/GWLB: scheme, subnets, groups, listeners and listener rules, the
+target groups they forward to) and classic ELBs, with what stands behind each balancer read
+from one table (:mod:`.targets`). A balancer behind a balancer (an ALB registered in an NLB's
+target group of type ``alb``) and every front door (:mod:`.doors`: API Gateway, CloudFront,
+Global Accelerator, Client VPN) hand their traffic on the same way, :func:`chain`: to the
+balancer's listeners on the ports they send to, when its groups admit that port. A balancer
+reference the model cannot resolve is a forwarder too (``_outside``), so its members fail
+closed. Each builder takes the model (places, filters and holders are built by then);
+``FORWARDER_BUILDERS`` adds more (:mod:`.doors` registers itself there).
 :func:`forwarder_sources` answers which internet sources a forwarder's listener admits.
 """
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from ..records import (
-    ASG,
-    ASG_ATTACHMENT,
     ELB,
-    ELB_ATTACHMENT,
-    ENI,
-    INSTANCE,
     LB,
     LB_LISTENER,
     LB_LISTENER_RULE,
-    LB_TG_ATTACHMENT,
     SUBNET,
     UNKNOWN,
     Res,
@@ -44,21 +41,34 @@ from .common import (
     rule_sources,
     rule_span,
 )
-from .nodes import Forwarder, Interface, Listener, Subnet, Target
+from .nodes import Forwarder, Listener, Subnet, Target
+from .targets import Members, members
 
 if TYPE_CHECKING:
     from .model import NetworkModel
 
-# Builders of forwarders beyond the load balancers below (issue 9 may add more).
+# Builders of forwarders beyond the load balancers below (:mod:`.doors` registers itself).
 FORWARDER_BUILDERS: list[Callable[[NetworkModel], Iterable[Forwarder]]] = []
+
+LISTENER_REF: Final = {t: ("arn", "id") for t in LB_LISTENER}
+INTERNET: Final = ("0.0.0.0/0", "::/0")
+KIND_WORDS: Final = {"alb": "application load balancer", "nlb": "network load balancer",
+                     "gwlb": "gateway load balancer", "elb": "classic load balancer"}
+
+Span = tuple[int, int]
 
 
 def build_forwarders(model: NetworkModel) -> list[Forwarder]:
-    """Every forwarder, built in order into ``model.load_balancers`` (the NLB->ALB chains read
-    the balancers built before them)."""
+    """Every forwarder, built in order into ``model.load_balancers`` (chains and front doors
+    read the balancers built before them)."""
     model.load_balancers = []
-    for builder in (_load_balancers, _classic_elbs, _balancers_behind_nlbs,
-                    *FORWARDER_BUILDERS):
+    mem = members(model)
+    forwards: dict[str, list[tuple[Res, Res]]] = {}  # listener urn -> (action holder, TG)
+    model.load_balancers += _load_balancers(model, mem, forwards)
+    model.load_balancers += _classic_elbs(model, mem)
+    model.load_balancers += _balancers_behind_balancers(model, mem, forwards)
+    model.load_balancers += _outside(mem)
+    for builder in FORWARDER_BUILDERS:
         model.load_balancers.extend(builder(model))
     return model.load_balancers
 
@@ -98,20 +108,20 @@ def _listener_protocol(value: Any) -> str:
     return "udp" if text in ("UDP", "TCP_UDP") else "tcp"
 
 
-def _load_balancers(model: NetworkModel) -> list[Forwarder]:
+def _load_balancers(model: NetworkModel, mem: Members,
+                    forwards: dict[str, list[tuple[Res, Res]]]) -> list[Forwarder]:
     ix = model.index
     out: list[Forwarder] = []
     lbs = ix.of_type(*LB)
     if not lbs:
         return out
-    groups_targets = _tg_targets(model)
     listeners_of: dict[str, list[Res]] = {}
     for lis in ix.of_type(*LB_LISTENER):
         for lb in ix.ref(lis, "loadBalancerArn", LB_REF).targets:
             listeners_of.setdefault(lb.urn, []).append(lis)
     rules_of: dict[str, list[Res]] = {}
     for lr in ix.of_type(*LB_LISTENER_RULE):
-        for lis in ix.ref(lr, "listenerArn", {t: ("arn", "id") for t in LB_LISTENER}).targets:
+        for lis in ix.ref(lr, "listenerArn", LISTENER_REF).targets:
             rules_of.setdefault(lis.urn, []).append(lr)
     for lb in lbs:
         lb_type = lb.get("loadBalancerType")
@@ -148,9 +158,12 @@ def _load_balancers(model: NetworkModel) -> list[Forwarder]:
                 for tg, unk in _forwarded_groups(model, holder, key, action):
                     if unk:
                         uncertain.append(unk)
-                    for t in groups_targets.get(tg.urn if tg else "", []):
-                        targets.append(Target(t.iface, t.port, [holder, *([tg] if tg else []),
-                                                                 *t.path]))
+                    if tg is None:
+                        continue
+                    forwards.setdefault(lis.urn, []).append((holder, tg))
+                    for t in mem.by_balancer.get(tg.urn, []):
+                        targets.append(Target(t.iface, t.port, [holder, tg, *t.path],
+                                              t.port_hi, t.uncertain))
             if is_unknown(port):
                 uncertain.append(f"port of {describe(lis)}")
             listeners.append(Listener(
@@ -182,103 +195,78 @@ def _forwarded_groups(model: NetworkModel, holder: Res, key: str,
     return out
 
 
-def _tg_targets(model: NetworkModel) -> dict[str, list[Target]]:
-    """target group urn -> its targets (instances, IPs, Auto Scaling groups)."""
-    ix = model.index
-    out: dict[str, list[Target]] = {}
-    for att in ix.of_type(*LB_TG_ATTACHMENT):
-        for tg in ix.ref(att, "targetGroupArn", TG_REF).targets:
-            port = number(att.get("port"))
-            if not isinstance(port, float):
-                port = number(tg.get("port"))
-            p = int(port) if isinstance(port, float) else None
-            target_id = att.get("targetId")
-            ifaces: list[Interface] = []
-            ref = ix.ref(att, "targetId", {INSTANCE: ("id", "privateIp"), ENI: "privateIp"})
-            for t in ref.targets:
-                ifaces += model.interface_of(t)[:1]
-            if not ref.targets and isinstance(target_id, str):
-                try:
-                    ip = ipaddress.ip_address(target_id)
-                except ValueError:
-                    ip = None
-                if ip is not None:  # an IP target: every interface of the subnet holding it
-                    ifaces += [i for i in model.interfaces if i.subnet is not None and (
-                        i.private_ip == target_id or (i.subnet.cidr4 is not None
-                        and ip.version == 4 and ip in i.subnet.cidr4))]
-            out.setdefault(tg.urn, []).extend(Target(i, p, [att]) for i in ifaces)
-    for asg in ix.of_type(ASG):
-        tgs = ix.ref(asg, "targetGroupArns", TG_REF).targets
-        for tg in tgs:
-            port = number(tg.get("port"))
-            for i in model.interface_of(asg):
-                out.setdefault(tg.urn, []).append(
-                    Target(i, int(port) if isinstance(port, float) else None, [asg]))
-    for att in ix.of_type(ASG_ATTACHMENT):
-        for tg in ix.ref(att, "lbTargetGroupArn", TG_REF).targets:
-            port = number(tg.get("port"))
-            for asg in ix.ref(att, "autoscalingGroupName", {ASG: ("name", "id")}).targets:
-                for i in model.interface_of(asg):
-                    out.setdefault(tg.urn, []).append(
-                        Target(i, int(port) if isinstance(port, float) else None, [att, asg]))
-    return out
+def chain(model: NetworkModel, front: Res, entry: Res, *, kind: str, facing: bool | Any,
+          sources: list[str], uncertain: list[str], lb: Forwarder, ports: list[Span] | None,
+          protocol: str, via: list[Res], port: int | None = None, port_hi: int | None = None,
+          words: str = "") -> Forwarder | None:
+    """``front`` (an NLB listener's balancer, a front door; findings go on ``entry``) hands its
+    traffic from ``sources`` to balancer ``lb`` on ``ports`` (None: any): each listener of
+    ``lb`` on those ports whose port ``lb``'s groups admit from some source (any source: the
+    front's nodes may be in the VPC, or client addresses preserved; the adversarial reading)
+    forwards to its targets, which see ``lb``'s groups. None when nothing gets through."""
+    targets: list[Target] = []
+    for inner in lb.listeners:
+        if ports is not None and inner.port is not None and not any(
+                lo <= inner.port <= hi for lo, hi in ports):
+            continue
+        if not _groups_admit(model, lb, inner.port):
+            continue
+        targets += [Target(t.iface, t.port, [*via, lb.res, inner.res, *t.path], t.port_hi,
+                           [*inner.uncertain, *t.uncertain]) for t in inner.targets]
+    if not targets:
+        return None
+    return Forwarder(front, kind, facing, [Listener(entry, protocol, port, targets,
+                                                    list(uncertain), port_hi)],
+                     lb.groups, lb.groups_unknown, lb.admits_all, lb.subnets,
+                     sources=list(sources), words=words, behind=lb.res)
 
 
-def _balancers_behind_nlbs(model: NetworkModel) -> list[Forwarder]:
+def _balancers_behind_balancers(model: NetworkModel, mem: Members,
+                                forwards: dict[str, list[tuple[Res, Res]]]) -> list[Forwarder]:
     """An NLB listener forwarding to a target group of target type ``alb`` hands its traffic to
     the ALB registered in it (``TargetGroupAttachment(targetId=<ALB ARN>)``), internal or not:
     the ALB's listener on the target group's port then forwards to its own targets. Each such
-    chain is a forwarder: the NLB's listener and internet sources, the ALB's groups (what its
-    targets admit) and the ALB listener's targets. The ALB's groups must admit the port from
-    some source (any source: the NLB's nodes are in the VPC; adversarial reading). See
+    chain is a forwarder (:func:`chain`): the NLB's listener and internet sources, the ALB's
+    groups (what its targets admit) and the ALB listener's targets. See
     https://docs.aws.amazon.com/elasticloadbalancing/latest/network/application-load-balancer-target.html
     """
-    ix = model.index
-    albs = {f.res.urn: f for f in model.load_balancers if f.kind == "alb"}
-    if not albs:
+    if not mem.balancers:
         return []
-    behind: dict[str, list[tuple[Forwarder, int | None, Res]]] = {}
-    for att in ix.of_type(*LB_TG_ATTACHMENT):
-        for lb in ix.ref(att, "targetId", LB_REF).targets:
-            if lb.urn not in albs:
-                continue
-            for tg in ix.ref(att, "targetGroupArn", TG_REF).targets:
-                port = number(att.get("port"))
-                if not isinstance(port, float):
-                    port = number(tg.get("port"))
-                behind.setdefault(tg.urn, []).append(
-                    (albs[lb.urn], int(port) if isinstance(port, float) else None, att))
+    by_res = {f.res.urn: f for f in model.load_balancers}
     out: list[Forwarder] = []
     for nlb in list(model.load_balancers):
         if nlb.kind != "nlb" or nlb.internet_facing is False:
             continue
         for listener in nlb.listeners:
-            lis = listener.res
-            actions = [(lis, "defaultActions", a) for a in as_list(lis.get("defaultActions"))]
-            for lr in ix.of_type(*LB_LISTENER_RULE):
-                if lis in ix.ref(lr, "listenerArn",
-                                 {t: ("arn", "id") for t in LB_LISTENER}).targets:
-                    actions += [(lr, "actions", a) for a in as_list(lr.get("actions"))]
-            for holder, key, action in actions:
-                for fwd_tg, _unk in _forwarded_groups(model, holder, key, action):
-                    for alb, port, att in behind.get(fwd_tg.urn if fwd_tg else "", []):
-                        if not _groups_admit(model, alb, port):
-                            continue
-                        sources, s_unknown = forwarder_sources(model, nlb, listener)
-                        via = [holder, *([fwd_tg] if fwd_tg else []), att, alb.res]
-                        targets = [
-                            Target(t.iface, t.port, [*via, inner.res, *t.path])
-                            for inner in alb.listeners
-                            if inner.port is None or port is None or inner.port == port
-                            for t in inner.targets
-                        ]
-                        out.append(Forwarder(
-                            nlb.res, "nlb", nlb.internet_facing,
-                            [Listener(lis, listener.protocol, listener.port, targets,
-                                      [*listener.uncertain, *s_unknown])],
-                            alb.groups, alb.groups_unknown, False, alb.subnets,
-                            sources=sources))
+            for holder, tg in forwards.get(listener.res.urn, []):
+                for lb, port, att in mem.balancers.get(tg.urn, []):
+                    inner = by_res.get(lb.urn)
+                    if inner is None or inner.kind != "alb":
+                        continue
+                    sources, s_unknown = forwarder_sources(model, nlb, listener)
+                    fwd = chain(model, nlb.res, listener.res, kind="nlb",
+                                facing=nlb.internet_facing, sources=sources,
+                                uncertain=[*listener.uncertain, *s_unknown], lb=inner,
+                                ports=[(port, port)] if port is not None else None,
+                                protocol=listener.protocol, via=[holder, tg, att],
+                                port=listener.port)
+                    if fwd is not None:
+                        out.append(fwd)
     return out
+
+
+def _outside(mem: Members) -> list[Forwarder]:
+    """Members of a balancer the model cannot resolve (outside the stack, or unknown): the
+    balancer may be internet-facing, with groups outside the stack, on any protocol."""
+    return [
+        Forwarder(res, "outside", True,
+                  [Listener(res, "all", None, [Target(t.iface, t.port, t.path, t.port_hi,
+                                                      [*t.uncertain, why]) for t in targets])],
+                  [], [], False, [],
+                  sources=["the internet (through a balancer this stack does not declare)"],
+                  words="the balancer named by", foreign_groups=True)
+        for res, why, targets in mem.outside
+    ]
 
 
 def _groups_admit(model: NetworkModel, fwd: Forwarder, port: int | None) -> bool:
@@ -295,7 +283,7 @@ def _groups_admit(model: NetworkModel, fwd: Forwarder, port: int | None) -> bool
     return False
 
 
-def _classic_elbs(model: NetworkModel) -> list[Forwarder]:
+def _classic_elbs(model: NetworkModel, mem: Members) -> list[Forwarder]:
     ix = model.index
     out: list[Forwarder] = []
     for elb in ix.of_type(ELB):
@@ -307,16 +295,7 @@ def _classic_elbs(model: NetworkModel) -> list[Forwarder]:
         subnets = [model.subnets[s.urn] for s in ix.ref(elb, "subnets", ids(SUBNET)).targets]
         if not declared:
             groups = [subnets[0].vpc] if subnets and subnets[0].vpc is not None else []
-        members: list[tuple[Interface, list[Res]]] = []
-        for inst in ix.ref(elb, "instances", ids(INSTANCE)).targets:
-            members += [(i, []) for i in model.interface_of(inst)[:1]]
-        for att in ix.of_type(ELB_ATTACHMENT):
-            if elb in ix.ref(att, "elb", {ELB: ("id", "name")}).targets:
-                for inst in ix.ref(att, "instance", ids(INSTANCE)).targets:
-                    members += [(i, [att]) for i in model.interface_of(inst)[:1]]
-        for asg in ix.of_type(ASG):
-            if elb in ix.ref(asg, "loadBalancers", {ELB: ("id", "name")}).targets:
-                members += [(i, [asg]) for i in model.interface_of(asg)]
+        members_ = mem.by_balancer.get(elb.urn, [])
         listeners: list[Listener] = []
         for entry in as_list(elb.get("listeners")):
             if not isinstance(entry, dict):
@@ -326,6 +305,7 @@ def _classic_elbs(model: NetworkModel) -> list[Forwarder]:
             listeners.append(Listener(
                 elb, _listener_protocol(entry.get("lbProtocol")),
                 int(lb_port) if isinstance(lb_port, float) else None,
-                [Target(i, ip, path) for i, path in members]))
+                [Target(t.iface, ip, [p for p in t.path if p is not elb], None, t.uncertain)
+                 for t in members_]))
         out.append(Forwarder(elb, "elb", facing, listeners, groups, gunknown, False, subnets))
     return out

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from ..records import (
+    CARRIER_GATEWAY,
     EGRESS_ONLY_IGW,
     ENI,
     IGW,
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 
 # The types a route table's graph shows as gateways (model.gateways).
 GATEWAY_TYPES: Final = (IGW, EGRESS_ONLY_IGW, NAT_GATEWAY, VPC_ENDPOINT, PEERING, TGW_ATTACHMENT,
-                        TGW, VPN_GATEWAY)
+                        TGW, VPN_GATEWAY, CARRIER_GATEWAY)
 
 _TARGET_FIELDS: Final[tuple[tuple[str, Targets], ...]] = (
     ("gatewayId", {IGW: "id", VPN_GATEWAY: "id", VPC_ENDPOINT: "id"}),
@@ -49,7 +50,7 @@ _TARGET_FIELDS: Final[tuple[tuple[str, Targets], ...]] = (
     ("transitGatewayId", {TGW: "id"}),
     ("networkInterfaceId", IFACE_REF),
     ("instanceId", {INSTANCE: "id"}),
-    ("carrierGatewayId", {}),
+    ("carrierGatewayId", {CARRIER_GATEWAY: "id"}),
     ("localGatewayId", {}),
     ("coreNetworkArn", {}),
     ("odbNetworkArn", {}),
@@ -57,22 +58,47 @@ _TARGET_FIELDS: Final[tuple[tuple[str, Targets], ...]] = (
 KIND_OF_TYPE: Final = {
     IGW: "igw", VPN_GATEWAY: "vgw", VPC_ENDPOINT: "vpce", EGRESS_ONLY_IGW: "eigw",
     PEERING: "peering", TGW: "tgw", ENI: "eni", INSTANCE: "instance",
-    SPOT_INSTANCE_REQUEST: "instance", NAT_GATEWAY: "nat",
+    SPOT_INSTANCE_REQUEST: "instance", NAT_GATEWAY: "nat", CARRIER_GATEWAY: "cagw",
 }
 _KIND_OF_FIELD: Final = {
     "gatewayId": "unknown", "natGatewayId": "nat", "egressOnlyGatewayId": "eigw",
     "vpcEndpointId": "vpce", "vpcPeeringConnectionId": "peering", "transitGatewayId": "tgw",
-    "networkInterfaceId": "eni", "instanceId": "instance", "carrierGatewayId": "other",
-    "localGatewayId": "other", "coreNetworkArn": "other", "odbNetworkArn": "other",
+    "networkInterfaceId": "eni", "instanceId": "instance", "carrierGatewayId": "cagw",
+    "localGatewayId": "lgw", "coreNetworkArn": "cwan", "odbNetworkArn": "odb",
 }
 _PREFIX_KIND: Final = {"igw-": "igw", "vgw-": "vgw", "vpce-": "vpce", "nat-": "nat",
                        "eigw-": "eigw", "pcx-": "peering", "tgw-": "tgw", "eni-": "eni",
-                       "local": "local"}
+                       "cagw-": "cagw", "lgw-": "lgw", "local": "local"}
 GW_WORDS: Final = {
     "igw": "internet gateway", "eigw": "egress-only internet gateway", "nat": "NAT gateway",
     "nat-private": "private NAT gateway", "vpce": "VPC endpoint", "peering": "peering connection",
     "tgw": "transit gateway", "vgw": "VPN gateway", "eni": "network interface",
-    "instance": "instance",
+    "instance": "instance", "cagw": "carrier gateway", "lgw": "local gateway",
+    "cwan": "Cloud WAN core network", "odb": "ODB network",
+}
+
+# Where a route to each kind of target leads (issue 17 point 4), the way Reachability Analyzer
+# follows a path hop by hop:
+# * the internet (``INTERNET_KINDS``), whatever the destination: an internet gateway, a carrier
+#   gateway (Wavelength: the carrier network and the internet, both ways), and any target the
+#   model cannot resolve ("unknown");
+# * possibly the internet, for a destination outside private space: a target that forwards the
+#   traffic on to who knows where (an ENI or instance that is not a NAT instance, i.e. an
+#   appliance; "other");
+# * out through NAT: a NAT gateway (IPv4, and IPv6 to 64:ff9b::/96 as NAT64) or a NAT instance;
+#   egress-only: an egress-only internet gateway (IPv6, outbound only);
+# * a private network: a VPN gateway (on-premises over Site-to-Site VPN / Direct Connect), a
+#   transit gateway, a peering connection, an Outposts local gateway (on-premises), a Cloud WAN
+#   core network, an ODB network. Whatever lies beyond is another network's business; pack
+#   config can mark these kinds as risky (``private-subnets-egress-via-nat.riskyRouteTargets``),
+#   and then a route through them that leads outside private space is refused as before;
+# * nowhere outside: local, a VPC endpoint, a private NAT gateway.
+INTERNET_KINDS: Final = frozenset({"igw", "cagw", "unknown"})
+PRIVATE_NETWORK_KINDS: Final = frozenset({"vgw", "tgw", "peering", "lgw", "cwan", "odb"})
+# The config names of the private-network kinds (riskyRouteTargets).
+RISKY_NAMES: Final = {
+    "vpn-gateway": "vgw", "transit-gateway": "tgw", "peering": "peering",
+    "local-gateway": "lgw", "core-network": "cwan", "odb-network": "odb",
 }
 
 # Reclassify a route target (issue 9: a NAT instance). Each takes (model, gateway) and returns a
@@ -82,15 +108,19 @@ GATEWAY_CLASSIFIERS: list[Callable[[NetworkModel, Gateway], Gateway | None]] = [
 # What a gateway kind means for an interface's way out.
 EGRESS_LABEL: dict[str, str] = {
     "igw": "igw",
+    "cagw": "igw",
     "nat": "nat",
     "nat-instance": "nat",
     "eigw": "egress-only",
     "nat-private": "none",
     "local": "none",
     "vpce": "none",
+    **dict.fromkeys(PRIVATE_NETWORK_KINDS, "private"),
 }
-# Severity when several routes lead out: the worst wins.
-SEVERITY: Final = {"igw": 5, "unknown": 4, "nat": 1, "egress-only": 1, "none": 0}
+# Severity when several routes lead out: the worst wins (a way out through NAT is reported
+# over a route to a private network, which is not the internet).
+SEVERITY: Final = {"igw": 5, "unknown": 4, "nat": 1, "egress-only": 1, "private": 0,
+                   "none": 0}
 
 
 def classify(index: Index, holder: Res, entry: dict[str, Any], *, nested: bool) -> Gateway:

@@ -7,7 +7,8 @@
 2. routes and gateways (:class:`.routes.Routing`, then ``GATEWAY_CLASSIFIERS`` over every
    route);
 3. holders of interfaces (:class:`.holders.Holders`: interfaces and their addresses);
-4. forwarders (:func:`.forwarders.build_forwarders`);
+4. forwarders (:func:`.forwarders.build_forwarders`: load balancers and what stands behind
+   them, :mod:`.targets`; then the front doors, :mod:`.doors`);
 
 and answers the queries (:mod:`.queries`, :mod:`.graph`) from those maps. Each stage reads only
 the stages before it; the methods below are the stable API the policies, the review and the
@@ -22,6 +23,7 @@ from typing import Any
 from .._net import Rule
 from ..mirrors import Undeclared
 from ..records import Index, Network, Record, Res
+from . import doors as _doors  # noqa: F401  (registers the front doors in FORWARDER_BUILDERS)
 from . import graph, queries
 from .filters import Filters
 from .forwarders import build_forwarders

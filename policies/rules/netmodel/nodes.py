@@ -120,11 +120,26 @@ class Gateway:
     text: str
 
 
+@dataclass(frozen=True)
+class PrefixList:
+    """A route destination that is a prefix list: a ``ManagedPrefixList`` of this stack with
+    every entry known is judged by its entries (issue 17 point 4); any other (AWS-managed,
+    outside the stack, an entry unknown) has ``networks`` None and may hold any address."""
+
+    text: str  # "prefix list 'corp'", "prefix list pl-0123..."
+    networks: tuple[Network, ...] | None
+
+    def __str__(self) -> str:
+        if self.networks is None:
+            return self.text
+        return f"{self.text} ({', '.join(str(n) for n in self.networks)})"
+
+
 @dataclass(eq=False)
 class Route:
     holder: Res  # the Route resource, or the table holding the inline route
     where: str
-    destinations: list[Any]  # CIDR strings, prefix-list ids, UNKNOWN
+    destinations: list[Any]  # CIDR strings, PrefixList, other prefix-list ids, UNKNOWN
     gateway: Gateway
 
     @property
@@ -154,33 +169,58 @@ class TableChoice:
 
 @dataclass(eq=False)
 class Forwarder:
-    """Something that takes connections from the internet and hands them to interfaces."""
+    """Something that takes connections from the internet and hands them to interfaces: a load
+    balancer, or a front door (:mod:`.doors`: API Gateway, CloudFront, Global Accelerator,
+    Client VPN) with the balancer or interfaces behind it.
+
+    ``groups`` are the groups the traffic carries when it reaches a target (the balancer's, a
+    VPC link's, a Client VPN endpoint's): a target rule naming one admits every source.
+    ``foreign_groups``: the service's own group lives outside the stack (Global Accelerator's
+    ``GlobalAccelerator``, CloudFront's ``CloudFront-VPCOrigins-Service-SG``, a balancer of
+    another stack), so a rule naming a group outside the stack may name it."""
 
     res: Res
-    kind: str  # "alb" | "nlb" | "gwlb" | "elb"
+    kind: str  # "alb" | "nlb" | "gwlb" | "elb" | "apigw" | "cloudfront" | "ga" | "client-vpn" ...
     internet_facing: bool | Any
     listeners: list[Listener]
     groups: list[Res]
     groups_unknown: list[str]
     admits_all: bool  # no security groups (NLB): every source
     subnets: list[Subnet]
-    sources: list[str] | None = None  # fixed internet sources (a balancer behind another)
+    sources: list[str] | None = None  # fixed internet sources (a front door, a chain)
+    words: str = ""  # how messages name it ("Global Accelerator endpoint group"); "": by kind
+    behind: Res | None = None  # the balancer a front door or a chain hands its traffic to
+    foreign_groups: bool = False
+    exposure: str = "forwarder"  # the Exposure.kind it gives: "forwarder" | "vpn"
+    # False: the target sees the forwarder's own addresses, never the client's (a proxy or a
+    # source NAT: API Gateway, CloudFront, Client VPN), so a rule admitting an internet CIDR
+    # admits none of its traffic. True (balancers, Global Accelerator): either may be seen.
+    client_addresses: bool = True
 
 
 @dataclass(eq=False)
 class Listener:
-    res: Res  # the Listener (or the classic ELB)
-    protocol: str  # tcp | udp
+    res: Res  # the Listener (or the classic ELB, or the front door's resource)
+    protocol: str  # tcp | udp | all
     port: int | None
     targets: list[Target]
     uncertain: list[str] = field(default_factory=list)
+    port_hi: int | None = None  # a port range (Global Accelerator): port..port_hi
 
 
 @dataclass(eq=False)
 class Target:
     iface: Interface
-    port: int | None
+    port: int | None  # None: unknown
     path: list[Res]
+    port_hi: int | None = None  # a port range: port..port_hi
+    uncertain: list[str] = field(default_factory=list)  # unknowns that make it a target
+
+    @property
+    def span(self) -> tuple[int, int] | None:
+        if self.port is None:
+            return None
+        return (self.port, self.port_hi if self.port_hi is not None else self.port)
 
 
 # ---------------------------------------------------------------------------------------------

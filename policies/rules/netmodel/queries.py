@@ -11,21 +11,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from .._net import Rule
 from ..records import STACK_TYPE, Index, Network, Res, is_unknown, parse_cidr
 from .common import bare, describe, is_internet, overlaps, rule_sources, rule_span
-from .forwarders import forwarder_sources
+from .forwarders import KIND_WORDS, forwarder_sources
 from .gateways import EGRESS_LABEL, SEVERITY
-from .nodes import Admission, Egress, Exposure, Forwarder, Interface, Route, Way
+from .nodes import Admission, Egress, Exposure, Forwarder, Interface, Listener, Route, Target, Way
 from .routes import leads_out, route_covers
 
 if TYPE_CHECKING:
     from .model import NetworkModel
-
-_FWD_WORDS: Final = {"alb": "application load balancer", "nlb": "network load balancer",
-                     "gwlb": "gateway load balancer", "elb": "classic load balancer"}
 
 
 def _igw_routes(model: NetworkModel, iface: Interface, source: Network | None,
@@ -54,10 +51,26 @@ def internet_ingress(model: NetworkModel, iface: Interface) -> list[Exposure]:
     if cached is not None:
         return list(cached)
     out = _direct(model, iface)
-    for fwd in model.load_balancers:
-        out += _through(model, fwd, iface)
+    for fwd, listener, target in _behind(model).get(iface.key, []):
+        out += _through(model, fwd, listener, target)
     iface._exposures = out  # type: ignore[attr-defined]
     return list(out)
+
+
+def _behind(model: NetworkModel) -> dict[str, list[tuple[Forwarder, Listener, Target]]]:
+    """interface key -> every (forwarder, listener, target) that hands traffic to it, built once
+    per model so that asking every interface stays linear in the stack."""
+    index = getattr(model, "_behind", None)
+    if index is None:
+        index = {}
+        for fwd in model.load_balancers:
+            if fwd.internet_facing is False:
+                continue
+            for listener in fwd.listeners:
+                for target in listener.targets:
+                    index.setdefault(target.iface.key, []).append((fwd, listener, target))
+        model._behind = index  # type: ignore[attr-defined]
+    return index
 
 
 def _admitting(model: NetworkModel, iface: Interface) -> Iterator[tuple[Rule, Res]]:
@@ -110,72 +123,103 @@ def _direct(model: NetworkModel, iface: Interface) -> list[Exposure]:
     return out
 
 
-def _through(model: NetworkModel, fwd: Forwarder, iface: Interface) -> list[Exposure]:
+def _through(model: NetworkModel, fwd: Forwarder, listener: Listener,
+             target: Target) -> list[Exposure]:
+    sources, s_unknown = forwarder_sources(model, fwd, listener)
+    if not sources:
+        return []
     out: list[Exposure] = []
-    if fwd.internet_facing is False:
-        return out
-    for listener in fwd.listeners:
-        for target in listener.targets:
-            if target.iface is not iface:
-                continue
-            sources, s_unknown = forwarder_sources(model, fwd, listener)
-            if not sources:
-                continue
-            passed, a_unknown = _admits_from(model, fwd, iface, listener.protocol,
-                                             target.port, sources)
-            if not passed:
-                continue
-            uncertain = s_unknown + a_unknown + list(listener.uncertain)
-            if is_unknown(fwd.internet_facing):
-                uncertain.append(f"internal of {describe(fwd.res)}")
-            port = target.port
-            lis = f" listener {listener.res.label}" if listener.res is not fwd.res else ""
-            out.append(Exposure(
-                iface, listener.protocol, (port, port) if port is not None else None,
-                passed,
-                f"{_FWD_WORDS.get(fwd.kind, 'load balancer')} {fwd.res.label}{lis} (port "
-                f"{listener.port if listener.port is not None else 'unknown'})",
-                listener.res, [listener.res, fwd.res, *target.path], uncertain,
-                kind="forwarder"))
+    for proto, span, passed, a_unknown in _admissions(model, fwd, target.iface,
+                                                      listener.protocol, target.span, sources):
+        uncertain = [*s_unknown, *a_unknown, *listener.uncertain, *target.uncertain]
+        if is_unknown(fwd.internet_facing):
+            uncertain.append(f"internal of {describe(fwd.res)}")
+        out.append(Exposure(
+            target.iface, proto, span, passed, _via(fwd, listener), listener.res,
+            [listener.res, fwd.res, *target.path], list(dict.fromkeys(uncertain)),
+            kind=fwd.exposure))
     return out
 
 
-def _admits_from(model: NetworkModel, fwd: Forwarder, iface: Interface, proto: str,
-                 port: int | None, sources: list[str]) -> tuple[list[str], list[str]]:
-    """Which of the balancer's internet ``sources`` get through the target's groups on the
-    target port. A rule naming the balancer's group, a VPC-internal CIDR (the balancer's
-    nodes), a prefix list or an unknown source passes them all; an internet CIDR passes
-    the part of them it covers (a balancer may preserve client addresses)."""
-    uncertain: list[str] = list(iface.groups_unknown)
-    passed: list[str] = list(sources) if iface.groups_unknown else []
+def _via(fwd: Forwarder, listener: Listener) -> str:
+    words = fwd.words or KIND_WORDS.get(fwd.kind, "load balancer")
+    lis = f" {describe(listener.res)}" if listener.res is not fwd.res else ""
+    if listener.port is None:
+        ports = ("all ports" if listener.protocol == "all" else
+                 "port unknown" if fwd.kind in KIND_WORDS else "any port")
+    elif listener.port_hi not in (None, listener.port):
+        ports = f"ports {listener.port}-{listener.port_hi}"
+    else:
+        ports = f"port {listener.port}"
+    behind = f" to {describe(fwd.behind)}" if fwd.behind is not None else ""
+    return f"{words} {fwd.res.label}{lis} ({ports}){behind}"
+
+
+def _admissions(model: NetworkModel, fwd: Forwarder, iface: Interface, proto: str,
+                span: tuple[int, int] | None, sources: list[str]
+                ) -> list[tuple[str, tuple[int, int] | None, list[str], list[str]]]:
+    """Which of the forwarder's internet ``sources`` get through the target's groups, on which
+    protocol and ports: ``[(protocol, ports, sources, unknowns)]``, one entry per protocol and
+    port range the target's rules open within ``proto``/``span`` (``all``: any protocol; a
+    None span: ports unknown). A rule naming one of the forwarder's groups (or, when those live
+    outside the stack, any group outside it), a VPC-internal CIDR (the forwarder's nodes), a
+    prefix list or an unknown source passes them all; an internet CIDR passes the part of them
+    it covers when the forwarder may preserve client addresses, and nothing when it cannot."""
+    found: dict[tuple[str, tuple[int, int] | None], tuple[list[str], list[str]]] = {}
+
+    def add(p: str, sp: tuple[int, int] | None, passed: list[str], unk: list[str]) -> None:
+        got = found.setdefault((p, sp), ([], []))
+        got[0].extend(passed)
+        got[1].extend(unk)
+
+    if iface.groups_unknown:
+        add(proto if proto != "all" else "unknown", span, list(sources),
+            list(iface.groups_unknown))
     local = model.local_networks(iface)
     nets = {s: parse_cidr(s) for s in sources}
     for rule, _g in _admitting(model, iface):
         r_proto, ports = rule_span(rule)
-        if r_proto not in (proto, "all", "unknown"):
+        if proto == "all":
+            e_proto = r_proto
+        elif r_proto in (proto, "all", "unknown"):
+            e_proto = proto
+        else:
             continue
-        if ports is not None and port is not None and not ports[0] <= port <= ports[1]:
+        unknown: list[str] = []
+        if ports is None or span is None or r_proto == "unknown":
+            unknown.append(f"the ports of {rule.where}")
+            e_span = ports if span is None else span
+        else:
+            lo, hi = max(ports[0], span[0]), min(ports[1], span[1])
+            if lo > hi:
+                continue
+            e_span = (lo, hi)
+        src = rule.sources
+        from_fwd = (any(g in fwd.groups for g in src.targets)
+                    or (fwd.admits_all and bool(src.targets))
+                    or (fwd.foreign_groups and bool(src.external))
+                    or (bool(fwd.groups_unknown) and bool(src.targets or src.external)))
+        if from_fwd or src.unknown:
+            add(e_proto, e_span, list(sources), unknown)
             continue
-        if ports is None or port is None or r_proto == "unknown":
-            uncertain.append(f"the ports of {rule.where}")
-        from_lb = any(g in fwd.groups for g in rule.sources.targets) or (
-            fwd.admits_all and bool(rule.sources.targets))
-        if from_lb or rule.sources.unknown:
-            passed += sources
-            continue
+        passed: list[str] = []
         for source, text, unk in rule_sources(rule):
             if source is None or not is_internet(source, local):
-                passed += sources  # a prefix list, an unknown, or the balancer's nodes
+                passed += sources  # a prefix list, an unknown, or the forwarder's nodes
                 if unk:
-                    uncertain.append(f"{bare(text)} of {rule.where}")
+                    unknown.append(f"{bare(text)} of {rule.where}")
                 continue
+            if not fwd.client_addresses:
+                continue  # the target sees the forwarder's addresses, never this CIDR
             for s, net in nets.items():
                 if net is None:
                     passed.append(text)
                 elif overlaps(net, source):
-                    passed.append(str(source) if net.prefixlen <= source.prefixlen
-                                  else s)
-    return list(dict.fromkeys(passed)), uncertain
+                    passed.append(str(source) if net.prefixlen <= source.prefixlen else s)
+        if passed:
+            add(e_proto, e_span, passed, unknown)
+    return [(p, sp, list(dict.fromkeys(passed)), list(dict.fromkeys(unk)))
+            for (p, sp), (passed, unk) in found.items() if passed]
 
 
 def admissions(model: NetworkModel, iface: Interface, port: int,

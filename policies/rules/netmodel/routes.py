@@ -2,8 +2,10 @@
 
 Routes: a table's inline ``routes``, ``aws.ec2.Route`` resources (by ``routeTableId``; an
 undeterminable table keeps them under ``"?"``), gateway endpoints' prefix-list routes
-(``VpcEndpointRouteTableAssociation`` and ``routeTableIds``), and a ``DefaultRouteTable``'s
-routes, which are also its VPC's main table's. Tables of a subnet: its explicit
+(``VpcEndpointRouteTableAssociation`` and ``routeTableIds``), a VPN gateway's propagated routes
+(``VpnGatewayRoutePropagation`` and ``propagatingVgws``: any destination its connections
+advertise), and a ``DefaultRouteTable``'s routes, which are also its VPC's main table's. A
+destination prefix list of the stack is judged by its entries. Tables of a subnet: its explicit
 ``RouteTableAssociation``, else its VPC's main table (``MainRouteTableAssociation`` and,
 adversarially, the VPC's own main table too). Each route's target is a gateway
 (:func:`.gateways.classify`).
@@ -11,21 +13,25 @@ adversarially, the VPC's own main table too). Each route's target is a gateway
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
+from .._net import MANAGED_PREFIX_LIST, managed_prefix_list_networks
 from ..mirrors import ROUTE_RESOURCE_DESTINATIONS, Undeclared, route_key
 from ..records import (
     DEFAULT_ROUTE_TABLE,
+    ID,
     MAIN_RT_ASSOCIATION,
     ROUTE,
     ROUTE_TABLE,
     RT_ASSOCIATION,
     SUBNET,
     UNKNOWN,
+    VGW_ROUTE_PROPAGATION,
     VPC,
     VPC_ENDPOINT,
     VPC_ENDPOINT_RT,
+    VPN_GATEWAY,
     Index,
     Network,
     Res,
@@ -33,9 +39,9 @@ from ..records import (
     is_unknown,
     parse_cidr,
 )
-from .common import RT_TARGETS, is_internet, overlaps
+from .common import RT_TARGETS, describe, is_internet, overlaps
 from .gateways import GATEWAY_CLASSIFIERS, classify
-from .nodes import Gateway, Route, Subnet, Table, TableChoice
+from .nodes import Gateway, PrefixList, Route, Subnet, Table, TableChoice
 from .places import Places
 
 if TYPE_CHECKING:
@@ -74,12 +80,8 @@ class Routing:
         for r in ix.of_type(ROUTE):
             ref = ix.ref(r, "routeTableId", RT_TARGETS)
             gw = classify(ix, r, r.props, nested=False)
-            dests = [
-                r.get(f)
-                for f in ("destinationCidrBlock", "destinationIpv6CidrBlock",
-                          "destinationPrefixListId")
-                if r.get(f) not in (None, "")
-            ]
+            dests = self._destinations(r, r.props, "destinationPrefixListId", (
+                "destinationCidrBlock", "destinationIpv6CidrBlock", "destinationPrefixListId"))
             for t in ref.targets:
                 route = Route(r, f"route {r.label}", dests or [UNKNOWN], gw)
                 self._routes.setdefault(t.urn, []).append(route)
@@ -101,6 +103,18 @@ class Routing:
                     Route(ep, f"endpoint {ep.label}", ["(service prefix list)"],
                           Gateway("vpce", ep, f"VPC endpoint {ep.label}"))
                 )
+        # A VPN gateway propagates into a table whatever routes its connections learn (BGP):
+        # any destination, to the VPN gateway (VpnGatewayRoutePropagation, propagatingVgws).
+        for prop in ix.of_type(VGW_ROUTE_PROPAGATION):
+            for t in ix.ref(prop, "routeTableId", RT_TARGETS).targets:
+                self._routes.setdefault(t.urn, []).extend(
+                    self._propagated(prop, "vpnGatewayId", None))
+        for table in ix.of_type(ROUTE_TABLE, DEFAULT_ROUTE_TABLE):
+            vgws = table.get("propagatingVgws")
+            if vgws not in (None, []) and table.declared("propagatingVgws"):
+                for value in vgws if isinstance(vgws, list) else [vgws]:
+                    self._routes.setdefault(table.urn, []).extend(
+                        self._propagated(table, "propagatingVgws", value))
         # A DefaultRouteTable adopts its VPC's default (= main at creation) table.
         for table in ix.of_type(DEFAULT_ROUTE_TABLE):
             for vpc in ix.ref(table, "defaultRouteTableId", {VPC: "defaultRouteTableId"}).targets:
@@ -142,13 +156,42 @@ class Routing:
                 continue
             if not table.inputs_seen and route_key(entry) in held:
                 continue  # the stored copy of a Route resource, judged as that resource
-            dests = [
-                entry.get(f)
-                for f in ("cidrBlock", "ipv6CidrBlock", "destinationPrefixListId")
-                if entry.get(f) not in (None, "")
-            ]
+            dests = self._destinations(table, entry, "routes", (
+                "cidrBlock", "ipv6CidrBlock", "destinationPrefixListId"))
             out.append(Route(table, where, dests or [UNKNOWN],
                              classify(self.index, table, entry, nested=True)))
+        return out
+
+    def _propagated(self, holder: Res, key: str, value: Any) -> list[Route]:
+        ref = self.index.ref(holder, key, ids(VPN_GATEWAY), value, use_value=value is not None)
+        gws = [Gateway("vgw", t, f"VPN gateway {t.label}") for t in ref.targets]
+        gws += [Gateway("vgw", None, f"VPN gateway {e} (outside this stack)")
+                for e in ref.external]
+        if ref.unknown:
+            gws.append(Gateway("vgw", None, "a VPN gateway unknown during preview"))
+        learned = PrefixList("any route its VPN connections advertise", None)
+        return [Route(holder, f"routes propagated by {describe(holder)}", [learned], gw)
+                for gw in gws]
+
+    def _destinations(self, holder: Res, entry: Mapping[str, Any], pl_key: str,
+                      fields: tuple[str, ...]) -> list[Any]:
+        """A route's destinations as written; a prefix list of this stack whose entries are all
+        known becomes a :class:`~.nodes.PrefixList` of them (``pl_key``: the property holding
+        its id, for the property dependencies in a preview)."""
+        out: list[Any] = []
+        for f in fields:
+            value = entry.get(f)
+            if value in (None, ""):
+                continue
+            if f == "destinationPrefixListId":
+                nets = managed_prefix_list_networks(self.index, holder, pl_key, value)
+                if nets is not None:
+                    mpl = self.index.ref(holder, pl_key, {MANAGED_PREFIX_LIST: ID}, value,
+                                         use_value=True).targets[0]
+                    value = PrefixList(f"prefix list {mpl.label}", tuple(nets))
+                elif isinstance(value, str):
+                    value = PrefixList(f"prefix list {value}", None)
+            out.append(value)
         return out
 
     def _note_undeclared(self, table: Res, declared: Any, held: set[str]) -> None:
@@ -228,18 +271,27 @@ def _table(res: Res) -> Table:
 # Where a route leads
 
 
+def _networks(d: Any) -> list[Network] | None:
+    """The networks a destination names: a CIDR, or a resolved prefix list's entries; None for
+    a prefix list that may hold any address, or for a text that names none."""
+    if isinstance(d, PrefixList):
+        return list(d.networks) if d.networks is not None else None
+    net = parse_cidr(d)
+    return [net] if net is not None else None
+
+
 def leads_out(route: Route, version: int, local: Sequence[Network]) -> bool:
-    """The route may carry traffic of IP ``version`` to the internet (a destination outside
-    private space and the VPC, an unknown one, or a prefix list other than an endpoint's)."""
+    """The route may carry traffic of IP ``version`` outside private space and the VPC: a
+    destination outside them, an unknown one, or a prefix list other than an endpoint's whose
+    entries are not all known (a prefix list of this stack is judged by its entries). Whether
+    that is the internet is the gateway's to say (``gateways.INTERNET_KINDS``...)."""
     for d in route.destinations:
-        if is_unknown(d):
+        if is_unknown(d) or (isinstance(d, PrefixList) and d.networks is None):
             return route.kind != "vpce"
-        net = parse_cidr(d)
-        if net is None:
-            if isinstance(d, str) and d.startswith("pl-") and route.kind not in ("vpce",):
-                return version == 4
+        nets = _networks(d)
+        if nets is None:  # an endpoint's "(service prefix list)"
             continue
-        if net.version == version and is_internet(net, local):
+        if any(n.version == version and is_internet(n, local) for n in nets):
             return True
     return False
 
@@ -247,15 +299,11 @@ def leads_out(route: Route, version: int, local: Sequence[Network]) -> bool:
 def route_covers(route: Route, source: Network | None, v6: bool) -> bool:
     """The route's destinations may include ``source`` (any address of it) for its version."""
     for d in route.destinations:
-        if is_unknown(d):
+        if is_unknown(d) or (isinstance(d, PrefixList) and d.networks is None):
             return True
-        net = parse_cidr(d)
-        if net is None:  # a prefix list
-            if isinstance(d, str) and d.startswith("pl-"):
+        for net in _networks(d) or []:
+            if (net.version == 6) != v6:
+                continue
+            if source is None or overlaps(net, source):
                 return True
-            continue
-        if (net.version == 6) != v6:
-            continue
-        if source is None or overlaps(net, source):
-            return True
     return False
