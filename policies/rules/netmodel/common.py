@@ -129,6 +129,54 @@ def as_list(value: Any) -> list[Any]:
     return [value]
 
 
+def at_path(props: Any, path: str) -> list[Any]:
+    """The values at ``path`` in ``props`` (``a.b``: key ``b`` of block ``a``), every list on
+    the way walked element by element (a MaxItems=1 block may be a dict or a one-element list);
+    ``name[primary]`` is the element of list ``name`` at device index 0 (or the first without
+    one: a launch template's primary interface). An unknown on the way is an unknown value;
+    absent and empty-string values are left out."""
+    current: list[Any] = [props]
+    for segment in path.split("."):
+        name, _, selector = segment.partition("[")
+        found: list[Any] = []
+        for value in _flat(current):
+            if is_unknown(value):
+                found.append(value)
+            elif isinstance(value, dict):
+                item = value.get(name)
+                if selector == "primary]":
+                    item = _primary(item)
+                if item is not None and item != "":
+                    found.append(item)
+        current = found
+    return _flat(current)
+
+
+def _flat(values: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for v in values:
+        if isinstance(v, list):
+            out += _flat(v)
+        elif v is not None and v != "":
+            out.append(v)
+    return out
+
+
+def _primary(items: Any) -> Any:
+    if is_unknown(items):
+        return items
+    for item in as_list(items):
+        if is_unknown(item) or (isinstance(item, dict)
+                                and number(item.get("deviceIndex")) in (None, 0.0)):
+            return item
+    return None
+
+
+def top_of(path: str) -> str:
+    """The top-level property a path starts in (its property dependencies are that one's)."""
+    return path.split(".", 1)[0].split("[", 1)[0]
+
+
 def leaves(props: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
     """(top-level key, innermost key, value) for every scalar or unknown in ``props``; the
     engine's and the bridge's reserved keys (``__meta``, ``__pulumi_raw_state_delta``,
