@@ -116,10 +116,18 @@ def _direct(model: NetworkModel, iface: Interface) -> list[Exposure]:
                     [rule.owner, group, *[r.holder for r in routes],
                      *[r.res for r in reasons]],
                     uncertain))
-    if iface.groups_unknown and (addr[4] is not False or addr[6] is not False):
-        out.append(Exposure(iface, "unknown", None, ["the internet (unknown groups)"],
-                            "its public address", iface.owner, [iface.owner],
-                            list(iface.groups_unknown)))
+    if iface.groups_unknown:
+        # Groups that cannot be determined may admit anything: a path wherever an address and
+        # a route to an internet gateway (or a route unknown) may carry it.
+        for v in (4, 6):
+            if addr[v] is False:
+                continue
+            routes, r_unknown = _igw_routes(model, iface, None, v == 6)
+            if routes or r_unknown:
+                out.append(Exposure(iface, "unknown", None, ["the internet (unknown groups)"],
+                                    "its public address", iface.owner, [iface.owner],
+                                    [*iface.groups_unknown, *r_unknown]))
+                break
     return out
 
 
