@@ -1,7 +1,8 @@
 """One verdict per network (issue 13 point 3), through the real pack over gRPC.
 
 * Property: every violating and compliant case of test_policies, test_policies_attacks,
-  test_policies_options, test_policies_doors and test_policies_holders gets, in the review's deployed mode
+  test_policies_options, test_policies_doors and test_policies_holders gets, in the review's
+  deployed mode
   (``run_program(..., mode="deployed", shape=...)``: a no-op preview against the program's own
   update as the provider stores it after ``pulumi up``, ``fresh``, and after ``pulumi refresh``,
   ``refreshed``; review.deployed makes the state, review.steps the steps), exactly the verdict it

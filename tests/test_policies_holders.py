@@ -304,8 +304,8 @@ def _cache(kind: str, open_: bool) -> Tweak:
 def _mount_target(open_: bool) -> Tweak:
     def tweak(w: World) -> None:
         sg = _group(w, "nfs", 2049, **(WORLD if open_ else {"cidr_ipv4": "10.0.0.0/24"}))
-        aws.efs.MountTarget("mt", file_system_id="fs-0123456789abcdef0", subnet_id=w.subnets["priv"].id,
-                            security_groups=[sg.id])
+        aws.efs.MountTarget("mt", file_system_id="fs-0123456789abcdef0",
+                            subnet_id=w.subnets["priv"].id, security_groups=[sg.id])
     return tweak
 
 

@@ -23,7 +23,7 @@ from ..records import (
     truthy,
 )
 from .common import IFACE_REF, at_path, describe, leaves, top_of
-from .holder_table import Flag, Test
+from .holder_table import Flag, Reading
 from .nodes import Reason, Subnet
 
 _PUBLIC_FLAGS: Final = frozenset({"associatePublicIpAddress", "assignPublicIp",
@@ -64,13 +64,13 @@ def flag_reasons(holder: Res, unit: Any, top: str, flags: tuple[Flag, ...], pref
 
 
 def _gives(flag: Flag, value: Any) -> bool:
-    if flag.test is Test.COUNT:
+    if flag.test is Reading.COUNT:
         n = number(value)
         return isinstance(n, float) and n > 0
-    if flag.test is Test.LIST:
+    if flag.test is Reading.LIST:
         return True  # an element of the list is there
     text = str(value).strip().lower() if isinstance(value, str) else None
-    if flag.test is Test.ONE_OF:
+    if flag.test is Reading.ONE_OF:
         return text in flag.values
     return value is True or text in ("true", "enabled")
 

@@ -90,6 +90,25 @@ _TYPE_WORDS: Final = {
     "aws:globalaccelerator/listener:Listener": "Global Accelerator listener",
     "aws:globalaccelerator/endpointGroup:EndpointGroup": "Global Accelerator endpoint group",
     "aws:ec2clientvpn/endpoint:Endpoint": "Client VPN endpoint",
+    # Holders of interfaces (holder_table.HOLDERS) whose last token is ambiguous.
+    "aws:ec2clientvpn/networkAssociation:NetworkAssociation": "Client VPN network association",
+    "aws:ec2transitgateway/instanceConnectEndpoint:InstanceConnectEndpoint":
+        "EC2 Instance Connect Endpoint",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "VPC endpoint",
+    "aws:ec2/spotFleetRequest:SpotFleetRequest": "Spot Fleet request",
+    "aws:ec2/fleet:Fleet": "EC2 Fleet",
+    "aws:ec2/launchTemplate:LaunchTemplate": "launch template",
+    "aws:ec2/launchConfiguration:LaunchConfiguration": "launch configuration",
+    "aws:ecs/service:Service": "ECS service",
+    "aws:ecs/taskSet:TaskSet": "ECS task set",
+    "aws:lambda/function:Function": "Lambda function",
+    "aws:rds/instance:Instance": "RDS DB instance",
+    "aws:rds/cluster:Cluster": "RDS cluster",
+    "aws:rds/clusterInstance:ClusterInstance": "RDS cluster instance",
+    "aws:elasticache/cluster:Cluster": "ElastiCache cluster",
+    "aws:elasticache/replicationGroup:ReplicationGroup": "ElastiCache replication group",
+    "aws:elasticache/serverlessCache:ServerlessCache": "ElastiCache serverless cache",
+    "aws:efs/mountTarget:MountTarget": "EFS mount target",
 }
 
 

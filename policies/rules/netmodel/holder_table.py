@@ -86,7 +86,7 @@ CACHE_SUBNET_GROUP: Final = "aws:elasticache/subnetGroup:SubnetGroup"
 EFS_MOUNT_TARGET: Final = "aws:efs/mountTarget:MountTarget"
 
 
-class Test(enum.Enum):
+class Reading(enum.Enum):
     """How a flag's value gives an address."""
 
     TRUE = "true"  # true, "true" or "ENABLED"
@@ -98,7 +98,7 @@ class Test(enum.Enum):
 @dataclass(frozen=True)
 class Flag:
     path: str
-    test: Test = Test.TRUE
+    test: Reading = Reading.TRUE
     values: tuple[str, ...] = ()
 
 
@@ -117,8 +117,8 @@ class Via:
 
 Source = str | Via
 
-_V6_COUNTS: Final = (Flag("ipv6AddressCount", Test.COUNT), Flag("ipv6Addresses", Test.LIST),
-                     Flag("ipv6PrefixCount", Test.COUNT), Flag("ipv6Prefixes", Test.LIST))
+_V6_COUNTS: Final = (Flag("ipv6AddressCount", Reading.COUNT), Flag("ipv6Addresses", Reading.LIST),
+                     Flag("ipv6PrefixCount", Reading.COUNT), Flag("ipv6Prefixes", Reading.LIST))
 _DUAL: Final = ("dualstack", "dual_stack", "dual", "ipv6")
 
 
@@ -175,7 +175,7 @@ def _instance(typ: str) -> Holder:
     return Holder(typ, "instance", subnets=("subnetId",),
                   groups=("vpcSecurityGroupIds", "securityGroups"),
                   public_v4=(Flag("associatePublicIpAddress"),),
-                  ipv6=(Flag("ipv6AddressCount", Test.COUNT), Flag("ipv6Addresses", Test.LIST)),
+                  ipv6=(Flag("ipv6AddressCount", Reading.COUNT), Flag("ipv6Addresses", Reading.LIST)),
                   templates=("launchTemplate",), launch=True, private_ip="privateIp",
                   skip=_primary_is_stack_eni)
 
@@ -191,7 +191,7 @@ HOLDERS: Final[tuple[Holder, ...]] = (
     Holder(SPOT_FLEET_REQUEST, "launch-template", each="launchSpecifications",
            subnets=("subnetId",), groups=("vpcSecurityGroupIds",),
            public_v4=(Flag("associatePublicIpAddress"),),
-           ipv6=(Flag("ipv6AddressCount", Test.COUNT), Flag("ipv6Addresses", Test.LIST)),
+           ipv6=(Flag("ipv6AddressCount", Reading.COUNT), Flag("ipv6Addresses", Reading.LIST)),
            launch=True),
     Holder(SPOT_FLEET_REQUEST, "launch-template", each="launchTemplateConfigs",
            subnets=("overrides.subnetId",), templates=("launchTemplateSpecification",),
@@ -200,7 +200,7 @@ HOLDERS: Final[tuple[Holder, ...]] = (
            subnets=("overrides.subnetId",), templates=("launchTemplateSpecification",),
            launch=True),
     Holder(ENI, "eni", subnets=("subnetId",), groups=("securityGroups",),
-           ipv6=(*_V6_COUNTS, Flag("ipv6AddressLists", Test.LIST)), private_ip="privateIp"),
+           ipv6=(*_V6_COUNTS, Flag("ipv6AddressLists", Reading.LIST)), private_ip="privateIp"),
     # Containers and functions.
     Holder(ECS_SERVICE, "task", subnets=("networkConfiguration.subnets",),
            groups=("networkConfiguration.securityGroups",),
@@ -214,10 +214,10 @@ HOLDERS: Final[tuple[Holder, ...]] = (
     # Databases and caches, through their subnet groups.
     Holder(RDS_INSTANCE, "service", subnets=(_RDS_GROUP,), groups=("vpcSecurityGroupIds",),
            public_v4=(Flag("publiclyAccessible"),),
-           ipv6=(Flag("networkType", Test.ONE_OF, _DUAL),)),
+           ipv6=(Flag("networkType", Reading.ONE_OF, _DUAL),)),
     Holder(RDS_CLUSTER, "service", subnets=(_RDS_GROUP,), groups=("vpcSecurityGroupIds",),
            public_v4=(Flag("publiclyAccessible"),),
-           ipv6=(Flag("networkType", Test.ONE_OF, _DUAL),)),
+           ipv6=(Flag("networkType", Reading.ONE_OF, _DUAL),)),
     Holder(RDS_CLUSTER_INSTANCE, "service",
            subnets=(_RDS_GROUP, Via("clusterIdentifier", _CLUSTER, _RDS_GROUP)),
            groups=(Via("clusterIdentifier", _CLUSTER, "vpcSecurityGroupIds"),),
@@ -226,22 +226,22 @@ HOLDERS: Final[tuple[Holder, ...]] = (
            subnets=(_CACHE_GROUP, Via("replicationGroupId", _REPLICATION_GROUP, _CACHE_GROUP)),
            groups=("securityGroupIds",
                    Via("replicationGroupId", _REPLICATION_GROUP, "securityGroupIds")),
-           ipv6=(Flag("networkType", Test.ONE_OF, _DUAL),)),
+           ipv6=(Flag("networkType", Reading.ONE_OF, _DUAL),)),
     Holder(CACHE_REPLICATION_GROUP, "service", subnets=(_CACHE_GROUP,),
-           groups=("securityGroupIds",), ipv6=(Flag("networkType", Test.ONE_OF, _DUAL),)),
+           groups=("securityGroupIds",), ipv6=(Flag("networkType", Reading.ONE_OF, _DUAL),)),
     Holder(CACHE_SERVERLESS, "service", subnets=("subnetIds",), groups=("securityGroupIds",),
-           ipv6=(Flag("networkType", Test.ONE_OF, _DUAL),)),
+           ipv6=(Flag("networkType", Reading.ONE_OF, _DUAL),)),
     # Endpoints: EFS mount targets, interface VPC endpoints, Client VPN, Instance Connect.
     Holder(EFS_MOUNT_TARGET, "service", subnets=("subnetId",), groups=("securityGroups",),
-           ipv6=(Flag("ipAddressType", Test.ONE_OF, ("dual_stack", "ipv6_only")),),
+           ipv6=(Flag("ipAddressType", Reading.ONE_OF, ("dual_stack", "ipv6_only")),),
            private_ip="ipAddress"),
     Holder(VPC_ENDPOINT, "service", subnets=("subnetIds", "subnetConfigurations.subnetId"),
-           groups=("securityGroupIds",), ipv6=(Flag("ipAddressType", Test.ONE_OF, _DUAL),)),
+           groups=("securityGroupIds",), ipv6=(Flag("ipAddressType", Reading.ONE_OF, _DUAL),)),
     Holder(CLIENT_VPN_ASSOCIATION, "service", subnets=("subnetId",),
            groups=(Via("clientVpnEndpointId", {CLIENT_VPN_ENDPOINT: "id"},
                        "securityGroupIds"),)),
     Holder(INSTANCE_CONNECT_ENDPOINT, "service", subnets=("subnetId",),
-           groups=("securityGroupIds",), ipv6=(Flag("ipAddressType", Test.ONE_OF, _DUAL),)),
+           groups=("securityGroupIds",), ipv6=(Flag("ipAddressType", Reading.ONE_OF, _DUAL),)),
 )
 
 # What a holder's ``templates`` may name, read like a holder (their own ``templates`` unused).
