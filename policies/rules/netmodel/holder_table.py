@@ -117,8 +117,10 @@ class Via:
 
 Source = str | Via
 
-_V6_COUNTS: Final = (Flag("ipv6AddressCount", Reading.COUNT), Flag("ipv6Addresses", Reading.LIST),
-                     Flag("ipv6PrefixCount", Reading.COUNT), Flag("ipv6Prefixes", Reading.LIST))
+_V6_ADDRESSES: Final = (Flag("ipv6AddressCount", Reading.COUNT),
+                        Flag("ipv6Addresses", Reading.LIST))
+_V6_COUNTS: Final = (*_V6_ADDRESSES, Flag("ipv6PrefixCount", Reading.COUNT),
+                     Flag("ipv6Prefixes", Reading.LIST))
 _DUAL: Final = ("dualstack", "dual_stack", "dual", "ipv6")
 
 
@@ -175,9 +177,8 @@ def _instance(typ: str) -> Holder:
     return Holder(typ, "instance", subnets=("subnetId",),
                   groups=("vpcSecurityGroupIds", "securityGroups"),
                   public_v4=(Flag("associatePublicIpAddress"),),
-                  ipv6=(Flag("ipv6AddressCount", Reading.COUNT), Flag("ipv6Addresses", Reading.LIST)),
-                  templates=("launchTemplate",), launch=True, private_ip="privateIp",
-                  skip=_primary_is_stack_eni)
+                  ipv6=_V6_ADDRESSES, templates=("launchTemplate",), launch=True,
+                  private_ip="privateIp", skip=_primary_is_stack_eni)
 
 
 HOLDERS: Final[tuple[Holder, ...]] = (
@@ -191,8 +192,7 @@ HOLDERS: Final[tuple[Holder, ...]] = (
     Holder(SPOT_FLEET_REQUEST, "launch-template", each="launchSpecifications",
            subnets=("subnetId",), groups=("vpcSecurityGroupIds",),
            public_v4=(Flag("associatePublicIpAddress"),),
-           ipv6=(Flag("ipv6AddressCount", Reading.COUNT), Flag("ipv6Addresses", Reading.LIST)),
-           launch=True),
+           ipv6=_V6_ADDRESSES, launch=True),
     Holder(SPOT_FLEET_REQUEST, "launch-template", each="launchTemplateConfigs",
            subnets=("overrides.subnetId",), templates=("launchTemplateSpecification",),
            launch=True),
