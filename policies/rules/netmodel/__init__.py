@@ -72,8 +72,8 @@ Extension points (NAT instances, EC2 Instance Connect Endpoints, SSM endpoints):
 ``HOLDERS`` (a type that places interfaces in subnets with groups and public-address flags:
 one entry; ``HOLDER_TYPES`` names them), ``GATEWAY_CLASSIFIERS`` (reclassify a route target:
 e.g. an instance with ``sourceDestCheck = false`` as ``"nat-instance"``), ``EGRESS_LABEL``
-(what a gateway kind means for the way out; ``INTERNET_KINDS`` / ``PRIVATE_NETWORK_KINDS``: where a route leads),
-``TARGET_LINKS`` (a way to put interfaces behind a balancer: one row), ``DOORS`` (a service
+(what a gateway kind means for the way out; ``INTERNET_KINDS`` / ``PRIVATE_NETWORK_KINDS``:
+where a route leads), ``TARGET_LINKS`` (a way to put interfaces behind a balancer: one row), ``DOORS`` (a service
 that hands the internet to a balancer or an interface: one entry), ``FORWARDER_BUILDERS``
 (anything else that takes traffic from the internet and hands it to interfaces).
 """
