@@ -73,9 +73,10 @@ Extension points (NAT instances, EC2 Instance Connect Endpoints, SSM endpoints):
 one entry; ``HOLDER_TYPES`` names them), ``GATEWAY_CLASSIFIERS`` (reclassify a route target:
 e.g. an instance with ``sourceDestCheck = false`` as ``"nat-instance"``), ``EGRESS_LABEL``
 (what a gateway kind means for the way out; ``INTERNET_KINDS`` / ``PRIVATE_NETWORK_KINDS``:
-where a route leads), ``TARGET_LINKS`` (a way to put interfaces behind a balancer: one row), ``DOORS`` (a service
-that hands the internet to a balancer or an interface: one entry), ``FORWARDER_BUILDERS``
-(anything else that takes traffic from the internet and hands it to interfaces).
+where a route leads), ``TARGET_LINKS`` (a way to put interfaces behind a balancer: one row),
+``DOORS`` (a service that hands the internet to a balancer or an interface: one entry),
+``FORWARDER_BUILDERS`` (anything else that takes traffic from the internet and hands it to
+interfaces).
 """
 
 from __future__ import annotations
