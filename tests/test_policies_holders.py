@@ -279,6 +279,35 @@ def _eni_v6(how: str | None) -> Tweak:
     return tweak
 
 
+def _eni_v6_private_subnet(v6: bool) -> Tweak:
+    """The private table sends ::/0 to the internet gateway (refused on its own), and an ENI
+    in the private subnet whose group admits 5432 from any IPv6 address: with an IPv6 prefix
+    it is reachable from the internet; without one it is not."""
+    def tweak(w: World) -> None:
+        aws.ec2.Route("priv-v6-igw", route_table_id=w.private_rt.id,
+                      destination_ipv6_cidr_block="::/0", gateway_id=w.igw.id)
+        _group(w, "pg", 5432, cidr_ipv6="::/0")
+        aws.ec2.NetworkInterface("eni6", subnet_id=w.subnets["priv"].id,
+                                 security_groups=[w.sgs["pg"].id],
+                                 **({"ipv6_prefix_count": 1} if v6 else {}))
+    return tweak
+
+
+def _asg_spanning(public_subnet: bool) -> Tweak:
+    """A private-tier ASG (tagged so) over the private subnet and, or not, the public one
+    (which maps public IPs on launch; its template leaves the flag unset)."""
+    def tweak(w: World) -> None:
+        lt = _template(w, "span-lt", "db")
+        zones = [w.subnets["priv"].id, *([w.subnets["pub"].id] if public_subnet else [])]
+        aws.autoscaling.Group(
+            "span", min_size=1, max_size=2, vpc_zone_identifiers=zones,
+            launch_template=aws.autoscaling.GroupLaunchTemplateArgs(id=lt.id,
+                                                                    version="$Latest"),
+            tags=[aws.autoscaling.GroupTagArgs(key="Tier", value="private",
+                                               propagate_at_launch=True)])
+    return tweak
+
+
 # ---------------------------------------------------------------------------------------------
 # ElastiCache, EFS, interface endpoints, Client VPN, Instance Connect
 
@@ -395,6 +424,13 @@ CASES: list[Case] = [
     Case("eni-ipv6-prefixes", {(N, "eni6")}, Opts(ipv6=True), _eni_v6("prefixes")),
     Case("eni-ipv6-address-list", {(N, "eni6")}, Opts(ipv6=True), _eni_v6("list")),
     Case("compliant-eni-without-ipv6", set(), Opts(ipv6=True), _eni_v6(None)),
+    Case("eni-ipv6-prefix-in-private-subnet-reachable", {(N, "priv"), (P, "pg-in"), (I, "pg-in")},
+         Opts(ipv6=True), _eni_v6_private_subnet(True)),
+    # The twin: the same route and rule (refused on their own), but no IPv6 address: no path.
+    Case("eni-without-ipv6-in-private-subnet-unreachable", {(N, "priv"), (P, "pg-in")},
+         Opts(ipv6=True), _eni_v6_private_subnet(False)),
+    Case("asg-spanning-public-subnet", {(I, "span"), (N, "span")}, tweak=_asg_spanning(True)),
+    Case("compliant-asg-in-private-subnet", set(), tweak=_asg_spanning(False)),
     # ElastiCache, EFS, interface endpoints, Client VPN, Instance Connect: their groups are
     # private-tier groups.
     Case("cache-cluster-group-open", {(P, "cache-in")}, tweak=_cache("cluster", True)),
