@@ -178,3 +178,34 @@ def test_flag_tests() -> None:
     assert _gives(Flag("n", Reading.COUNT), 2.0) and not _gives(Flag("n", Reading.COUNT), 0)
     assert _gives(Flag("t", Reading.ONE_OF, ("dual",)), "DUAL")
     assert not _gives(Flag("t", Reading.ONE_OF, ("dual",)), "IPV4")
+
+
+def test_a_launched_instance_has_its_launch_tags() -> None:
+    """A Spot Fleet launch specification's tags, and a template's instance tag specifications,
+    are the launched instance's: Tier=private there makes a private-tier interface."""
+    fleet = "aws:ec2/spotFleetRequest:SpotFleetRequest"
+    lt = "aws:ec2/launchTemplate:LaunchTemplate"
+    asg = "aws:autoscaling/group:Group"
+    model = NetworkModel(_world(
+        _rec(fleet, "fleet", launchSpecifications=[
+            {"subnetId": "subnet-pub", "tags": {"Tier": "private"}}]),
+        _rec(lt, "tpl", id="lt-1", tagSpecifications=[
+            {"resourceType": "volume", "tags": {"Tier": "public"}},
+            {"resourceType": "instance", "tags": {"Tier": "private"}}]),
+        _rec(asg, "workers", vpcZoneIdentifiers=["subnet-pub"], launchTemplate={"id": "lt-1"}),
+    ))
+    for owner in ("fleet", "workers"):
+        (iface,) = [i for i in model.interfaces if i.owner.name == owner]
+        assert iface.private and iface.has_public_v4 is True, owner
+
+
+def test_a_subnet_group_whose_subnets_cannot_be_read_fails_closed() -> None:
+    rds = "aws:rds/instance:Instance"
+    group = "aws:rds/subnetGroup:SubnetGroup"
+    model = NetworkModel(_world(Record(group, _urn(group, "dbs"), "dbs", {"name": "dbs"}),
+                                _rec(rds, "db", dbSubnetGroupName="dbs",
+                                     publiclyAccessible=True)))
+    (iface,) = [i for i in model.interfaces if i.owner.name == "db"]
+    assert iface.subnet is None and iface.subnet_unknown
+    (problem,) = model.public_ip_problems
+    assert "subnetIds cannot be determined" in problem.text

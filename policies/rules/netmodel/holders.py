@@ -212,6 +212,7 @@ class Holders:
                 list(groups.groups) if groups.declared else self.filters.default_group(sub),
                 list(groups.unknown), instance=res if entry.kind == "instance" else None,
                 template=lt, private_ip=private_ip)
+            iface.launch_tags = _launch_tags(unit if entry.each else None, lt)
             iface.public_v4 += v4 if v4_decided else (
                 subnet_public_v4(sub, flag_key) if entry.launch else [])
             iface.ipv6 += v6 or subnet_ipv6(sub)
@@ -245,6 +246,10 @@ class Holders:
                 if got.declared:
                     out.declared = True
                     out.places += [p for p in got.places if p not in out.places]
+                elif isinstance(source.then, str):  # a subnet group whose subnets are unknown
+                    out.declared = True
+                    out.places.append(_Place(None, True, f"{describe(target)} (its "
+                                                         f"{source.then} cannot be determined)"))
             return out
         key = top or top_of(source)
         for value in at_path(unit, source):
@@ -425,3 +430,20 @@ def _template_value(spec: Any) -> Any:
                 return spec[f]
         return None
     return spec
+
+
+def _launch_tags(unit: Any, lt: Res | None) -> dict[str, Any]:
+    """The tags a launched instance gets beyond its holder's: a launch block's own ``tags``
+    (a Spot Fleet launch specification), its template's ``tagSpecifications`` for instances
+    and network interfaces (unknowns stay unknown: the tier is then unknown)."""
+    out: dict[str, Any] = {}
+    if lt is not None:
+        for spec in at_path(lt.props, "tagSpecifications"):
+            if isinstance(spec, dict) and spec.get("resourceType") in ("instance",
+                                                                        "network-interface"):
+                tags = spec.get("tags")
+                if isinstance(tags, dict):
+                    out.update(tags)
+    if isinstance(unit, dict) and isinstance(unit.get("tags"), dict):
+        out.update(unit["tags"])
+    return out

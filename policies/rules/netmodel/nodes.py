@@ -67,6 +67,9 @@ class Interface:
     instance: Res | None = None  # the instance this interface belongs to (ENIs attached)
     template: Res | None = None
     private_ip: Any = None
+    # Tags the launched instance gets that its holder's own tags do not show: a Spot Fleet
+    # launch specification's ``tags``, a launch template's instance ``tagSpecifications``.
+    launch_tags: dict[str, Any] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -86,6 +89,8 @@ class Interface:
         return UNKNOWN if self.ipv6 else False
 
     def tag(self, key: str) -> Any:
+        if key in self.launch_tags:
+            return self.launch_tags[key]
         for res in (self.instance, self.owner, self.template):
             if res is None:
                 continue
