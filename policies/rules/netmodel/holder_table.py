@@ -14,7 +14,9 @@ interface at device index 0):
   group (AWS attaches it to every interface created without one);
 * ``public_v4`` / ``ipv6`` -- its public-address flags (:class:`Flag`): the first declared IPv4
   flag decides (true, ``"true"`` or ``"ENABLED"``: a public IPv4); any IPv6 count above 0,
-  non-empty address or prefix list, or dual-stack setting gives an IPv6 address;
+  non-empty address or prefix list, or dual-stack setting gives an IPv6 address (IPv4
+  prefixes, ``ipv4Prefixes`` / ``ipv4PrefixCount``, are private addresses, not a public-address
+  flag: an IP target inside one is found through the subnet's block, :mod:`.targets`);
 * ``templates`` -- launch templates / launch configurations it references: their settings
   (:data:`TEMPLATES`, read the same way) are the defaults for what the resource leaves unset, as
   EC2 merges them;
