@@ -183,7 +183,9 @@ class Holders:
         if not own.declared:
             if not (entry.launch or tpl.why):
                 return []  # nothing places it in a subnet (a gateway endpoint, a plain Lambda)
-            own.places = [_Place(None, True)]  # a default subnet, outside the stack
+            # A default subnet, outside the stack; or the subnet a template outside the stack
+            # names, which may be one of this stack's.
+            own.places = [_Place(None, True, tpl.why)]
         groups = self._groups(res, unit, top, entry.groups)
         if not groups.declared and lt is not None and lt_entry is not None:
             groups = self._groups(lt, lt.props, "", lt_entry.groups)
