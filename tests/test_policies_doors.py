@@ -513,21 +513,8 @@ DOORS: list[Case] = [
 ]
 
 
-# ECS services hold interfaces only with issue 17 point 2's holders (branch i17a,
-# netmodel/holder_table.py): until that lands the door is invisible here. strict: once the
-# holders are merged this XPASSes and fails, and the entry must go (which also puts the case
-# back into tests/test_policies_deployed.py's deployed-state property).
-NEEDS_HOLDERS = {"door-ecs-service-behind-internet-alb"}
-
-
-def _params(cases: list[Case]) -> list[Any]:
-    return [pytest.param(c, id=c.id, marks=[pytest.mark.xfail(
-        strict=True, reason="needs the ECS service holder of issue 17 point 2")]
-        if c.id in NEEDS_HOLDERS else []) for c in cases]
-
-
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("case", _params(DOORS))
+@pytest.mark.parametrize("case", DOORS, ids=[c.id for c in DOORS])
 def test_door_case(pack: PolicyPack, case: Case, mode: str, tmp_path: Path) -> None:
     check(analyze(pack, case, mode, tmp_path), case.expected_for(mode))
 
@@ -696,7 +683,7 @@ ROUTES: list[Case] = [
 
 
 # Every case here, on the state the provider stores (tests/test_policies_deployed.py).
-DEPLOYED_CASES = [c for c in [*DOORS, *ROUTES] if c.id not in NEEDS_HOLDERS]
+DEPLOYED_CASES = [*DOORS, *ROUTES]
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -34,6 +34,8 @@ from .netmodel.gateways import INTERNET_KINDS, RISKY_NAMES
 from .records import (
     DEFAULT_ROUTE_TABLE,
     DEFAULT_SECURITY_GROUP,
+    EIP,
+    EIP_ASSOCIATION,
     NAT_GATEWAY,
     ROUTE_TABLE,
     SECURITY_GROUP,
@@ -397,10 +399,15 @@ def _validate_private_servers(args: StackValidationArgs, report: ReportViolation
             )
     if private:
         for reason in model.public_ip_problems:
+            fix = (
+                "Attach it to an instance or network interface of this stack"
+                if reason.res.type in (EIP, EIP_ASSOCIATION)
+                else "Place it in subnets of this stack (a subnet group or launch template "
+                "this stack declares), or remove the public address"
+            )
             once(
                 f"{reason.text}, possibly a private-tier server's, so the private tier cannot "
-                f"be shown to have no public address. Attach it to an instance or network "
-                f"interface of this stack.",
+                f"be shown to have no public address. {fix}.",
                 reason.res.urn,
             )
 

@@ -36,8 +36,9 @@ Layout: one module per stage, in the order of the flow; each imports only the st
                         Forwarder, Listener, Target, and the answers Exposure, Egress/Way
 ``places``              stage 1: subnets and VPC networks
 ``filters``             stage 1: security group rules by group, NACLs by subnet
+``holder_table``        stage 2: ``HOLDERS``, one entry per type that places interfaces
 ``addresses``           stage 2: why an interface has a public IPv4 / IPv6 address
-``holders``             stage 2: holders of interfaces (instances, ASGs, ENIs, launchers, EIPs)
+``holders``             stage 2: interfaces from the table, ENI links, EIPs, launchers
 ``gateways``            stage 3: what a route target is (tables) and ``GATEWAY_CLASSIFIERS``
 ``routes``              stage 3: route tables, routes (prefix lists by their entries), ``leads_out``
 ``nat_instances``       stage 3 extension (issue 9): a NAT instance's interface as a gateway
@@ -68,12 +69,14 @@ Public API (stable; ``net-model:`` commit)::
     model.undeclared                          # stored routes/NACL entries nobody declares
 
 Extension points (NAT instances, EC2 Instance Connect Endpoints, SSM endpoints):
-``GATEWAY_CLASSIFIERS`` (reclassify a route target: e.g. an instance with
-``sourceDestCheck = false`` as ``"nat-instance"``), ``EGRESS_LABEL`` (what a gateway kind means
-for the way out; ``INTERNET_KINDS`` / ``PRIVATE_NETWORK_KINDS``: where a route leads),
-``TARGET_LINKS`` (a way to put interfaces behind a balancer: one row), ``DOORS`` (a service
-that hands the internet to a balancer or an interface: one entry), ``FORWARDER_BUILDERS``
-(anything else that takes traffic from the internet and hands it to interfaces).
+``HOLDERS`` (a type that places interfaces in subnets with groups and public-address flags:
+one entry; ``HOLDER_TYPES`` names them), ``GATEWAY_CLASSIFIERS`` (reclassify a route target:
+e.g. an instance with ``sourceDestCheck = false`` as ``"nat-instance"``), ``EGRESS_LABEL``
+(what a gateway kind means for the way out; ``INTERNET_KINDS`` / ``PRIVATE_NETWORK_KINDS``:
+where a route leads), ``TARGET_LINKS`` (a way to put interfaces behind a balancer: one row),
+``DOORS`` (a service that hands the internet to a balancer or an interface: one entry),
+``FORWARDER_BUILDERS`` (anything else that takes traffic from the internet and hands it to
+interfaces).
 """
 
 from __future__ import annotations
@@ -83,6 +86,7 @@ from .common import ALL_PORTS, describe, is_internet, rule_span
 from .doors import DOORS
 from .forwarders import FORWARDER_BUILDERS
 from .gateways import EGRESS_LABEL, GATEWAY_CLASSIFIERS, INTERNET_KINDS, PRIVATE_NETWORK_KINDS
+from .holder_table import HOLDER_TYPES, HOLDERS
 from .model import NetworkModel
 from .nat_instances import NAT_ROLE, nat_instance_gateway
 from .nodes import (
@@ -121,6 +125,8 @@ __all__ = [
     "EGRESS_LABEL",
     "FORWARDER_BUILDERS",
     "GATEWAY_CLASSIFIERS",
+    "HOLDERS",
+    "HOLDER_TYPES",
     "INTERNET_KINDS",
     "NAT_ROLE",
     "PRIVATE_NETWORK_KINDS",

@@ -2,7 +2,9 @@
 
 Each reader returns :class:`~.nodes.Reason` entries (the resource and the property that give
 the address; ``certain=False`` when a declared unknown decides it); :mod:`.holders` attaches
-them to the interfaces it builds.
+them to the interfaces it builds: a holder's flags (:data:`.holder_table.HOLDERS`), else its
+template's, else its subnet's defaults; Elastic IPs by any path; and, for a resource the table
+does not know, any public-IPv4 flag anywhere in it (:func:`public_flag_reasons`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from ..records import (
     number,
     truthy,
 )
-from .common import IFACE_REF, describe, leaves
+from .common import IFACE_REF, at_path, describe, leaves, top_of
+from .holder_table import Flag, Reading
 from .nodes import Reason, Subnet
 
 _PUBLIC_FLAGS: Final = frozenset({"associatePublicIpAddress", "assignPublicIp",
@@ -30,57 +33,71 @@ _PUBLIC_FLAGS: Final = frozenset({"associatePublicIpAddress", "assignPublicIp",
 _EIP_IFACE_REF: Final = {**IFACE_REF, NAT_GATEWAY: "networkInterfaceId"}
 
 
-def launch_public_v4(owner: Res, lt: Res | None, nic: dict[str, Any],
-                     subnet: Subnet | None) -> list[Reason]:
-    """Public IPv4 on launch: the resource's flag, else the template's, else the subnet's."""
-    out: list[Reason] = []
-    api = truthy(owner.get("associatePublicIpAddress"))
-    api_holder, api_key = owner, "associatePublicIpAddress"
-    if is_unknown(api) and not owner.declared("associatePublicIpAddress"):
-        api = None  # computed: follows the subnet
-    if api is None and lt is not None and nic.get("associatePublicIpAddress") not in (
-            None, ""):
-        api = truthy(nic.get("associatePublicIpAddress"))
-        api_holder, api_key = lt, "networkInterfaces[0].associatePublicIpAddress"
-    if api is True:
-        out.append(Reason(api_holder, f"{api_key} of {describe(api_holder)}"))
-    elif is_unknown(api):
-        out.append(Reason(api_holder, f"{api_key} is unknown during preview", certain=False))
-    elif api is None and subnet is not None:
-        if subnet.map_public_ip is True:
-            out.append(Reason(
-                subnet.res, f"its subnet {subnet.res.label} maps public IPs on launch "
-                f"(mapPublicIpOnLaunch) and {api_key} is not set"))
-        elif is_unknown(subnet.map_public_ip):
-            out.append(Reason(
-                subnet.res, f"its subnet {subnet.res.label} has a mapPublicIpOnLaunch "
-                f"unknown during preview and {api_key} is not set", certain=False))
-    return out
+def flag_reasons(holder: Res, unit: Any, top: str, flags: tuple[Flag, ...], prefix: str,
+                 first_decides: bool) -> tuple[list[Reason], bool]:
+    """The addresses ``flags`` give, read in ``unit`` (the holder's properties, or one block of
+    its ``each`` list, whose property dependencies are ``top``'s; "" for the flag's own top):
+    (reasons, decided). A declared unknown is an uncertain reason; an undeclared one (a
+    computed output) is absent. ``first_decides``: the first flag that is set decides (an
+    explicit false means no address, whatever comes after: the template, the subnet)."""
+    reasons: list[Reason] = []
+    for flag in flags:
+        values = at_path(unit, flag.path)
+        if not values:
+            continue
+        where = f"{prefix}{flag.path.replace('[primary]', '[0]')} of {describe(holder)}"
+        decided = False
+        for value in values:
+            if is_unknown(value):
+                if holder.declared(top or top_of(flag.path)):
+                    reasons.append(Reason(holder, f"{where} is unknown during preview",
+                                          certain=False))
+                    decided = True
+            elif _gives(flag, value):
+                reasons.append(Reason(holder, where))
+                decided = True
+            else:
+                decided = True
+        if reasons or (decided and first_decides):
+            return reasons, True
+    return reasons, False
 
 
-def ipv6_reasons(subnet: Subnet | None, res: Res, lt: Res | None,
-                 nic: dict[str, Any] | None = None) -> list[Reason]:
-    """IPv6 addresses: a count or list on the resource (or its template's first interface),
-    else the subnet's ``assignIpv6AddressOnCreation``."""
-    sources: list[tuple[Res, dict[str, Any], str]] = [(res, res.props, "")]
-    if lt is not None and nic:
-        sources.append((lt, nic, "networkInterfaces[0]."))
-    for holder, props, prefix in sources:
-        count = number(props.get("ipv6AddressCount"))
-        addrs = props.get("ipv6Addresses")
-        if (isinstance(count, float) and count > 0) or (isinstance(addrs, list) and addrs):
-            return [Reason(holder, f"{prefix}ipv6AddressCount/ipv6Addresses")]
-        if is_unknown(count) and holder.declared("ipv6AddressCount"):
-            return [Reason(holder, f"{prefix}ipv6AddressCount is unknown during preview",
-                           certain=False)]
-    if subnet is not None:
-        if subnet.assign_ipv6 is True:
-            return [Reason(subnet.res, f"its subnet {subnet.res.label} assigns IPv6 "
-                           f"addresses on creation")]
-        if is_unknown(subnet.assign_ipv6):
-            return [Reason(subnet.res, f"its subnet {subnet.res.label} has an "
-                           f"assignIpv6AddressOnCreation unknown during preview",
-                           certain=False)]
+def _gives(flag: Flag, value: Any) -> bool:
+    if flag.test is Reading.COUNT:
+        n = number(value)
+        return isinstance(n, float) and n > 0
+    if flag.test is Reading.LIST:
+        return True  # an element of the list is there
+    text = str(value).strip().lower() if isinstance(value, str) else None
+    if flag.test is Reading.ONE_OF:
+        return text in flag.values
+    return value is True or text in ("true", "enabled")
+
+
+def subnet_public_v4(subnet: Subnet | None, key: str) -> list[Reason]:
+    """An EC2 launch with no public-IPv4 flag set: the subnet's ``mapPublicIpOnLaunch``."""
+    if subnet is None:
+        return []
+    if subnet.map_public_ip is True:
+        return [Reason(subnet.res, f"its subnet {subnet.res.label} maps public IPs on launch "
+                       f"(mapPublicIpOnLaunch) and {key} is not set")]
+    if is_unknown(subnet.map_public_ip):
+        return [Reason(subnet.res, f"its subnet {subnet.res.label} has a mapPublicIpOnLaunch "
+                       f"unknown during preview and {key} is not set", certain=False)]
+    return []
+
+
+def subnet_ipv6(subnet: Subnet | None) -> list[Reason]:
+    """No IPv6 flag gives an address: the subnet's ``assignIpv6AddressOnCreation``."""
+    if subnet is None:
+        return []
+    if subnet.assign_ipv6 is True:
+        return [Reason(subnet.res, f"its subnet {subnet.res.label} assigns IPv6 addresses on "
+                       f"creation")]
+    if is_unknown(subnet.assign_ipv6):
+        return [Reason(subnet.res, f"its subnet {subnet.res.label} has an "
+                       f"assignIpv6AddressOnCreation unknown during preview", certain=False)]
     return []
 
 

@@ -90,6 +90,25 @@ _TYPE_WORDS: Final = {
     "aws:globalaccelerator/listener:Listener": "Global Accelerator listener",
     "aws:globalaccelerator/endpointGroup:EndpointGroup": "Global Accelerator endpoint group",
     "aws:ec2clientvpn/endpoint:Endpoint": "Client VPN endpoint",
+    # Holders of interfaces (holder_table.HOLDERS) whose last token is ambiguous.
+    "aws:ec2clientvpn/networkAssociation:NetworkAssociation": "Client VPN network association",
+    "aws:ec2transitgateway/instanceConnectEndpoint:InstanceConnectEndpoint":
+        "EC2 Instance Connect Endpoint",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "VPC endpoint",
+    "aws:ec2/spotFleetRequest:SpotFleetRequest": "Spot Fleet request",
+    "aws:ec2/fleet:Fleet": "EC2 Fleet",
+    "aws:ec2/launchTemplate:LaunchTemplate": "launch template",
+    "aws:ec2/launchConfiguration:LaunchConfiguration": "launch configuration",
+    "aws:ecs/service:Service": "ECS service",
+    "aws:ecs/taskSet:TaskSet": "ECS task set",
+    "aws:lambda/function:Function": "Lambda function",
+    "aws:rds/instance:Instance": "RDS DB instance",
+    "aws:rds/cluster:Cluster": "RDS cluster",
+    "aws:rds/clusterInstance:ClusterInstance": "RDS cluster instance",
+    "aws:elasticache/cluster:Cluster": "ElastiCache cluster",
+    "aws:elasticache/replicationGroup:ReplicationGroup": "ElastiCache replication group",
+    "aws:elasticache/serverlessCache:ServerlessCache": "ElastiCache serverless cache",
+    "aws:efs/mountTarget:MountTarget": "EFS mount target",
 }
 
 
@@ -127,6 +146,54 @@ def as_list(value: Any) -> list[Any]:
     if isinstance(value, list):
         return value
     return [value]
+
+
+def at_path(props: Any, path: str) -> list[Any]:
+    """The values at ``path`` in ``props`` (``a.b``: key ``b`` of block ``a``), every list on
+    the way walked element by element (a MaxItems=1 block may be a dict or a one-element list);
+    ``name[primary]`` is the element of list ``name`` at device index 0 (or the first without
+    one: a launch template's primary interface). An unknown on the way is an unknown value;
+    absent and empty-string values are left out."""
+    current: list[Any] = [props]
+    for segment in path.split("."):
+        name, _, selector = segment.partition("[")
+        found: list[Any] = []
+        for value in _flat(current):
+            if is_unknown(value):
+                found.append(value)
+            elif isinstance(value, dict):
+                item = value.get(name)
+                if selector == "primary]":
+                    item = _primary(item)
+                if item is not None and item != "":
+                    found.append(item)
+        current = found
+    return _flat(current)
+
+
+def _flat(values: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for v in values:
+        if isinstance(v, list):
+            out += _flat(v)
+        elif v is not None and v != "":
+            out.append(v)
+    return out
+
+
+def _primary(items: Any) -> Any:
+    if is_unknown(items):
+        return items
+    for item in as_list(items):
+        if is_unknown(item) or (isinstance(item, dict)
+                                and number(item.get("deviceIndex")) in (None, 0.0)):
+            return item
+    return None
+
+
+def top_of(path: str) -> str:
+    """The top-level property a path starts in (its property dependencies are that one's)."""
+    return path.split(".", 1)[0].split("[", 1)[0]
 
 
 def leaves(props: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:

@@ -49,12 +49,15 @@ class Reason:
 
 @dataclass(eq=False)
 class Interface:
-    """A network interface: an instance's primary one, an ENI, or one that a launch template
-    gives to an Auto Scaling group / spot request / instance."""
+    """A network interface a holder places (:data:`.holder_table.HOLDERS`): an instance's
+    primary one, an ENI, one that a launch template gives to an Auto Scaling group / fleet /
+    spot request / instance, an ECS task's, a Lambda function's, a managed service's (RDS,
+    ElastiCache, EFS, an endpoint), or a launcher's (a type with no entry)."""
 
     key: str
-    owner: Res  # instance, spot request, ENI or Auto Scaling group
-    kind: str  # "instance" | "eni" | "launch-template" | "launcher"
+    owner: Res  # the holder: instance, spot request, ENI, Auto Scaling group, service, ...
+    kind: str  # "instance" | "eni" | "launch-template" | "task" | "function" | "service" |
+    # "launcher"
     subnet: Subnet | None
     subnet_unknown: bool
     groups: list[Res]  # security groups (a VPC stands for its default group)
@@ -64,6 +67,9 @@ class Interface:
     instance: Res | None = None  # the instance this interface belongs to (ENIs attached)
     template: Res | None = None
     private_ip: Any = None
+    # Tags the launched instance gets that its holder's own tags do not show: a Spot Fleet
+    # launch specification's ``tags``, a launch template's instance ``tagSpecifications``.
+    launch_tags: dict[str, Any] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -83,6 +89,8 @@ class Interface:
         return UNKNOWN if self.ipv6 else False
 
     def tag(self, key: str) -> Any:
+        if key in self.launch_tags:
+            return self.launch_tags[key]
         for res in (self.instance, self.owner, self.template):
             if res is None:
                 continue

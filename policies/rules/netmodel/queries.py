@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from .._net import Rule
 from ..records import STACK_TYPE, Index, Network, Res, is_unknown, parse_cidr
@@ -116,10 +116,18 @@ def _direct(model: NetworkModel, iface: Interface) -> list[Exposure]:
                     [rule.owner, group, *[r.holder for r in routes],
                      *[r.res for r in reasons]],
                     uncertain))
-    if iface.groups_unknown and (addr[4] is not False or addr[6] is not False):
-        out.append(Exposure(iface, "unknown", None, ["the internet (unknown groups)"],
-                            "its public address", iface.owner, [iface.owner],
-                            list(iface.groups_unknown)))
+    if iface.groups_unknown:
+        # Groups that cannot be determined may admit anything: a path wherever an address and
+        # a route to an internet gateway (or a route unknown) may carry it.
+        for v in (4, 6):
+            if addr[v] is False:
+                continue
+            routes, r_unknown = _igw_routes(model, iface, None, v == 6)
+            if routes or r_unknown:
+                out.append(Exposure(iface, "unknown", None, ["the internet (unknown groups)"],
+                                    "its public address", iface.owner, [iface.owner],
+                                    [*iface.groups_unknown, *r_unknown]))
+                break
     return out
 
 
@@ -274,12 +282,18 @@ def _way(model: NetworkModel, iface: Interface, version: int) -> Way:
     return best
 
 
+# Interfaces that are not a server's: an unattached ENI, a managed service's (RDS, caches,
+# endpoints: the holder table's kind "service").
+_NOT_SERVERS: Final = frozenset({"eni", "service"})
+
+
 def servers(model: NetworkModel) -> dict[str, list[Interface]]:
-    """Instance interfaces by the server's logical name: the instance's parent component's
-    name when it has one (``web``, ``db``, ``bastion``), else the instance's own name."""
+    """Server interfaces (instances, launched groups and fleets, tasks, functions) by the
+    server's logical name: the instance's parent component's name when it has one (``web``,
+    ``db``, ``bastion``), else the instance's own name."""
     out: dict[str, list[Interface]] = {}
     for iface in model.interfaces:
-        inst = iface.instance or (iface.owner if iface.kind != "eni" else None)
+        inst = iface.instance or (iface.owner if iface.kind not in _NOT_SERVERS else None)
         if inst is None:
             continue
         out.setdefault(server_name(inst, model.index), []).append(iface)
