@@ -1,7 +1,7 @@
 """One verdict per network (issue 13 point 3), through the real pack over gRPC.
 
 * Property: every violating and compliant case of test_policies, test_policies_attacks,
-  test_policies_options and test_policies_doors gets, in the review's deployed mode
+  test_policies_options, test_policies_doors and test_policies_types gets, in the review's deployed mode
   (``run_program(..., mode="deployed", shape=...)``: a no-op preview against the program's own
   update as the provider stores it after ``pulumi up``, ``fresh``, and after ``pulumi refresh``,
   ``refreshed``; review.deployed makes the state, review.steps the steps), exactly the verdict it
@@ -28,7 +28,12 @@ import pytest
 from review import PolicyPack, run_program
 from review.engine import deployed_baseline
 from review.plan import ProgramRun
-from tests import test_policies_attacks, test_policies_doors, test_policies_options
+from tests import (
+    test_policies_attacks,
+    test_policies_doors,
+    test_policies_options,
+    test_policies_types,
+)
 from tests.test_policies import (
     CASES,
     PROGRAM_CONFIG,
@@ -48,7 +53,7 @@ __all__ = ["pack"]  # the session-wide pack fixture
 UN = "no-undeclared-rules"
 SHAPES = ("fresh", "refreshed")
 ALL_CASES = [*CASES, *test_policies_attacks.CASES, *test_policies_options.CASES,
-             *test_policies_doors.DEPLOYED_CASES]
+             *test_policies_doors.DEPLOYED_CASES, *test_policies_types.CASES]
 
 
 def _update(case: Case) -> ProgramRun:

@@ -79,10 +79,17 @@ def inert_types(config: Any) -> tuple[frozenset[str], list[str]]:
 
 
 def message(f: Finding, why: dict[str, str]) -> str:
-    parts = [f"{describe(r.target)} ({r.key}, by {r.how}; {why.get(r.target.urn, '')})"
-             for r in f.direct]
-    parts += [f"{describe(r.target)} ({r.key}, by {r.how}; inert, {r.target.type}), which "
-              f"references {describe(end)} ({why.get(end.urn, '')})" for r, end in f.via]
+    """Name the resource, its type, what it references (grouped by target: why the target is
+    protected, the properties naming it, by value or dependency) and how to proceed."""
+    grouped: dict[str, tuple[str, list[str]]] = {}
+    for r in f.direct:
+        text = f"{describe(r.target)} ({why.get(r.target.urn, 'protected')}"
+        grouped.setdefault(r.target.urn, (text, []))[1].append(f"{r.key} by {r.how}")
+    for r, end in f.via:
+        text = (f"{describe(r.target)} (inert, {r.target.type}, which references "
+                f"{describe(end)}: {why.get(end.urn, 'protected')}")
+        grouped.setdefault(r.target.urn, (text, []))[1].append(f"{r.key} by {r.how}")
+    parts = [f"{text}; in {', '.join(dict.fromkeys(keys))})" for text, keys in grouped.values()]
     typ = f.res.type
     return (
         f"{describe(f.res)} is of type {typ}, which the network model does not know (neither "
