@@ -26,10 +26,10 @@ import pytest
 from review import PolicyPack
 from tests.test_policies import (
     FL,
+    KT,
     MODES,
     B,
     Case,
-    KT,
     I,
     Opts,
     P,

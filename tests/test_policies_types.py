@@ -26,7 +26,7 @@ import pulumi_aws as aws
 import pytest
 
 from review import PolicyPack
-from tests.test_policies import MODES, KT, Case, World, analyze, check, pack
+from tests.test_policies import KT, MODES, Case, World, analyze, check, pack
 
 __all__ = ["pack"]  # the session-wide pack fixture
 

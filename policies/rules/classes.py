@@ -39,6 +39,7 @@ from enum import Enum
 from typing import Final
 
 from ._net import MANAGED_PREFIX_LIST, MANAGED_PREFIX_LIST_ENTRY
+from .netmodel.holders import LAUNCH_CONFIGURATION
 from .records import (
     APIGW_INTEGRATION,
     APIGW_VPC_LINK,
@@ -103,7 +104,6 @@ from .records import (
     VPN_GATEWAY,
 )
 
-LAUNCH_CONFIGURATION: Final = "aws:ec2/launchConfiguration:LaunchConfiguration"
 PROVIDER_PREFIX: Final = "pulumi:providers:"
 
 
