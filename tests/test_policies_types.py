@@ -5,11 +5,12 @@ of a type invented for the test (``acme:net/tunnel:Tunnel``, registered as a cus
 no model, no table and no config knows it) that references anything of the private tier or the
 bastion -- the private subnet, the DB's group, the DB's private address (as an output, inside a
 JSON document, or as a literal), the VPC, the bastion, an internal balancer's listener or a
-target group with the DB behind it, or an inert resource that references one of them (a Cloud
+target group with the DB behind it, what governs the private tier (its route table, its NACL,
+a prefix list the DB's group admits), or an inert resource that references one of them (a Cloud
 Map namespace of the VPC, a task definition carrying the DB's address) -- is refused, in every
 review mode (``MODES``; the deployed ones in tests/test_policies_deployed.py, which runs
 ``CASES``). Its compliant twins stay clean: referencing nothing of the network, only the public
-tier, an address range wider than the VPC, or with its type declared inert in the pack config;
+tier, an address range wider than the VPC, a prefix list no group admits, or with its type declared inert in the pack config;
 a component resource whose outputs name the private subnet is not a network resource. A config
 that declares a modelled type inert is refused (stack level, naming the key) and has no effect.
 """
@@ -98,6 +99,23 @@ def _via_task_definition(w: World) -> None:
     Tunnel("tunnel", {"taskDefinition": td.arn})
 
 
+def _prefix_list(used_by_db: bool) -> Tweak:
+    """A prefix list of the stack: admitted by the DB's group, or by no group at all."""
+    def tweak(w: World) -> None:
+        pl = aws.ec2.ManagedPrefixList(
+            "vpc-pl", address_family="IPv4", max_entries=1,
+            entries=[aws.ec2.ManagedPrefixListEntryArgs(cidr="10.0.0.0/26", description="pub")])
+        if used_by_db:
+            w.ingress("db-from-pl", "db", 3306, prefix_list_id=pl.id)
+        Tunnel("tunnel", {"prefixListId": pl.id})
+    return tweak
+
+
+def _private_nacl(w: World) -> None:
+    acl = aws.ec2.NetworkAcl("priv-acl", vpc_id=w.vpc.id, subnet_ids=[w.subnets["priv"].id])
+    Tunnel("tunnel", {"networkAclId": acl.id})
+
+
 def _component(w: World) -> None:
     Wrapper("wrapper", w.subnets["priv"].id)
 
@@ -125,6 +143,12 @@ CASES: list[Case] = [
     Case("unknown-type-to-internal-alb-target-group", REFUSED, tweak=_to_target_group),
     Case("unknown-type-via-inert-cloud-map-namespace", REFUSED, tweak=_via_cloud_map),
     Case("unknown-type-via-inert-task-definition", REFUSED, tweak=_via_task_definition),
+    # what governs the private tier: its route table, its NACL, a prefix list its groups admit
+    Case("unknown-type-in-private-route-table", REFUSED,
+         tweak=_tunnel(routeTableId=lambda w: w.private_rt.id)),
+    Case("unknown-type-to-private-nacl", REFUSED, tweak=_private_nacl),
+    Case("unknown-type-to-prefix-list-the-db-admits", REFUSED, tweak=_prefix_list(True)),
+    Case("unknown-type-to-prefix-list-no-group-admits", set(), tweak=_prefix_list(False)),
     # references nothing private: clean
     Case("unknown-type-unrelated", set(),
          tweak=_tunnel(endpoint=lambda w: "tunnel.example.com", port=lambda w: 443)),

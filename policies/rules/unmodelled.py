@@ -9,8 +9,10 @@ the stack (index lookups, no scan of all resources per resource):
    or that belongs to the bastion (``Role=bastion``), with its owner, instance, launch
    template, security groups and Elastic IPs; every security group not tagged ``Tier=public``
    or tagged ``Role=bastion``; every target group with such an interface behind it (and each
-   resource on the way: attachments, listeners, rules), and every load balancer or front door
-   in a protected subnet or forwarding to such an interface.
+   resource on the way: attachments, listeners, rules), every load balancer or front door in a
+   protected subnet or forwarding to such an interface; and what governs them: the route tables
+   and NACLs of protected subnets (a default NACL always), the rules of protected groups and
+   the prefix lists they admit.
 2. **What a resource references** (:func:`references`): the URNs of its property dependencies
    (the engine's ``propertyDependencies``: known even in a preview, when every id is unknown),
    and, by value, every token of every string anywhere in its properties (and its stored
@@ -33,14 +35,18 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from ._net import MANAGED_PREFIX_LIST
 from .classes import Class, Entry, class_of
 from .netmodel import NetworkModel, describe
 from .netmodel.nodes import Interface
 from .netmodel.targets import members
 from .records import (
     BASTION_ROLE,
+    DEFAULT_NETWORK_ACL,
     EIP,
     EIP_ASSOCIATION,
+    NETWORK_ACL,
+    NETWORK_ACL_ASSOCIATION,
     ROLE_TAG,
     SG_TYPES,
     SUBNET,
@@ -49,6 +55,7 @@ from .records import (
     Index,
     Network,
     Res,
+    ids,
     is_unknown,
 )
 
@@ -137,6 +144,31 @@ def protected(model: NetworkModel) -> dict[str, str]:
         for reason in iface.public_v4:
             if reason.res.type in (EIP, EIP_ASSOCIATION):
                 add(reason.res, f"the address of {iface.label}")
+    # What governs them: the route tables and NACLs of protected subnets, the rules of
+    # protected groups and the prefix lists those rules admit.
+    for sub in list(model.subnets.values()):
+        if sub.res.urn in out:
+            for table in model.route_tables_of(sub).tables:
+                add(table.res, f"the route table of subnet {sub.res.label}")
+    nacl_types = (NETWORK_ACL, DEFAULT_NETWORK_ACL)
+    for acl in ix.of_type(*nacl_types):
+        if acl.type == DEFAULT_NETWORK_ACL or any(
+                s.urn in out for s in ix.ref(acl, "subnetIds", ids(SUBNET)).targets):
+            add(acl, "the network ACL of a protected subnet")
+    for assoc in ix.of_type(NETWORK_ACL_ASSOCIATION):
+        if any(s.urn in out for s in ix.ref(assoc, "subnetId", ids(SUBNET)).targets):
+            for acl in ix.ref(assoc, "networkAclId", ids(*nacl_types)).targets:
+                add(acl, "the network ACL of a protected subnet")
+    for rule in model.rules:
+        groups = [g for g in rule.groups.targets if g.urn in out]
+        if not groups:
+            continue
+        add(rule.owner, f"a rule of {describe(groups[0])}")
+        key = rule.prefix_field if rule.owner.get(rule.prefix_field) is not None else "ingress"
+        for pl in rule.prefix_lists:
+            for lst in ix.ref(rule.owner, key, {MANAGED_PREFIX_LIST: "id"}, pl,
+                              use_value=True).targets:
+                add(lst, f"admitted by {describe(groups[0])}")
     mem = members(model)
     for tg_urn, targets in mem.by_balancer.items():
         for t in targets:
