@@ -7,7 +7,8 @@ bastion -- the private subnet, the DB's group, the DB's private address (as an o
 JSON document, or as a literal), the VPC, the bastion, an internal balancer's listener or a
 target group with the DB behind it, what governs the private tier (its route table, its NACL,
 a prefix list the DB's group admits), or an inert resource that references one of them (a Cloud
-Map namespace of the VPC, a task definition carrying the DB's address) -- is refused, in every
+Map namespace of the VPC, a task definition carrying the DB's address, a component holding a
+private-tier group) -- is refused, in every
 review mode (``MODES``; the deployed ones in tests/test_policies_deployed.py, which runs
 ``CASES``). Its compliant twins stay clean: referencing nothing of the network, only the public
 tier, an address range wider than the VPC, a prefix list no group admits, or with its type declared inert in the pack config;
@@ -51,6 +52,21 @@ class Wrapper(pulumi.ComponentResource):
     def __init__(self, name: str, subnet: pulumi.Output[str]) -> None:
         super().__init__("acme:index:Wrapper", name, None)
         self.register_outputs({"subnetId": subnet})
+
+
+class Holder(pulumi.ComponentResource):
+    """A component of another package that holds a private-tier group (its child)."""
+
+    def __init__(self, name: str, vpc: pulumi.Output[str]) -> None:
+        super().__init__("acme:index:Holder", name, None)
+        aws.ec2.SecurityGroup(f"{name}-sg", vpc_id=vpc, description="held",
+                              tags={"Tier": "private"}, opts=pulumi.ResourceOptions(parent=self))
+        self.register_outputs({})
+
+
+def _via_component(w: World) -> None:
+    holder = Holder("holder", w.vpc.id)
+    Tunnel("tunnel", {"network": holder.urn})
 
 
 def _tunnel(**props: Callable[[World], Any]) -> Tweak:
@@ -143,6 +159,7 @@ CASES: list[Case] = [
     Case("unknown-type-to-internal-alb-target-group", REFUSED, tweak=_to_target_group),
     Case("unknown-type-via-inert-cloud-map-namespace", REFUSED, tweak=_via_cloud_map),
     Case("unknown-type-via-inert-task-definition", REFUSED, tweak=_via_task_definition),
+    Case("unknown-type-via-component-holding-a-private-group", REFUSED, tweak=_via_component),
     # what governs the private tier: its route table, its NACL, a prefix list its groups admit
     Case("unknown-type-in-private-route-table", REFUSED,
          tweak=_tunnel(routeTableId=lambda w: w.private_rt.id)),

@@ -23,8 +23,9 @@ the stack (index lookups, no scan of all resources per resource):
    wider than the VPC (``0.0.0.0/0``, ``10.0.0.0/8``) names no resource of it.
 3. **Inert resources pass references on** (:func:`findings`): an inert resource or component
    that references something protected (a DNS record of the DB's address, a Cloud Map
-   namespace of the VPC, a component's outputs) makes an unknown resource that references it
-   reference the private tier too; only the inert resources an unknown one reaches are read.
+   namespace of the VPC, a component's outputs, or a component that is the parent of something
+   protected) makes an unknown resource that references it reference the private tier too;
+   only the inert resources an unknown one reaches are read.
 """
 
 from __future__ import annotations
@@ -337,7 +338,13 @@ def findings(model: NetworkModel, classes: Mapping[str, Entry]) -> list[Finding]
     leads: dict[str, Res] = {}
     back: dict[str, list[Res]] = {}
     todo: list[Res] = []
+    # A component holds what it is the ancestor of (its outputs may be unknown in a preview,
+    # without property dependencies: the engine records none for registered outputs).
+    holds = _ancestors(ix, prot, {r.urn for r in reached})
     for res in reached:
+        if res.urn in holds and res.urn not in leads:
+            leads[res.urn] = holds[res.urn]
+            todo.append(res)
         for ref in refs[res.urn]:
             if ref.target.urn in prot and res.urn not in leads:
                 leads[res.urn] = ref.target
@@ -360,6 +367,27 @@ def findings(model: NetworkModel, classes: Mapping[str, Entry]) -> list[Finding]
                 f.via.append((ref, leads[ref.target.urn]))
         if f.direct or f.via:
             out.append(f)
+    return out
+
+
+def _ancestors(ix: Index, prot: Mapping[str, str], wanted: set[str]) -> dict[str, Res]:
+    """Ancestor URN (among ``wanted``) -> a protected resource it is the parent of, however
+    deep. Each parent chain is walked once (a chain already seen stops the walk)."""
+    out: dict[str, Res] = {}
+    if not wanted:
+        return out
+    seen: set[str] = set()
+    for urn in prot:
+        res = ix.by_urn.get(urn)
+        if res is None:
+            continue
+        parent = res.parent
+        while parent and parent not in seen:
+            seen.add(parent)
+            if parent in wanted:
+                out[parent] = res
+            holder = ix.by_urn.get(parent)
+            parent = holder.parent if holder is not None else ""
     return out
 
 
