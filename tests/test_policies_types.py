@@ -10,10 +10,11 @@ a prefix list the DB's group admits), or an inert resource that references one o
 Map namespace of the VPC, a task definition carrying the DB's address, a component holding a
 private-tier group) -- is refused, in every
 review mode (``MODES``; the deployed ones in tests/test_policies_deployed.py, which runs
-``CASES``). Its compliant twins stay clean: referencing nothing of the network, only the public
-tier, an address range wider than the VPC, a prefix list no group admits, or with its type declared inert in the pack config;
-a component resource whose outputs name the private subnet is not a network resource. A config
-that declares a modelled type inert is refused (stack level, naming the key) and has no effect.
+``CASES``). Its compliant twins stay clean: referencing nothing of the network, only the
+public tier, an address range wider than the VPC, a prefix list no group admits, or with its
+type declared inert in the pack config; a component resource whose outputs name the private
+subnet is not a network resource. A config that declares a modelled type inert is refused
+(stack level, naming the key) and has no effect.
 """
 
 from __future__ import annotations
