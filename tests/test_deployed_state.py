@@ -128,6 +128,27 @@ def test_a_type_without_a_table_takes_the_adversarial_fallback() -> None:
     assert not vpc.fallback
 
 
+def test_a_read_tables_schema_defaults_are_the_diffs_defaults() -> None:
+    """A schema ``Default`` a Read table stores when the program leaves it out is one the
+    bridge's Check fills in too (review/tfschema.json ``defaults``), so a no-op preview of a
+    deployed stack diffs nothing there. Without it a transit gateway, a classic ELB... would be
+    replaced on every preview, their dependants' ids unknown, and the pack would judge a stack
+    that no preview sends (issue 13 point 1; the deployed-state property of
+    tests/test_policies_deployed.py found it). A zero default or an Optional+Computed attribute
+    diffs as nothing either way."""
+    from review.tfschema import type_schema
+
+    missing = []
+    for token, spec in sorted(SPECS.items()):
+        always = aws_schema.schema(token).always
+        for key, value in spec.defaults.items():
+            if value in (False, 0, "", None) or key in always:
+                continue
+            if type_schema(token).defaults.get(key) != value:
+                missing.append(f"{token} {key}={value!r}")
+    assert not missing, missing
+
+
 # ---------------------------------------------------------------------- completeness
 def _walk(value: Any) -> Any:
     if isinstance(value, dict):
