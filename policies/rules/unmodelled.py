@@ -64,7 +64,8 @@ from .records import (
 ID_FIELDS: Final = ("id", "arn", "privateIp", "publicIp", "privateIps", "privateIpList",
                     "ipv6Addresses", "ipv6AddressList", "primaryNetworkInterfaceId",
                     "allocationId", "dnsName", "spotInstanceId", "defaultSecurityGroupId",
-                    "privateDns", "publicDns")
+                    "privateDns", "publicDns", "mainRouteTableId", "defaultRouteTableId",
+                    "defaultNetworkAclId")
 # Names are matched only as a whole string: a short name ("db") may be part of anything.
 NAME_FIELDS: Final = ("name",)
 _TOKEN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9:/._\-]*")
@@ -101,16 +102,17 @@ def _tier_words(tier: Any) -> str:
 
 
 def _iface_why(iface: Interface) -> str | None:
+    """Why an interface belongs to the private tier or the bastion; None for a public-tier
+    interface in a public-tier subnet (an unknown tier is not public)."""
     if iface.tag(ROLE_TAG) == BASTION_ROLE:
         return "the bastion"
-    sub = iface.subnet.tier if iface.subnet is not None else None
-    own = iface.tag(TIER_TAG)
     if iface.subnet is None:
         return "its subnet cannot be determined"
-    if sub == "public" and own in (None, "public"):
-        return None
-    return f"its subnet {iface.subnet.res.label}: {_tier_words(sub)}" if sub != "public" \
-        else _tier_words(own)
+    sub = iface.subnet.tier
+    if sub != "public":
+        return f"its subnet {iface.subnet.res.label}: {_tier_words(sub)}"
+    own = iface.tag(TIER_TAG)
+    return None if own in (None, "public") else _tier_words(own)
 
 
 def protected(model: NetworkModel) -> dict[str, str]:
