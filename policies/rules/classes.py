@@ -7,10 +7,11 @@
 * **unknown**: everything else. ``network-types-known`` refuses an unknown resource that
   references the private tier or the bastion (:mod:`.known_types`).
 
-Modelled is exactly what the model reads: ``tests/test_classes.py`` derives the types the
-model's own modules name (their type constants and tables: ``TARGET_LINKS``, ``DOORS``,
-``GATEWAY_TYPES``, ``HOLDER_TYPES`` when it exists...) and checks both directions, so a type
-the model learns to read must get its line here, and a line here must name a type it reads.
+Modelled is exactly what the model reads. The model's own tables (``TARGET_LINKS``, ``DOORS``,
+``GATEWAY_TYPES``, ``HOLDER_TYPES`` when it exists) class their types here without a line
+(``_TABLES``); ``tests/test_classes.py`` derives every type the model's modules name (their
+type constants and literals) and checks both directions, so a type the model learns to read
+elsewhere must get its line here, and a line here must name a type it reads.
 
 Not network resources, and classed **inert** without a line per type:
 
