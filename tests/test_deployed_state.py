@@ -56,6 +56,11 @@ def _pack_types() -> set[str]:
     records.py and any other) and every pulumi-aws resource class the policy tests build."""
     tokens: set[str] = set()
     for rules in sorted((ROOT / "policies" / "rules").glob("*.py")):
+        if rules.name == "classes.py":
+            # It names the inert types only to class them: the pack reads none of their
+            # outputs but the ids and ARNs others name them by (issue 17 point 1), which the
+            # fallback gives too. Its modelled types are constants named by the other modules.
+            continue
         tokens |= set(
             re.findall(r'"(aws:[A-Za-z0-9]+/[A-Za-z0-9]+:[A-Za-z0-9]+)"', rules.read_text())
         )

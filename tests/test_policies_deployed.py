@@ -1,15 +1,13 @@
 """One verdict per network (issue 13 point 3), through the real pack over gRPC.
 
 * Property: every violating and compliant case of test_policies, test_policies_attacks,
-  test_policies_options, test_policies_doors and test_policies_holders gets, in the review's
-  deployed mode
-  (``run_program(..., mode="deployed", shape=...)``: a no-op preview against the program's own
-  update as the provider stores it after ``pulumi up``, ``fresh``, and after ``pulumi refresh``,
-  ``refreshed``; review.deployed makes the state, review.steps the steps), exactly the verdict it
-  gets in update mode: the same (policy, resource) set, nothing skipped. The pack gets what the
-  engine sends it: ``Analyze`` with each
-  resource's checked inputs, then ``AnalyzeStack`` with each step's planned state (a ``same``
-  resource's stored outputs).
+  test_policies_options, test_policies_doors, test_policies_holders and test_policies_types
+  gets, in the review's deployed mode (``run_program(..., mode="deployed", shape=...)``: a no-op preview against the
+  program's own update as the provider stores it after ``pulumi up``, ``fresh``, and after
+  ``pulumi refresh``, ``refreshed``; review.deployed makes the state, review.steps the steps),
+  exactly the verdict it gets in update mode: the same (policy, resource) set, nothing skipped.
+  The pack gets what the engine sends it: ``Analyze`` with each resource's checked inputs,
+  then ``AnalyzeStack`` with each step's planned state (a ``same`` resource's stored outputs).
 * A pull request that deletes a bad rule or route is not blocked by the stored copy the group or
   table it leaves alone still holds; the copy is reported by the advisory
   ``no-undeclared-rules`` instead (it is either that stale copy or drift). The change is reviewed
@@ -34,6 +32,7 @@ from tests import (
     test_policies_doors,
     test_policies_holders,
     test_policies_options,
+    test_policies_types,
 )
 from tests.test_policies import (
     CASES,
@@ -54,7 +53,8 @@ __all__ = ["pack"]  # the session-wide pack fixture
 UN = "no-undeclared-rules"
 SHAPES = ("fresh", "refreshed")
 ALL_CASES = [*CASES, *test_policies_attacks.CASES, *test_policies_options.CASES,
-             *test_policies_doors.DEPLOYED_CASES, *test_policies_holders.CASES]
+             *test_policies_doors.DEPLOYED_CASES, *test_policies_holders.CASES,
+             *test_policies_types.CASES]
 
 
 def _update(case: Case) -> ProgramRun:

@@ -32,9 +32,11 @@ EXPECTED_LEVELS = {
     "sg-rules-described": "advisory",
     "bastion-audit-off-box": "advisory",
     "no-undeclared-rules": "advisory",
+    "network-types-known": "mandatory",
 }
 OFFICE = "bastion-ssh-only-from-office"
 RISKY_POLICY = "private-subnets-egress-via-nat"
+KNOWN_POLICY = "network-types-known"
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +62,11 @@ def test_office_cidrs_schema(pack: PolicyPack) -> None:
         for p in pack.info().policies
         if p.configSchema.properties
     }
-    assert set(schemas) == {OFFICE, RISKY_POLICY}
+    assert set(schemas) == {OFFICE, RISKY_POLICY, KNOWN_POLICY}
+    # Issue 17 point 1: types that cannot carry traffic, declared inert.
+    inert = schemas[KNOWN_POLICY]["properties"]["inertTypes"]
+    assert inert["type"] == "array" and inert["default"] == [] and inert["uniqueItems"]
+    assert inert["items"]["type"] == "string" and inert["items"]["pattern"]
     # Issue 17: the private networks a route may lead to are not the internet unless marked.
     risky = schemas[RISKY_POLICY]["properties"]["riskyRouteTargets"]
     assert risky["type"] == "array" and risky["default"] == [] and risky["uniqueItems"]
@@ -97,6 +103,18 @@ def test_schema_refuses_bad_risky_route_targets(
     pack: PolicyPack, tmp_path: Path, config: object
 ) -> None:
     with pytest.raises(ReviewError, match=r"private-subnets-egress-via-nat.*riskyRouteTargets"):
+        pack.configure(_write(tmp_path, {**config, OFFICE: {"officeCidrs": ["203.0.113.0/24"]}}))
+
+
+@pytest.mark.parametrize(
+    "config",
+    [{KNOWN_POLICY: {"inertTypes": "acme:net/tunnel:Tunnel"}},
+     {KNOWN_POLICY: {"inertTypes": ["tunnel"]}},
+     {KNOWN_POLICY: {"inertTypes": ["acme:net/tunnel:Tunnel", "acme:net/tunnel:Tunnel"]}}],
+    ids=["not-a-list", "not-a-token", "repeated"],
+)
+def test_schema_refuses_bad_inert_types(pack: PolicyPack, tmp_path: Path, config: object) -> None:
+    with pytest.raises(ReviewError, match=r"network-types-known.*inertTypes"):
         pack.configure(_write(tmp_path, {**config, OFFICE: {"officeCidrs": ["203.0.113.0/24"]}}))
 
 

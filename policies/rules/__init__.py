@@ -5,8 +5,9 @@ directory first on sys.path) and as ``policies.rules`` (tests and the review, fr
 repository root): the modules import each other relatively.
 
 The policies (which need pulumi_policy) load lazily on first access to ``POLICIES``, so the
-Pulumi-free modules -- ``records`` (plain records), ``_net`` (security group rules) and
-``netmodel`` (the network model) -- can be imported without Pulumi.
+Pulumi-free modules -- ``records`` (plain records), ``_net`` (security group rules),
+``netmodel`` (the network model), ``classes`` (every type's class) and ``unmodelled`` -- can be
+imported without Pulumi.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
     POLICIES: list[Policy]
 
-_POLICY_MODULES = ("ssh", "private_tier", "tiers", "hardening", "audit", "state")
+_POLICY_MODULES = ("ssh", "private_tier", "tiers", "hardening", "audit", "state", "known_types")
 
 
 def __getattr__(name: str) -> Any:
@@ -37,4 +38,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["POLICIES", "audit", "hardening", "private_tier", "ssh", "state", "tiers"]
+__all__ = ["POLICIES", "audit", "hardening", "known_types", "private_tier", "ssh", "state",
+           "tiers"]
