@@ -63,8 +63,25 @@ _SENTINELS: Final = frozenset(
 )
 
 
+_PROXIES: Final = (_DictProxy, _ListProxy, _DictSecretsProxy, _ListSecretsProxy)
+_SCALARS: Final = (bool, int, float, type(None))
+
+
 def plain(value: Any) -> Any:
     """A deep copy of a (possibly proxied) wire value with sentinels replaced by UNKNOWN."""
+    # Fast paths by exact type (what the SDK's deserializer builds), then the general ones.
+    kind = type(value)
+    if kind in _PROXIES:
+        value = value["__target"]
+        kind = type(value)
+    if kind is str:
+        return UNKNOWN if value in _SENTINELS else value
+    if kind is dict:
+        return {str(k): plain(v) for k, v in value.items()}
+    if kind is list:
+        return [plain(v) for v in value]
+    if kind in _SCALARS:
+        return value
     if isinstance(value, _DictProxy | _ListProxy | _DictSecretsProxy | _ListSecretsProxy):
         value = value["__target"]
     if isinstance(value, Secret):
@@ -144,16 +161,28 @@ class _Shared(threading.local):
     pack's order). Converting and modelling them once per call keeps the analysis linear in
     the stack rather than in stack x policies. A policy reuses the stack built by an earlier
     policy only while the policies run in increasing pack order over the same URNs: the first
-    policy of the next call (a lower position) always rebuilds."""
+    policy of the next call (a lower position) always rebuilds. The pack's own server
+    (``_server``) hands every policy of a call the very same list of resources: while that
+    list (held here, so its identity can't be reused) is the one a policy gets, the stack is
+    reused whatever the order; ``release`` drops it when the call ends."""
 
     def __init__(self) -> None:
         self.policy = ""  # the policy being validated (set by fail_closed)
         self.position = -1
         self.urns: list[str] = []
+        self.resources: list[PolicyResource] | None = None
         self.stack: Stack | None = None
+
+    def release(self) -> None:
+        self.position, self.urns, self.resources, self.stack = -1, [], None, None
 
 
 _SHARED = _Shared()
+
+
+def release_stack() -> None:
+    """Forget the stack of the AnalyzeStack call that just ended (this thread's)."""
+    _SHARED.release()
 
 
 class Stack(Index):
@@ -165,6 +194,9 @@ class Stack(Index):
         shared = _SHARED
         name = shared.policy
         position = POLICY_ORDER.index(name) if name in POLICY_ORDER else -1
+        if shared.stack is not None and args.resources is shared.resources:
+            shared.position = position
+            return shared.stack  # the list the server hands every policy of this call
         urns = [r.urn for r in args.resources]
         if (
             shared.stack is not None
@@ -175,6 +207,7 @@ class Stack(Index):
             return shared.stack
         stack = cls(args.resources)
         shared.position, shared.urns, shared.stack = position, urns, stack
+        shared.resources = args.resources
         return stack
 
     def __init__(self, resources: Iterable[PolicyResource]) -> None:
