@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     POLICIES: list[Policy]
 
-_POLICY_MODULES = ("ssh", "private_tier", "tiers", "hardening", "audit", "state")
+_POLICY_MODULES = ("ssh", "private_tier", "tiers", "hardening", "audit", "state", "gates")
 
 
 def __getattr__(name: str) -> Any:
@@ -37,4 +37,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["POLICIES", "audit", "hardening", "private_tier", "ssh", "state", "tiers"]
+__all__ = ["POLICIES", "audit", "gates", "hardening", "private_tier", "ssh", "state", "tiers"]

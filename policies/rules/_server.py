@@ -30,13 +30,16 @@ import importlib
 import threading
 from typing import Any
 
+from google.protobuf import json_format  # type: ignore[import-untyped, unused-ignore]
 from pulumi_policy.version import VERSION
 
-from ._wire import DECLARED, release_stack
+from ._wire import DECLARED, OPERATION, release_stack
 
 sdk: Any = importlib.import_module("pulumi_policy.policy")
 
 PINNED_SDK = "1.21.0"
+# proto/pulumi/analyzer.proto EnforcementLevel
+_LEVELS = {0: "advisory", 1: "mandatory", 2: "disabled", 3: "remediate"}
 _LOCK = threading.Lock()
 
 
@@ -149,6 +152,22 @@ def install() -> bool:
     class PackServicer(base):
         _records_inputs = True
         _shares_deserialization = pinned
+
+        def Configure(self, request: Any, context: Any) -> Any:
+            # Every policy's level and properties, for the gates (_wire.OPERATION).
+            OPERATION.configure(
+                {k: _LEVELS.get(v.enforcementLevel, "advisory")
+                 for k, v in request.policyConfig.items()},
+                {k: json_format.MessageToDict(v.properties)
+                 for k, v in request.policyConfig.items()},
+            )  # fmt: skip
+            return super().Configure(request, context)
+
+        def ConfigureStack(self, request: Any, context: Any) -> Any:
+            # The start of an operation (once per pack process in the CLI): nothing seen yet.
+            OPERATION.configure_stack(bool(request.dry_run))
+            DECLARED.clear()
+            return super().ConfigureStack(request, context)
 
         def Analyze(self, request: Any, context: Any) -> Any:
             DECLARED.record(request.urn, request.type, request.properties)

@@ -21,6 +21,7 @@ the property dependencies the SDK records for the input (always known, even in a
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
@@ -143,6 +144,49 @@ class _Declared:
 
 
 DECLARED = _Declared()
+
+
+class _Operation:
+    """What the engine told this pack process about the operation it analyses: whether it is a
+    preview (``ConfigureStack``'s ``dry_run``; pulumi/pulumi proto/pulumi/analyzer.proto
+    ``AnalyzerStackConfigureRequest``, always sent when the engine analyses a stack; before
+    it, the CLI's ``PULUMI_DRY_RUN``) and every policy's configured level and properties
+    (``Configure``, the whole pack's config at once). The resource policies of ``gates`` read
+    both: a gate reads another policy's config (the office list) and stands aside where that
+    policy reports (see ``gates``). ``_server`` records them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._dry_run: bool | None = None
+        self._levels: dict[str, str] = {}
+        self._config: dict[str, dict[str, Any]] = {}
+
+    def configure_stack(self, dry_run: bool) -> None:
+        with self._lock:
+            self._dry_run = dry_run
+
+    def configure(self, levels: Mapping[str, str], config: Mapping[str, dict[str, Any]]) -> None:
+        with self._lock:
+            self._levels, self._config = dict(levels), {k: dict(v) for k, v in config.items()}
+
+    @property
+    def dry_run(self) -> bool:
+        with self._lock:
+            if self._dry_run is not None:
+                return self._dry_run
+        return os.environ.get("PULUMI_DRY_RUN", "") == "true"
+
+    def level(self, policy: str, default: str) -> str:
+        """"advisory" | "mandatory" | "remediate" | "disabled" as configured, else default."""
+        with self._lock:
+            return self._levels.get(policy, default)
+
+    def config(self, policy: str) -> dict[str, Any]:
+        with self._lock:
+            return dict(self._config.get(policy, {}))
+
+
+OPERATION = _Operation()
 
 
 # ---------------------------------------------------------------------------------------------
