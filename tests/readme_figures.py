@@ -222,7 +222,7 @@ def bench_sentences(b: dict[str, Any]) -> dict[str, str]:
         f"64 copies of the dev network ({hi['resources']:,} resources) in "
         f"{hi['cpuSeconds']:.2f} CPU s of the pack process ({hi['analyzeCpuSeconds']:.2f} s for "
         f"the {hi['resources']:,} `Analyze` calls, {hi['analyzeStackCpuSeconds']:.2f} s for "
-        f"`AnalyzeStack`), {scale['ratio']:.2f} times the time of 16 copies"
+        f"`AnalyzeStack`; medians of each), {scale['ratio']:.2f} times the time of 16 copies"
     )
     r = b["review"]
     out["review"] = (

@@ -20,7 +20,8 @@ The same subclass records every ``Analyze`` request's checked inputs (``_wire.DE
 stack policies can tell what the program declares from what the stored state holds (see
 ``records.DECLARED_FIELDS``), and forgets them when ``AnalyzeStack`` returns: one deployment, one
 ``AnalyzeStack``, at its end (pulumi/pulumi pkg/resource/deploy/step_generator.go
-``AnalyzeResources``). ``Analyze`` itself runs the SDK's code unchanged.
+``AnalyzeResources``). ``Analyze`` runs the SDK's loop the same way (``_analyze``): the
+request converted once for all the resource policies (the gates), not once per policy.
 """
 
 from __future__ import annotations
@@ -79,6 +80,85 @@ def _stack_resources(servicer: Any, request: Any) -> list[Any]:
                 urns_to_resources[d] for d in v if d in urns_to_resources
             ]
     return [i[0] for i in intermediates]
+
+
+def _resource_policies(servicer: Any) -> list[Any]:
+    """The pack's resource policies, in pack order (the SDK skips the others in ``Analyze``)."""
+    policies = servicer._PolicyAnalyzerServicer__policies  # module level: no mangling
+    cached = getattr(servicer, "_pack_resource_policies", None)
+    if cached is None or cached[0] is not policies:
+        cached = (policies, [p for p in policies if isinstance(p, sdk.ResourceValidationPolicy)])
+        servicer._pack_resource_policies = cached
+    return list(cached[1])
+
+
+def _analyze(servicer: Any, request: Any) -> Any:
+    """pulumi_policy 1.21.0's ``Analyze`` with the request converted once, not once per policy.
+
+    The SDK's loop (``policy.py``, ``_PolicyAnalyzerServicer.Analyze``), copied: levels,
+    not-applicable entries, the report callback, config, stack tags and exception handling
+    unchanged. Two differences, neither visible in the answer: the properties, options and
+    provider are converted once per request (when a policy is first called) and shared by the
+    policies, as in ``_analyze_stack``; and a policy that says it would return at once
+    (``applies``, the gates: another type, a dry run, or standing aside) is not called."""
+    servicer._configure_runtime_settings()
+    response = sdk.proto.AnalyzeResponse()
+    mangled = "_PolicyAnalyzerServicer__"
+    pack_name = getattr(servicer, mangled + "policy_pack_name")
+    pack_version = getattr(servicer, mangled + "policy_pack_version")
+    stack_tags = getattr(servicer, mangled + "stack_tags")
+    converted: tuple[Any, Any, Any] | None = None
+    for policy in _resource_policies(servicer):
+        level = servicer._get_enforcement_level(policy)
+        if level == sdk.EnforcementLevel.DISABLED:
+            continue
+        if not policy.has_validation():
+            response.not_applicable.append(sdk.proto.PolicyNotApplicable(
+                policy_name=policy.name, reason="Policy does not implement validate"))
+            continue
+        if level == sdk.EnforcementLevel.REMEDIATE:
+            level = sdk.EnforcementLevel.MANDATORY
+        applies = getattr(policy, "applies", None)
+        if applies is not None and not applies(request.type):
+            continue  # a gate that would return at once (gates.GatePolicy.applies)
+        report = servicer._create_report_violation(
+            response, policy.name, policy.description, level, policy.severity
+        )
+        if converted is None:
+            deserialized = sdk.deserialize_properties(
+                sdk.json_format.MessageToDict(request.properties)
+            )
+            converted = (sdk.unknown_checking_proxy(deserialized),
+                         servicer._get_resource_options(request),
+                         servicer._get_provider_resource(request))  # fmt: skip
+        props, opts, provider = converted
+        args = sdk.ResourceValidationArgs(
+            request.type, props, request.urn, request.name, opts, provider,
+            servicer._get_policy_config(policy.name), stack_tags,
+        )  # fmt: skip
+        try:
+            result = policy.validate(args, report)
+            if sdk.isawaitable(result):
+                loop = sdk.asyncio.new_event_loop()
+                task = sdk.asyncio.Task(result, loop=loop)
+                loop.run_until_complete(task)
+                loop.close()
+        except sdk.UnknownValueError as e:
+            response.diagnostics.append(sdk.proto.AnalyzeDiagnostic(
+                policyName=policy.name,
+                policyPackName=pack_name,
+                policyPackVersion=pack_version,
+                message=(f"can't run policy '{policy.name}' from policy pack "
+                         f"'{pack_name}@v{pack_version}' during preview: {e.message}"),
+                urn="",
+                description=policy.description,
+                enforcementLevel=servicer._map_enforcement_level(sdk.EnforcementLevel.ADVISORY),
+            ))  # fmt: skip
+        except sdk._NotApplicableError as e:
+            response.not_applicable.append(
+                sdk.proto.PolicyNotApplicable(policy_name=policy.name, reason=e.reason or "")
+            )
+    return response
 
 
 def _analyze_stack(servicer: Any, request: Any) -> Any:
@@ -171,7 +251,9 @@ def install() -> bool:
 
         def Analyze(self, request: Any, context: Any) -> Any:
             DECLARED.record(request.urn, request.type, request.properties)
-            return super().Analyze(request, context)
+            if not pinned:
+                return super().Analyze(request, context)
+            return _analyze(self, request)
 
         def AnalyzeStack(self, request: Any, context: Any) -> Any:
             # The deployment's last call: the inputs seen belong to it alone.

@@ -160,6 +160,7 @@ class _Operation:
         self._dry_run: bool | None = None
         self._levels: dict[str, str] = {}
         self._config: dict[str, dict[str, Any]] = {}
+        self._derived: dict[str, Any] = {}
 
     def configure_stack(self, dry_run: bool) -> None:
         with self._lock:
@@ -168,6 +169,18 @@ class _Operation:
     def configure(self, levels: Mapping[str, str], config: Mapping[str, dict[str, Any]]) -> None:
         with self._lock:
             self._levels, self._config = dict(levels), {k: dict(v) for k, v in config.items()}
+            self._derived.clear()
+
+    def derived(self, key: str, factory: Callable[[], Any]) -> Any:
+        """A value computed from the configuration (the parsed office list), kept until the
+        next ``Configure``."""
+        with self._lock:
+            if key in self._derived:
+                return self._derived[key]
+        value = factory()
+        with self._lock:
+            self._derived[key] = value
+        return value
 
     @property
     def dry_run(self) -> bool:

@@ -106,17 +106,36 @@ _WIDER_THAN_A_VPC: Final = {4: 16, 6: 44}
 
 Validate = Callable[[ResourceValidationArgs, ReportViolation], None]
 
+# The types each gate judges (its validation returns at once for any other type).
+TYPES: Final = {
+    SSH_GATE: frozenset({SECURITY_GROUP, DEFAULT_SECURITY_GROUP, SG_RULE, SG_INGRESS_RULE}),
+    PUBLIC_IP_GATE: frozenset({SUBNET, INSTANCE}),
+    HARDENING_GATE: frozenset({INSTANCE, LAUNCH_TEMPLATE}),
+}
+
+
+class GatePolicy(ResourceValidationPolicy):
+    """A resource policy that says up front whether it would judge a request (``applies``):
+    the pack's server skips converting and calling it when not."""
+
+    def applies(self, resource_type: str) -> bool:
+        return resource_type in TYPES[self.name] and active(self.name)
+
+
+def active(name: str) -> bool:
+    """Whether the gate is the one to report in this operation (see the module docstring)."""
+    if OPERATION.dry_run:
+        return False
+    stops = OPERATION.level(name, "mandatory") in ("mandatory", "remediate")
+    return stops or all(OPERATION.level(p, "mandatory") == "disabled" for p in STANDS_FOR[name])
+
 
 def gate(name: str) -> Callable[[Validate], Validate]:
-    """Run the gate only where it is the one to report (see the module docstring)."""
+    """Run the gate only where it is the one to report."""
 
     def wrap(validate: Validate) -> Validate:
         def guarded(args: ResourceValidationArgs, report: ReportViolation) -> None:
-            if OPERATION.dry_run:
-                return
-            stops = OPERATION.level(name, "mandatory") in ("mandatory", "remediate")
-            alone = all(OPERATION.level(p, "mandatory") == "disabled" for p in STANDS_FOR[name])
-            if stops or alone:
+            if args.resource_type in TYPES[name] and active(name):
                 validate(args, report)
 
         guarded.__doc__ = validate.__doc__
@@ -139,9 +158,9 @@ def beyond_any_vpc(net: Network) -> bool:
 
 @gate(SSH_GATE)
 def _ssh(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type not in (SECURITY_GROUP, DEFAULT_SECURITY_GROUP, SG_RULE, SG_INGRESS_RULE):
-        return
-    offices, _problems = office_networks(OPERATION.config(BASTION_SSH))
+    offices: list[Network] = OPERATION.derived(
+        "offices", lambda: office_networks(OPERATION.config(BASTION_SSH))[0]
+    )
     office_text = ", ".join(str(n) for n in offices) or "none"
     res = _record(args)
     for rule in security_group_rules(Index([res])):
@@ -164,8 +183,6 @@ def _ssh(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 @gate(PUBLIC_IP_GATE)
 def _public_ip(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type not in (SUBNET, INSTANCE):
-        return
     res = _record(args)
     if res.tag(TIER_TAG) != "private":
         return
@@ -192,8 +209,6 @@ def _declared_false(value: Any) -> bool:
 
 @gate(HARDENING_GATE)
 def _hardening(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type not in (INSTANCE, LAUNCH_TEMPLATE):
-        return
     res = _record(args)
     kind = "Instance" if res.type == INSTANCE else "Launch template"
     found: list[str] = []
@@ -218,7 +233,7 @@ def _hardening(args: ResourceValidationArgs, report: ReportViolation) -> None:
         report(f"{kind} {res.label}: {'; '.join(found)}. Stopped before it is created.", args.urn)
 
 
-ssh_rule_from_office_only: Final = ResourceValidationPolicy(
+ssh_rule_from_office_only: Final = GatePolicy(
     name=SSH_GATE,
     description=(
         "Before a rule exists: no ingress rule admits SSH from the internet outside the office "
@@ -229,7 +244,7 @@ ssh_rule_from_office_only: Final = ResourceValidationPolicy(
     enforcement_level=EnforcementLevel.MANDATORY,
 )
 
-private_tier_no_public_ip_flag: Final = ResourceValidationPolicy(
+private_tier_no_public_ip_flag: Final = GatePolicy(
     name=PUBLIC_IP_GATE,
     description=(
         "Before it exists: no private-tier subnet maps public IPs and no private-tier instance "
@@ -240,7 +255,7 @@ private_tier_no_public_ip_flag: Final = ResourceValidationPolicy(
     enforcement_level=EnforcementLevel.MANDATORY,
 )
 
-host_hardening_declared: Final = ResourceValidationPolicy(
+host_hardening_declared: Final = GatePolicy(
     name=HARDENING_GATE,
     description=(
         "Before it exists: no instance or launch template declares IMDSv1 or an unencrypted "
