@@ -18,7 +18,8 @@ checked inputs, options and provider -- no id, no outputs, no dependencies and n
 dependencies (``proto/pulumi/analyzer.proto``, ``AnalyzeRequest``;
 ``pkg/resource/plugin/analyzer_plugin.go`` ``Analyze``). So a gate can't place an instance in a
 subnet (the instance names the subnet by id; the subnet's own Analyze never shows its id), nor
-tell whether a group is the bastion's (its attachments are other resources). The gates therefore
+an EIP to the instance it names (by id, likewise), nor tell whether a group is the bastion's
+(its attachments are other resources). The gates therefore
 judge only what a resource says of itself, and only where every stack policy would refuse it
 too (they never cry wolf; the stack policies stay the sound judge of everything):
 
