@@ -509,13 +509,17 @@ class PolicyPack:
             self.policies = resolve_policy_config(
                 self.info(), {}, "<no policy config>", self.pack_dir
             )
-        if not self.stack_configured:  # the engine always sends it when the pack starts
+        # The engine sends ConfigureStack when the pack starts: one pack process per operation.
+        # A pack reused for several runs (tests) gets it before each one (unless the caller
+        # just sent it), so each run is one operation: its own dry_run, nothing seen before.
+        if not self.stack_configured:
             self.configure_stack(
                 stack=run.stack,
                 project=run.project,
                 config=run.config,
                 dry_run=run.dry_run,
             )
+        self.stack_configured = False  # the next analyze() is another operation
         info = self.info()
         resources = with_default_providers(run)
         by_urn = {r.urn: r for r in resources}

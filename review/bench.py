@@ -14,8 +14,10 @@ exit codes 0 and 1 are results, 2 is an error and aborts the bench.
 Scale: the dev program runs once under the mocks per mode; its resources are copied N times
 (every logical name, URN, id and ARN renamed per copy, the stack and providers shared) and one
 running pack analyses the result as the engine would (``Analyze`` per resource, then
-``AnalyzeStack``). The median over ``--runs`` of 16 and 64 copies is printed with their ratio:
-the analysis must grow linearly (goal: 64 copies within 4.5x of 16 copies and within 2 CPU s).
+``AnalyzeStack``). The pack process's CPU seconds for both (and each part) are measured; the
+median over ``--runs`` of 16 and 64 copies is printed with their ratio: the analysis must grow
+linearly (goal: 64 copies within 4.5x of 16 copies and within 2 CPU s of the pack, Analyze calls
+included). ``tests/test_pack_scale.py`` checks the growth by counting calls, without timing.
 
 First run (``--first-run``): ``git clone`` of this repository's HEAD into a temporary directory,
 then ``make test`` there, as CI does (``.ci/run``): installs included, caches as a new clone has
@@ -139,48 +141,54 @@ def scale(project_dir: Path, runs: int, sizes: tuple[int, int] = (16, 64),
                     return False
                 resources = list(with_default_providers(synthetic))
                 cases[n] = (len(synthetic.resources), resources, {r.urn: r for r in resources})
-            cpu: dict[int, list[float]] = {n: [] for n in sizes}
+            # Pack CPU seconds per run: the Analyze calls, the AnalyzeStack call, both.
+            cpu: dict[int, list[tuple[float, float, float]]] = {n: [] for n in sizes}
             wall: dict[int, list[float]] = {n: [] for n in sizes}
             total: dict[int, list[float]] = {n: [] for n in sizes}
             for _ in range(runs):
                 for n in sizes:
                     _, resources, by_urn = cases[n]
                     # As the engine drives it: Analyze per resource, then one AnalyzeStack.
-                    t = time.perf_counter()
-                    pack.call_many(
-                        "Analyze",
-                        resources,
-                        [_analyze_request(r, _struct(r.inputs), by_urn) for r in resources],
-                    )
-                    request = analyzer_pb2.AnalyzeStackRequest(
+                    requests = [_analyze_request(r, _struct(r.inputs), by_urn) for r in resources]
+                    stack_request = analyzer_pb2.AnalyzeStackRequest(
                         resources=[_analyzer_resource(r, by_urn) for r in resources]
                     )
                     c0 = _cpu_seconds(pid)
+                    t = time.perf_counter()
+                    pack.call_many("Analyze", resources, requests)
+                    c1 = _cpu_seconds(pid)
                     t_stack = time.perf_counter()
-                    stub.AnalyzeStack(request)
+                    stub.AnalyzeStack(stack_request)
                     done = time.perf_counter()
-                    cpu[n].append(_cpu_seconds(pid) - c0)
+                    c2 = _cpu_seconds(pid)
+                    cpu[n].append((c1 - c0, c2 - c1, c2 - c0))
                     wall[n].append(done - t_stack)
                     total[n].append(done - t)
+            med = {n: [statistics.median(x[i] for x in cpu[n]) for i in range(3)] for n in sizes}
             for n in sizes:
-                print(f"scale {mode:<7} {n:>3} copies ({cases[n][0]} resources): AnalyzeStack "
-                      f"median {statistics.median(cpu[n]):.3f}s of pack CPU, "
-                      f"{statistics.median(wall[n]):.3f}s wall; with the {len(cases[n][1])} "
-                      f"Analyze calls {statistics.median(total[n]):.3f}s wall ({runs} runs)")
-        ratio = statistics.median(cpu[hi]) / statistics.median(cpu[lo])
-        seconds = statistics.median(cpu[hi])
+                analyze, stack_cpu, both = med[n]
+                print(f"scale {mode:<7} {n:>3} copies ({cases[n][0]} resources): median pack "
+                      f"CPU {both:.3f} s ({len(cases[n][1])} Analyze calls {analyze:.3f} s, "
+                      f"AnalyzeStack {stack_cpu:.3f} s); wall {statistics.median(total[n]):.3f} "
+                      f"s, AnalyzeStack {statistics.median(wall[n]):.3f} s ({runs} runs)")
+        ratio = med[hi][2] / med[lo][2]
+        seconds = med[hi][2]
         within = ratio <= GOAL_SCALE_RATIO and seconds <= GOAL_SCALE_SECONDS
         ok &= within
-        print(f"goal {mode} AnalyzeStack {hi}/{lo} copies <= {GOAL_SCALE_RATIO}x and {hi} "
-              f"copies <= {GOAL_SCALE_SECONDS:.1f} CPU s: {ratio:.2f}x, {seconds:.2f} CPU s "
-              f"({'met' if within else 'MISSED'})")
+        print(f"goal {mode} pack CPU (Analyze calls + AnalyzeStack) {hi}/{lo} copies <= "
+              f"{GOAL_SCALE_RATIO}x and {hi} copies <= {GOAL_SCALE_SECONDS:.1f} CPU s: "
+              f"{ratio:.2f}x, {seconds:.2f} CPU s ({'met' if within else 'MISSED'})")
         record[mode] = {
             "copies": {
                 str(n): {"resources": cases[n][0],
-                         "analyzeStackCpuSeconds": round(statistics.median(cpu[n]), 3),
-                         "analyzeStackWallSeconds": round(statistics.median(wall[n]), 3)}
+                         "cpuSeconds": round(med[n][2], 3),
+                         "analyzeCpuSeconds": round(med[n][0], 3),
+                         "analyzeStackCpuSeconds": round(med[n][1], 3),
+                         "analyzeStackWallSeconds": round(statistics.median(wall[n]), 3),
+                         "wallSeconds": round(statistics.median(total[n]), 3)}
                 for n in sizes
             },
+            "runs": runs,
             "ratio": round(ratio, 2),
             "met": within,
         }  # fmt: skip

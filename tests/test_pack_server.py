@@ -1,5 +1,5 @@
-"""The pack's server shares one deserialization per AnalyzeStack call (policies/rules/_server.py):
-it must answer exactly what pulumi_policy's own servicer answers."""
+"""The pack's server converts each request once per call (policies/rules/_server.py), for
+AnalyzeStack and Analyze: it must answer exactly what pulumi_policy's own servicer answers."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pulumi.runtime.proto import analyzer_pb2
 
 from policies.rules import POLICIES, _server
 from review import run_program
-from review.analyzer import _analyzer_resource
+from review.analyzer import _analyze_request, _analyzer_resource, _struct
 from review.plan import with_default_providers
 from tests.test_policies import CASES, PROGRAM_CONFIG
 
@@ -64,3 +64,34 @@ def test_sharing_servicer_answers_as_the_sdk(
     assert answers[0] == answers[1]
     if case.expected_for(mode):
         assert answers[1], "the case must produce findings for the comparison to mean something"
+
+
+GATED = ["bastion-from-internet-v4", "web-sg-rule-all-traffic", "db-associate-public-ip",
+         "private-subnet-maps-public-ip", "imdsv1-optional", "launch-template-unhardened"]
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+@pytest.mark.parametrize("case_id", ["compliant-dev", *GATED])
+def test_sharing_servicer_analyzes_as_the_sdk(
+    servicers: tuple[Any, Any], case_id: str, dry_run: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Analyze (the gates, policies/rules/gates.py): the request converted once and the gates
+    that would return at once not called -- the same answers as the SDK's own loop."""
+    from policies.rules._wire import OPERATION
+
+    case = next(c for c in CASES if c.id == case_id)
+    run = run_program(case.program(), config=PROGRAM_CONFIG, mode="update")
+    resources = list(with_default_providers(run))
+    by_urn = {r.urn: r for r in resources}
+    monkeypatch.setattr(OPERATION, "_dry_run", None)  # restored afterwards: other tests
+    OPERATION.configure_stack(dry_run)
+    fired = 0
+    for r in resources:
+        request = _analyze_request(r, _struct(r.inputs), by_urn)
+        answers = [srv.Analyze(request, None) for srv in servicers]
+        sdk_answer, ours = (sorted((d.policyName, d.message) for d in a.diagnostics)
+                            for a in answers)  # fmt: skip
+        assert sdk_answer == ours, r.urn
+        assert list(answers[0].not_applicable) == list(answers[1].not_applicable)
+        fired += len(ours)
+    assert bool(fired) == (case_id in GATED and not dry_run)

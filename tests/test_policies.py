@@ -297,11 +297,27 @@ def pack() -> Iterator[PolicyPack]:
         yield p
 
 
-def config_file(config: str | dict[str, Any], tmp_path: Path) -> Path:
-    if isinstance(config, str):
-        return CONFIG_DIR / f"{config}.json"
-    path = tmp_path / "policy-config.json"
-    path.write_text(json.dumps(config))
+# The gates of `pulumi up` (resource policies, policies/rules/gates.py) -> the stack policies
+# that judge the same facts.
+GATES = {
+    "ssh-rule-from-office-only": {"bastion-ssh-only-from-office", "servers-ssh-only-from-bastion"},
+    "private-tier-no-public-ip-flag": {"private-servers-no-public-ip",
+                                       "private-subnets-egress-via-nat", "tier-declared"},
+    "host-hardening-declared": {"imdsv2-required", "root-volume-encrypted"},
+}
+
+
+def config_file(config: str | dict[str, Any], tmp_path: Path, *, gates: bool = False) -> Path:
+    """The case's policy pack config. The case tables state what the stack policies judge, so
+    by default the gates are disabled here (an update would otherwise stop at the first gate,
+    before AnalyzeStack); ``gates=True`` keeps the config as it is (gates mandatory).
+    ``test_policy_case`` runs every case with the gates too (``check_gates``)."""
+    data = json.loads((CONFIG_DIR / f"{config}.json").read_text()) if isinstance(
+        config, str) else dict(config)  # fmt: skip
+    if not gates:
+        data = {**dict.fromkeys(GATES, "disabled"), **data}
+    path = tmp_path / f"policy-config{'-gates' if gates else ''}.json"
+    path.write_text(json.dumps(data))
     return path
 
 
@@ -312,10 +328,32 @@ def resource_name(urn: str) -> str | None:
     return urn.rsplit("::", 1)[-1]
 
 
-def analyze(pack: PolicyPack, case: Case, mode: str, tmp_path: Path) -> list[Any]:
-    pack.configure(config_file(case.config, tmp_path))
+def analyze(pack: PolicyPack, case: Case, mode: str, tmp_path: Path, *,
+            gates: bool = False) -> list[Any]:
+    pack.configure(config_file(case.config, tmp_path, gates=gates))
     run = run_program(case.program(), config=PROGRAM_CONFIG, mode=mode)
     return list(pack.analyze(run))
+
+
+def check_gates(pack: PolicyPack, diags: list[Any], case: Case, mode: str) -> bool:
+    """The gates in a run with them on: silent in a dry run (the stack policies report, once);
+    in an update, each gate finding is a violation the stack policies find on the same resource
+    (never a false alarm), and a mandatory one stops the deployment before AnalyzeStack. True
+    when a gate fired."""
+    fired = [d for d in diags if d.policy in GATES]
+    if mode != "update":
+        assert not fired, f"a gate reported in a dry run: {[d.message for d in fired]}"
+        seen = [(d.policy, d.urn, d.message) for d in diags]
+        assert len(seen) == len(set(seen)), "a violation reported twice"
+        return False
+    expected = case.expected_for(mode)
+    for d in fired:
+        name = resource_name(d.urn)
+        assert {(p, name) for p in GATES[d.policy]} & expected, (
+            f"gate {d.policy} refused {name}, which the stack policies pass: {d.message}")
+        assert d.level == "mandatory" and f"'{name}'" in d.message, d
+    assert pack.stack_skipped == bool(fired), "a mandatory gate ends the update before the stack"
+    return bool(fired)
 
 
 def check(diags: list[Any], expected: Expected) -> None:
@@ -1107,6 +1145,8 @@ CASES += DOORS
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_policy_case(pack: PolicyPack, case: Case, mode: str, tmp_path: Path) -> None:
-    diags = analyze(pack, case, mode, tmp_path)
+    diags = analyze(pack, case, mode, tmp_path, gates=True)
+    if check_gates(pack, diags, case, mode):
+        diags = analyze(pack, case, mode, tmp_path)  # the gates off: what AnalyzeStack judges
     check(diags, case.expected_for(mode))
 

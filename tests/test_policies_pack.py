@@ -33,7 +33,12 @@ EXPECTED_LEVELS = {
     "bastion-audit-off-box": "advisory",
     "no-undeclared-rules": "advisory",
     "network-types-known": "mandatory",
+    # The gates of `pulumi up` (resource policies, policies/rules/gates.py)
+    "ssh-rule-from-office-only": "mandatory",
+    "private-tier-no-public-ip-flag": "mandatory",
+    "host-hardening-declared": "mandatory",
 }
+GATES = {"ssh-rule-from-office-only", "private-tier-no-public-ip-flag", "host-hardening-declared"}
 OFFICE = "bastion-ssh-only-from-office"
 RISKY_POLICY = "private-subnets-egress-via-nat"
 KNOWN_POLICY = "network-types-known"
@@ -52,8 +57,11 @@ def test_pack_name_policies_and_levels(pack: PolicyPack) -> None:
     names = {analyzer_pb2.ADVISORY: "advisory", analyzer_pb2.MANDATORY: "mandatory"}
     levels = {p.name: names[p.enforcementLevel] for p in info.policies}
     assert levels == EXPECTED_LEVELS
+    kinds = {p.name: p.policy_type for p in info.policies}
+    resource = analyzer_pb2.PolicyType.POLICY_TYPE_RESOURCE
+    assert {n for n, k in kinds.items() if k == resource} == GATES, "the gates: resource policies"
     stack = analyzer_pb2.PolicyType.POLICY_TYPE_STACK
-    assert all(p.policy_type == stack for p in info.policies), "only stack policies"
+    assert all(k == stack for n, k in kinds.items() if n not in GATES), "the rest: stack policies"
 
 
 def test_office_cidrs_schema(pack: PolicyPack) -> None:

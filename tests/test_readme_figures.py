@@ -89,6 +89,9 @@ def test_the_readme_quotes_the_benchs_own_record() -> None:
     record = figures.bench()
     flat = " ".join(README.split())
     sentences = figures.bench_sentences(record)
+    pack_readme = " ".join((figures.ROOT / "policies" / "README.md").read_text().split())
+    pack = sentences.pop("packScale")
+    assert pack in pack_readme, f"policies/README.md should quote docs/bench.json: {pack}"
     for name, sentence in sentences.items():
         assert sentence in flat, f"README should quote docs/bench.json ({name}): {sentence}"
     assert record["machine"]["cpus"] and record["scale"]["update"]["copies"]["64"]["resources"]

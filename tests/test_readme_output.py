@@ -88,8 +88,9 @@ def test_make_review_prints_no_line_wider_than_100_but_the_plan(review_text: str
         if line.startswith("      ") and not line.startswith("        "):
             continue  # a policy's own message, as the pack wrote it
         assert len(line) <= 100, line
-    # 12 + bastion-audit-off-box + no-undeclared-rules + network-types-known
-    assert "Policies (15):" in review_text
+    # 12 + bastion-audit-off-box + no-undeclared-rules + network-types-known + the 3 gates
+    # (policies/rules/gates.py)
+    assert "Policies (18):" in review_text
 
 
 def test_json_leaves_out_debug_logs_unless_asked(capsys: pytest.CaptureFixture[str]) -> None:

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
     POLICIES: list[Policy]
 
-_POLICY_MODULES = ("ssh", "private_tier", "tiers", "hardening", "audit", "state", "known_types")
+_POLICY_MODULES = ("ssh", "private_tier", "tiers", "hardening", "audit", "state", "known_types",
+                   "gates")
 
 
 def __getattr__(name: str) -> Any:
@@ -38,5 +39,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["POLICIES", "audit", "hardening", "known_types", "private_tier", "ssh", "state",
-           "tiers"]
+__all__ = ["POLICIES", "audit", "gates", "hardening", "known_types", "private_tier", "ssh",
+           "state", "tiers"]

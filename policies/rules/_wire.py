@@ -21,6 +21,7 @@ the property dependencies the SDK records for the input (always known, even in a
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
@@ -63,8 +64,25 @@ _SENTINELS: Final = frozenset(
 )
 
 
+_PROXIES: Final = (_DictProxy, _ListProxy, _DictSecretsProxy, _ListSecretsProxy)
+_SCALARS: Final = (bool, int, float, type(None))
+
+
 def plain(value: Any) -> Any:
     """A deep copy of a (possibly proxied) wire value with sentinels replaced by UNKNOWN."""
+    # Fast paths by exact type (what the SDK's deserializer builds), then the general ones.
+    kind = type(value)
+    if kind in _PROXIES:
+        value = value["__target"]
+        kind = type(value)
+    if kind is str:
+        return UNKNOWN if value in _SENTINELS else value
+    if kind is dict:
+        return {str(k): plain(v) for k, v in value.items()}
+    if kind is list:
+        return [plain(v) for v in value]
+    if kind in _SCALARS:
+        return value
     if isinstance(value, _DictProxy | _ListProxy | _DictSecretsProxy | _ListSecretsProxy):
         value = value["__target"]
     if isinstance(value, Secret):
@@ -128,6 +146,62 @@ class _Declared:
 DECLARED = _Declared()
 
 
+class _Operation:
+    """What the engine told this pack process about the operation it analyses: whether it is a
+    preview (``ConfigureStack``'s ``dry_run``; pulumi/pulumi proto/pulumi/analyzer.proto
+    ``AnalyzerStackConfigureRequest``, always sent when the engine analyses a stack; before
+    it, the CLI's ``PULUMI_DRY_RUN``) and every policy's configured level and properties
+    (``Configure``, the whole pack's config at once). The resource policies of ``gates`` read
+    both: a gate reads another policy's config (the office list) and stands aside where that
+    policy reports (see ``gates``). ``_server`` records them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._dry_run: bool | None = None
+        self._levels: dict[str, str] = {}
+        self._config: dict[str, dict[str, Any]] = {}
+        self._derived: dict[str, Any] = {}
+
+    def configure_stack(self, dry_run: bool) -> None:
+        with self._lock:
+            self._dry_run = dry_run
+
+    def configure(self, levels: Mapping[str, str], config: Mapping[str, dict[str, Any]]) -> None:
+        with self._lock:
+            self._levels, self._config = dict(levels), {k: dict(v) for k, v in config.items()}
+            self._derived.clear()
+
+    def derived(self, key: str, factory: Callable[[], Any]) -> Any:
+        """A value computed from the configuration (the parsed office list), kept until the
+        next ``Configure``."""
+        with self._lock:
+            if key in self._derived:
+                return self._derived[key]
+        value = factory()
+        with self._lock:
+            self._derived[key] = value
+        return value
+
+    @property
+    def dry_run(self) -> bool:
+        with self._lock:
+            if self._dry_run is not None:
+                return self._dry_run
+        return os.environ.get("PULUMI_DRY_RUN", "") == "true"
+
+    def level(self, policy: str, default: str) -> str:
+        """"advisory" | "mandatory" | "remediate" | "disabled" as configured, else default."""
+        with self._lock:
+            return self._levels.get(policy, default)
+
+    def config(self, policy: str) -> dict[str, Any]:
+        with self._lock:
+            return dict(self._config.get(policy, {}))
+
+
+OPERATION = _Operation()
+
+
 # ---------------------------------------------------------------------------------------------
 # The stack handed to a stack policy, as plain records
 
@@ -144,16 +218,28 @@ class _Shared(threading.local):
     pack's order). Converting and modelling them once per call keeps the analysis linear in
     the stack rather than in stack x policies. A policy reuses the stack built by an earlier
     policy only while the policies run in increasing pack order over the same URNs: the first
-    policy of the next call (a lower position) always rebuilds."""
+    policy of the next call (a lower position) always rebuilds. The pack's own server
+    (``_server``) hands every policy of a call the very same list of resources: while that
+    list (held here, so its identity can't be reused) is the one a policy gets, the stack is
+    reused whatever the order; ``release`` drops it when the call ends."""
 
     def __init__(self) -> None:
         self.policy = ""  # the policy being validated (set by fail_closed)
         self.position = -1
         self.urns: list[str] = []
+        self.resources: list[PolicyResource] | None = None
         self.stack: Stack | None = None
+
+    def release(self) -> None:
+        self.position, self.urns, self.resources, self.stack = -1, [], None, None
 
 
 _SHARED = _Shared()
+
+
+def release_stack() -> None:
+    """Forget the stack of the AnalyzeStack call that just ended (this thread's)."""
+    _SHARED.release()
 
 
 class Stack(Index):
@@ -165,6 +251,9 @@ class Stack(Index):
         shared = _SHARED
         name = shared.policy
         position = POLICY_ORDER.index(name) if name in POLICY_ORDER else -1
+        if shared.stack is not None and args.resources is shared.resources:
+            shared.position = position
+            return shared.stack  # the list the server hands every policy of this call
         urns = [r.urn for r in args.resources]
         if (
             shared.stack is not None
@@ -175,6 +264,7 @@ class Stack(Index):
             return shared.stack
         stack = cls(args.resources)
         shared.position, shared.urns, shared.stack = position, urns, stack
+        shared.resources = args.resources
         return stack
 
     def __init__(self, resources: Iterable[PolicyResource]) -> None:

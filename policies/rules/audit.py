@@ -114,10 +114,31 @@ def _keeps_and_encrypts(group: Res) -> list[str]:
     return missing
 
 
+def _matching(groups: list[Res], by_name: dict[str, list[int]], patterns: list[str]) -> list[Res]:
+    """The groups (in stack order) whose name matches a pattern: a pattern without wildcards
+    is looked up by name (every bastion naming its own group stays linear in the stack), one
+    with wildcards is matched against every named group."""
+    hits: set[int] = set()
+    wild = [p for p in patterns if any(c in p for c in "*?[")]
+    for p in patterns:
+        if p not in wild:
+            hits.update(by_name.get(p, ()))
+    if wild:
+        hits.update(
+            i for ix in by_name.values() for i in ix
+            if any(fnmatch.fnmatchcase(groups[i].get("name"), p) for p in wild)
+        )
+    return [groups[i] for i in sorted(hits)]
+
+
 @fail_closed(AUDIT_OFF_BOX)
 def _validate_audit_off_box(args: StackValidationArgs, report: ReportViolation) -> None:
-    stack = Stack(args.resources)
+    stack = Stack.of(args)
     groups = [g for g in stack.of_type(LOG_GROUP)]
+    by_name: dict[str, list[int]] = {}
+    for i, g in enumerate(groups):
+        if isinstance(name := g.get("name"), str):
+            by_name.setdefault(name, []).append(i)
     for inst in stack.of_type(INSTANCE):
         if inst.tag(ROLE_TAG) != BASTION_ROLE:
             continue
@@ -144,12 +165,7 @@ def _validate_audit_off_box(args: StackValidationArgs, report: ReportViolation) 
                         unknown_docs.append(owner)
                     else:
                         patterns += _group_patterns(doc)
-        targets = [
-            g
-            for g in groups
-            if isinstance(g.get("name"), str)
-            and any(fnmatch.fnmatchcase(g.get("name"), p) for p in patterns)
-        ]
+        targets = _matching(groups, by_name, patterns)
         if not targets:
             if unknown_docs:
                 report(

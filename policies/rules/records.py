@@ -336,6 +336,8 @@ class Index:
         for r in self.resources:
             self._by_type.setdefault(r.type, []).append(r)
         self._by_value: dict[tuple[str, str], dict[str, list[Res]]] = {}
+        self._by_targets: dict[tuple[tuple[str, Any], ...], dict[str, list[Res]]] = {}
+        self._referrers: dict[tuple[Any, ...], dict[str, list[Res]]] = {}
         self._memo: dict[str, Any] = {}
 
     def memo(self, key: str, factory: Callable[[], Any]) -> Any:
@@ -369,6 +371,23 @@ class Index:
     def with_value(self, typ: str, key: str, value: str) -> list[Res]:
         return self._value_index(typ, key).get(value, [])
 
+    def _targets_index(self, targets: Targets) -> dict[str, list[Res]]:
+        """Value -> the resources whose output in ``targets`` equals it, in ``targets``' order
+        (one ``with_value`` per type and field, concatenated): built once per ``targets``."""
+        key = tuple(
+            (typ, fields if isinstance(fields, str) else tuple(fields))
+            for typ, fields in targets.items()
+        )
+        index = self._by_targets.get(key)
+        if index is None:
+            index = {}
+            for typ, fields in key:
+                for f in (fields,) if isinstance(fields, str) else fields:
+                    for value, found in self._value_index(typ, f).items():
+                        index.setdefault(value, []).extend(found)
+            self._by_targets[key] = index
+        return index
+
     def ref(
         self,
         res: Res,
@@ -398,12 +417,10 @@ class Index:
         out = Ref()
         if is_unknown(raw):
             raw = [UNKNOWN]
+        by_value = self._targets_index(targets)
         for element in _elements(raw):
             if isinstance(element, str):
-                matched: list[Res] = []
-                for typ, fields in targets.items():
-                    for f in (fields,) if isinstance(fields, str) else fields:
-                        matched += self.with_value(typ, f, element)
+                matched = by_value.get(element)
                 if matched:
                     _add(out.targets, matched)
                     continue
@@ -422,8 +439,23 @@ class Index:
         return out
 
     def referrers(self, target: Res, types: Sequence[str], key: str, fields: Targets) -> list[Res]:
-        """Resources of ``types`` whose ``key`` refers to ``target``."""
-        return [r for r in self.of_type(*types) if target in self.ref(r, key, fields).targets]
+        """Resources of ``types`` whose ``key`` refers to ``target``, in ``of_type`` order (a
+        reverse index built once per question, so asking it of every target stays linear)."""
+        question = (
+            tuple(types),
+            key,
+            tuple((t, f if isinstance(f, str) else tuple(f)) for t, f in fields.items()),
+        )
+        index = self._referrers.get(question)
+        if index is None:
+            index = {}
+            for r in self.of_type(*types):
+                for t in self.ref(r, key, fields).targets:
+                    found = index.setdefault(t.urn, [])
+                    if not found or found[-1] is not r:
+                        found.append(r)
+            self._referrers[question] = index
+        return list(index.get(target.urn, ()))
 
 
 def _any_unknown(res: Res, fields: str | Sequence[str]) -> bool:
