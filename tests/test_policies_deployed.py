@@ -2,9 +2,10 @@
 
 * Property: every violating and compliant case of test_policies, test_policies_attacks,
   test_policies_options, test_policies_doors, test_policies_holders and test_policies_types
-  gets, in the review's deployed mode (``run_program(..., mode="deployed", shape=...)``: a no-op preview against the
-  program's own update as the provider stores it after ``pulumi up``, ``fresh``, and after
-  ``pulumi refresh``, ``refreshed``; review.deployed makes the state, review.steps the steps),
+  gets, in the review's deployed mode (``run_program(..., mode="deployed", shape=...)``: a
+  no-op preview against the program's own update as the provider stores it after
+  ``pulumi up``, ``fresh``, and after ``pulumi refresh``, ``refreshed``; review.deployed makes
+  the state, review.steps the steps),
   exactly the verdict it gets in update mode: the same (policy, resource) set, nothing skipped.
   The pack gets what the engine sends it: ``Analyze`` with each resource's checked inputs,
   then ``AnalyzeStack`` with each step's planned state (a ``same`` resource's stored outputs).
