@@ -92,6 +92,35 @@ def _resource_policies(servicer: Any) -> list[Any]:
     return list(cached[1])
 
 
+def _validate(servicer: Any, policy: Any, args: Any, report: Any, response: Any,
+              pack_name: str, pack_version: str) -> None:
+    """One policy's call, as the SDK's loops make it (``policy.py``, ``Analyze`` and
+    ``AnalyzeStack`` alike): an awaitable result is run to completion, ``UnknownValueError`` is
+    the advisory "can't run policy", ``_NotApplicableError`` a not-applicable entry."""
+    try:
+        result = policy.validate(args, report)
+        if sdk.isawaitable(result):
+            loop = sdk.asyncio.new_event_loop()
+            task = sdk.asyncio.Task(result, loop=loop)
+            loop.run_until_complete(task)
+            loop.close()
+    except sdk.UnknownValueError as e:
+        response.diagnostics.append(sdk.proto.AnalyzeDiagnostic(
+            policyName=policy.name,
+            policyPackName=pack_name,
+            policyPackVersion=pack_version,
+            message=(f"can't run policy '{policy.name}' from policy pack "
+                     f"'{pack_name}@v{pack_version}' during preview: {e.message}"),
+            urn="",
+            description=policy.description,
+            enforcementLevel=servicer._map_enforcement_level(sdk.EnforcementLevel.ADVISORY),
+        ))  # fmt: skip
+    except sdk._NotApplicableError as e:
+        response.not_applicable.append(
+            sdk.proto.PolicyNotApplicable(policy_name=policy.name, reason=e.reason or "")
+        )
+
+
 def _analyze(servicer: Any, request: Any) -> Any:
     """pulumi_policy 1.21.0's ``Analyze`` with the request converted once, not once per policy.
 
@@ -136,28 +165,7 @@ def _analyze(servicer: Any, request: Any) -> Any:
             request.type, props, request.urn, request.name, opts, provider,
             servicer._get_policy_config(policy.name), stack_tags,
         )  # fmt: skip
-        try:
-            result = policy.validate(args, report)
-            if sdk.isawaitable(result):
-                loop = sdk.asyncio.new_event_loop()
-                task = sdk.asyncio.Task(result, loop=loop)
-                loop.run_until_complete(task)
-                loop.close()
-        except sdk.UnknownValueError as e:
-            response.diagnostics.append(sdk.proto.AnalyzeDiagnostic(
-                policyName=policy.name,
-                policyPackName=pack_name,
-                policyPackVersion=pack_version,
-                message=(f"can't run policy '{policy.name}' from policy pack "
-                         f"'{pack_name}@v{pack_version}' during preview: {e.message}"),
-                urn="",
-                description=policy.description,
-                enforcementLevel=servicer._map_enforcement_level(sdk.EnforcementLevel.ADVISORY),
-            ))  # fmt: skip
-        except sdk._NotApplicableError as e:
-            response.not_applicable.append(
-                sdk.proto.PolicyNotApplicable(policy_name=policy.name, reason=e.reason or "")
-            )
+        _validate(servicer, policy, args, report, response, pack_name, pack_version)
     return response
 
 
@@ -192,28 +200,7 @@ def _analyze_stack(servicer: Any, request: Any) -> Any:
         args = sdk.StackValidationArgs(
             resources, servicer._get_policy_config(policy.name), stack_tags
         )
-        try:
-            result = policy.validate(args, report)
-            if sdk.isawaitable(result):
-                loop = sdk.asyncio.new_event_loop()
-                task = sdk.asyncio.Task(result, loop=loop)
-                loop.run_until_complete(task)
-                loop.close()
-        except sdk.UnknownValueError as e:
-            response.diagnostics.append(sdk.proto.AnalyzeDiagnostic(
-                policyName=policy.name,
-                policyPackName=pack_name,
-                policyPackVersion=pack_version,
-                message=(f"can't run policy '{policy.name}' from policy pack "
-                         f"'{pack_name}@v{pack_version}' during preview: {e.message}"),
-                urn="",
-                description=policy.description,
-                enforcementLevel=servicer._map_enforcement_level(sdk.EnforcementLevel.ADVISORY),
-            ))  # fmt: skip
-        except sdk._NotApplicableError as e:
-            response.not_applicable.append(
-                sdk.proto.PolicyNotApplicable(policy_name=policy.name, reason=e.reason or "")
-            )
+        _validate(servicer, policy, args, report, response, pack_name, pack_version)
     return response
 
 
