@@ -419,22 +419,29 @@ def _ipv6_ip_target(to: str) -> Tweak:
     return tweak
 
 
+def client_vpn_in_private_subnet(w: World) -> aws.ec2clientvpn.Endpoint:
+    """A certificate-authenticated Client VPN endpoint (clients 10.100.0.0/22) with its own
+    group ``w.sgs["vpn"]``, associated with the private subnet."""
+    w.sgs["vpn"] = w.sg("vpn-sg", {"Role": "vpn"})
+    vpn = aws.ec2clientvpn.Endpoint(
+        "vpn", description="admins", server_certificate_arn=CERT,
+        client_cidr_block="10.100.0.0/22", vpc_id=w.vpc.id, split_tunnel=True,
+        security_group_ids=[w.sgs["vpn"].id],
+        authentication_options=[aws.ec2clientvpn.EndpointAuthenticationOptionArgs(
+            type="certificate-authentication", root_certificate_chain_arn=CERT)],
+        connection_log_options=aws.ec2clientvpn.EndpointConnectionLogOptionsArgs(
+            enabled=False))
+    aws.ec2clientvpn.NetworkAssociation("vpn-assoc", client_vpn_endpoint_id=vpn.id,
+                                        subnet_id=w.subnets["priv"].id)
+    return vpn
+
+
 def _client_vpn(admit: str) -> Tweak:
     """A Client VPN endpoint associated with the private subnet, with its own group: the
     bastion admits SSH from the endpoint's group or its client CIDR, or only the DB admits it
     (3306 from the endpoint's group)."""
     def tweak(w: World) -> None:
-        w.sgs["vpn"] = w.sg("vpn-sg", {"Role": "vpn"})
-        vpn = aws.ec2clientvpn.Endpoint(
-            "vpn", description="admins", server_certificate_arn=CERT,
-            client_cidr_block="10.100.0.0/22", vpc_id=w.vpc.id, split_tunnel=True,
-            security_group_ids=[w.sgs["vpn"].id],
-            authentication_options=[aws.ec2clientvpn.EndpointAuthenticationOptionArgs(
-                type="certificate-authentication", root_certificate_chain_arn=CERT)],
-            connection_log_options=aws.ec2clientvpn.EndpointConnectionLogOptionsArgs(
-                enabled=False))
-        aws.ec2clientvpn.NetworkAssociation("vpn-assoc", client_vpn_endpoint_id=vpn.id,
-                                            subnet_id=w.subnets["priv"].id)
+        vpn = client_vpn_in_private_subnet(w)
         aws.ec2clientvpn.AuthorizationRule("vpn-auth", client_vpn_endpoint_id=vpn.id,
                                            target_network_cidr="10.0.0.0/24",
                                            authorize_all_groups=True)

@@ -25,6 +25,7 @@ import pytest
 
 from review import PolicyPack
 from tests.test_policies import MODES, Case, I, N, Opts, P, World, analyze, check, pack
+from tests.test_policies_doors import client_vpn_in_private_subnet
 
 __all__ = ["pack"]  # the session-wide pack fixture
 
@@ -352,19 +353,9 @@ def _client_vpn_association(open_: bool) -> Tweak:
     """A Client VPN endpoint associated with the private subnet: its interfaces there carry
     the endpoint's group (a group admitting 443 from the world is a private-tier group)."""
     def tweak(w: World) -> None:
-        w.sgs["vpn"] = w.sg("vpn-sg", {"Role": "vpn"})
+        client_vpn_in_private_subnet(w)
         if open_:
             w.ingress("vpn-in", "vpn", 443, **WORLD)
-        vpn = aws.ec2clientvpn.Endpoint(
-            "vpn", description="admins", server_certificate_arn=CERT,
-            client_cidr_block="10.100.0.0/22", vpc_id=w.vpc.id, split_tunnel=True,
-            security_group_ids=[w.sgs["vpn"].id],
-            authentication_options=[aws.ec2clientvpn.EndpointAuthenticationOptionArgs(
-                type="certificate-authentication", root_certificate_chain_arn=CERT)],
-            connection_log_options=aws.ec2clientvpn.EndpointConnectionLogOptionsArgs(
-                enabled=False))
-        aws.ec2clientvpn.NetworkAssociation("vpn-assoc", client_vpn_endpoint_id=vpn.id,
-                                            subnet_id=w.subnets["priv"].id)
     return tweak
 
 
