@@ -19,7 +19,6 @@ import importlib
 import inspect
 import keyword
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -44,6 +43,7 @@ from tests import (
     test_policies_options,
     test_policies_types,
 )
+from tests.work import counted
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "policies" / "rules"
@@ -275,18 +275,7 @@ def test_the_analysis_stays_linear() -> None:
         ix = Index(recs)
         model = model_of(ix)
         components = frozenset[str]()
-        calls = 0
-
-        def count(_frame: Any, event: str, _arg: Any) -> None:
-            nonlocal calls
-            if event in ("call", "c_call"):
-                calls += 1
-
-        sys.setprofile(count)
-        try:
-            found[n] = len(findings(model, classify(ix, components, frozenset())))
-        finally:
-            sys.setprofile(None)
-        work[n] = calls
+        found[n], work[n] = counted(
+            lambda m=model, i=ix, c=components: len(findings(m, classify(i, c, frozenset()))))
     assert found[4] > 0 and found[16] == 4 * found[4], found
     assert work[16] <= 4.5 * work[4], work

@@ -22,7 +22,6 @@ VPC lies inside that VPC.
 from __future__ import annotations
 
 import ipaddress
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -47,6 +46,7 @@ from tests.test_policies import (
     check,
     pack,
 )
+from tests.work import counted
 
 __all__ = ["pack"]  # the session-wide pack fixture
 
@@ -741,22 +741,15 @@ def test_the_model_stays_linear_with_every_door(mode: str) -> None:
     exposures: dict[int, int] = {}
     for n in (4, 16):
         recs = records(copies(run, n))
-        calls = 0
 
-        def count(_frame: Any, event: str, _arg: Any) -> None:
-            nonlocal calls
-            if event in ("call", "c_call"):
-                calls += 1
-
-        sys.setprofile(count)
-        try:
+        def ask(recs: Any = recs) -> tuple[NetworkModel, int]:
             model = NetworkModel(recs)
-            exposures[n] = sum(len(model.internet_ingress(i)) for i in model.interfaces)
+            found = sum(len(model.internet_ingress(i)) for i in model.interfaces)
             for i in model.interfaces:
                 model.egress(i)
-        finally:
-            sys.setprofile(None)
-        work[n] = calls
+            return model, found
+
+        (model, exposures[n]), work[n] = counted(ask)
         targets[n] = sum(len(li.targets) for f in model.load_balancers for li in f.listeners)
     assert exposures[4] > 0 and exposures[16] == 4 * exposures[4], exposures
     assert targets[4] > 0 and targets[16] == 4 * targets[4], targets
