@@ -24,6 +24,7 @@ import contextvars
 import os
 import runpy
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -134,10 +135,35 @@ def _run(
     baseline: Baseline | None,
 ) -> ProgramRun:
     ctx = contextvars.copy_context()
-    run = ctx.run(_run_in_fresh_context, program, config, mode, stack, project, baseline)
+    run = _on_own_thread(lambda: ctx.run(_run_in_fresh_context, program, config, mode, stack,
+                                         project, baseline))
     if baseline is not None and mode is RunMode.BASELINE:
         run.baseline = baseline.source
     return run
+
+
+def _on_own_thread(fn: Callable[[], ProgramRun]) -> ProgramRun:
+    """``fn()`` on a thread of its own, at the top of a fresh stack, as the language host runs
+    a program: from the ``__main__`` of pulumi/pulumi sdk/python/cmd/pulumi-language-python-exec,
+    a few frames deep. The SDK walks the whole stack for every resource it registers
+    (``pulumi.runtime.resource._get_stack_trace``: ``traceback.extract_stack``); called from
+    deep inside pytest, that walk was about a sixth of a program run. Whatever ``fn`` raises
+    is raised here."""
+    result: list[ProgramRun] = []
+    error: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            result.append(fn())
+        except BaseException as exc:  # handed to the caller below
+            error.append(exc)
+
+    thread = threading.Thread(target=target, name="review-program", daemon=True)
+    thread.start()
+    thread.join()
+    if error:
+        raise error[0]
+    return result[0]
 
 
 def _run_in_fresh_context(
@@ -198,8 +224,9 @@ def _run_in_fresh_context(
         old_loop = None
     loop = asyncio.new_event_loop()
     # One worker: the SDK hands each RPC to the loop's default executor; with a single thread
-    # they reach the monitor in the order the (deterministic) event loop submits them, so the
-    # recorded registration order and the mocks' address allocation are reproducible.
+    # they reach the monitor one at a time. Their order still follows when each resource's
+    # inputs resolve, which the thread's timing decides: two runs may register in another order
+    # and get other addresses from the mocks (tests/test_review_mocks.py), never other resources.
     loop.set_default_executor(ThreadPoolExecutor(max_workers=1, thread_name_prefix="review-rpc"))
     asyncio.set_event_loop(loop)
     try:

@@ -43,6 +43,7 @@ from tests import (
     test_policies_options,
     test_policies_types,
 )
+from tests.runs import case_run
 from tests.work import counted
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -229,8 +230,8 @@ def test_the_types_of_the_designs(monkeypatch: pytest.MonkeyPatch,
                                   stacks: dict[str, ProgramRun]) -> None:
     reads = _Reads(monkeypatch)
     unknown: set[str] = set()
-    runs = [(case, run_program(case.program(), config=test_policies.PROGRAM_CONFIG,
-                               mode="update")) for case in _designs()]
+    runs = [(case, case_run(case, "update", test_policies.PROGRAM_CONFIG))
+            for case in _designs()]
     for case, run in [*runs, *((None, r) for r in stacks.values())]:
         ix = Index(records_of(run))
         model = model_of(ix)

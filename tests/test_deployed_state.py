@@ -431,9 +431,9 @@ def test_ids_are_aws_shaped_and_derived_from_the_urn(stack_runs: Any) -> None:
 
 
 def _policy_cases() -> list[Any]:
-    import test_policies as tp
-    import test_policies_attacks as ta
-    import test_policies_options as to
+    from tests import test_policies as tp
+    from tests import test_policies_attacks as ta
+    from tests import test_policies_options as to
 
     cases: dict[str, Any] = {}
     for case in [*tp.CASES, *getattr(tp, "DOORS", []), *ta.CASES, *to.CASES]:
@@ -445,16 +445,13 @@ def test_every_policy_case_deploys_without_fallback_or_gap() -> None:
     """Every program the policy tests build (125 cases), deployed in both shapes: no type falls
     into the fallback and no always-present output is left null (the pack stream runs every
     case against these states)."""
-    import sys
-
-    sys.path.insert(0, str(ROOT / "tests"))
-    from review import run_program
+    from tests.runs import case_run
 
     cases = _policy_cases()
     assert len(cases) > 100
     problems = []
     for case in cases:
-        run = run_program(case.program(), config={"aws:region": "ap-northeast-2"}, mode="update")
+        run = case_run(case, "update", {"aws:region": "ap-northeast-2"})
         for shape in SHAPES:
             for r in deployed.iter_custom(deployed.deployed_state(run, shape)):
                 if r.fallback or r.gaps:

@@ -19,7 +19,8 @@ from typing import Any
 import pulumi_aws as aws
 import pytest
 
-from review import PolicyPack, run_program
+from review import PolicyPack
+from tests.runs import case_run
 
 ROOT = Path(__file__).resolve().parent.parent
 PACK_DIR = ROOT / "policies"
@@ -331,7 +332,7 @@ def resource_name(urn: str) -> str | None:
 def analyze(pack: PolicyPack, case: Case, mode: str, tmp_path: Path, *,
             gates: bool = False) -> list[Any]:
     pack.configure(config_file(case.config, tmp_path, gates=gates))
-    run = run_program(case.program(), config=PROGRAM_CONFIG, mode=mode)
+    run = case_run(case, mode, PROGRAM_CONFIG)
     return list(pack.analyze(run))
 
 

@@ -35,6 +35,7 @@ from tests import (
     test_policies_options,
     test_policies_types,
 )
+from tests.runs import case_run
 from tests.test_policies import (
     CASES,
     PROGRAM_CONFIG,
@@ -58,18 +59,12 @@ ALL_CASES = [*CASES, *test_policies_attacks.CASES, *test_policies_options.CASES,
              *test_policies_types.CASES]
 
 
-def _update(case: Case) -> ProgramRun:
-    return run_program(case.program(), config=PROGRAM_CONFIG, mode="update")
-
-
 @pytest.mark.parametrize("case", ALL_CASES, ids=lambda c: c.id)
 def test_deployed_verdict_is_the_update_verdict(pack: PolicyPack, case: Case,
                                                 tmp_path: Path) -> None:
     pack.configure(config_file(case.config, tmp_path))
-    run = _update(case)
     for shape in SHAPES:
-        deployed = run_program(case.program(), config=PROGRAM_CONFIG, mode="deployed",
-                               shape=shape, baseline=deployed_baseline(run, shape))
+        deployed = case_run(case, "deployed", PROGRAM_CONFIG, shape=shape)
         diags = pack.analyze(deployed)
         try:
             check(diags, case.expected_for("update"))

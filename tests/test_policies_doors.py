@@ -30,7 +30,8 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from review import PolicyPack, run_program
+from review import PolicyPack
+from tests.runs import case_run
 from tests.test_policies import (
     FL,
     MODES,
@@ -735,7 +736,7 @@ def test_the_model_stays_linear_with_every_door(mode: str) -> None:
     from review.reachability import records
 
     case = Case("every-door", set(), Opts(ipv6=True), _every_door)
-    run = run_program(case.program(), config=PROGRAM_CONFIG, mode=mode)
+    run = case_run(case, mode, PROGRAM_CONFIG)
     work: dict[int, int] = {}
     targets: dict[int, int] = {}
     exposures: dict[int, int] = {}

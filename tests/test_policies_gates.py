@@ -21,10 +21,10 @@ from typing import Any
 import pulumi_aws as aws
 import pytest
 
-from review import PolicyPack, run_program
+from review import PolicyPack
 from review.analyzer import _analyze_request, _struct
-from review.engine import deployed_baseline
 from review.plan import ProgramRun, with_default_providers
+from tests.runs import case_run
 from tests.test_policies import (
     CASES,
     CONFIG_DIR,
@@ -107,11 +107,7 @@ COMPLIANT = [
 
 
 def _run(case: Case, mode: str) -> ProgramRun:
-    if mode == "deployed":
-        update = run_program(case.program(), config=PROGRAM_CONFIG, mode="update")
-        return run_program(case.program(), config=PROGRAM_CONFIG, mode="deployed",
-                           shape="fresh", baseline=deployed_baseline(update, "fresh"))  # fmt: skip
-    return run_program(case.program(), config=PROGRAM_CONFIG, mode=mode)
+    return case_run(case, mode, PROGRAM_CONFIG, shape="fresh" if mode == "deployed" else None)
 
 
 def _analyze(pack: PolicyPack, case: Case, mode: str, tmp_path: Path,
@@ -165,7 +161,7 @@ def test_skip_preview_refuses_the_rule_at_analyze(pack: PolicyPack, tmp_path: Pa
     before it exists, and every other resource of the design passes."""
     case = BY_ID["bastion-from-internet-v4"]
     pack.configure(config_file(case.config, tmp_path, gates=True))
-    run = run_program(case.program(), config=PROGRAM_CONFIG, mode="update")
+    run = case_run(case, "update", PROGRAM_CONFIG)
     pack.configure_stack(stack=run.stack, project=run.project, config=run.config, dry_run=False)
     resources = list(with_default_providers(run))
     by_urn = {r.urn: r for r in resources}

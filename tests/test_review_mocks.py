@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 
 import pulumi
@@ -10,6 +11,7 @@ import pytest
 from pulumi.runtime import MockCallArgs, MockResourceArgs
 
 from review.mocks import UNKNOWN, AwsMocks, UnsupportedInvokeError
+from review.plan import ProgramRun
 
 
 def _args(typ: str, name: str, **inputs: object) -> MockResourceArgs:
@@ -192,3 +194,47 @@ def test_sdk_preview_mode_unknowns_propagate() -> None:
     check()
     assert seen.get("verified") is True, "the preview assertions did not run"
     assert "apply_ran" not in seen, "apply on an unknown output must not run in preview"
+
+
+@pytest.mark.parametrize("mode, shape", [("update", None), ("preview", None),
+                                         ("deployed", "fresh"), ("deployed", "refreshed")])
+def test_a_case_runs_the_same_every_time(mode: str, shape: str | None) -> None:
+    """tests/runs.py runs each policy case once per process: sound only if every run of the
+    same program is the same run. It is, up to two orders that vary: the addresses the mocks
+    hand out in the order the SDK's RPCs arrive (``_next_host``, ``_next_public_ip``), and the
+    order of each resource's dependencies, which the SDK collects in a set (its order follows
+    the process's string hashing, PYTHONHASHSEED). The same resources, with the same inputs,
+    outputs, dependencies, steps and logs, once each address is read as "an address" and the
+    dependencies as a set. Every test already judged one such sample. The shared run is a copy:
+    changing it leaves the next caller's run as it was."""
+    import re
+
+    from review import run_program
+    from review.engine import deployed_baseline
+    from tests.runs import case_run
+    from tests.test_policies import CASES, PROGRAM_CONFIG
+
+    case = next(c for c in CASES if c.id.startswith("compliant"))
+    address = re.compile(r"\b\d{1,3}(?:[.-]\d{1,3}){3}\b")
+
+    def same(run: ProgramRun) -> list[str]:
+        resources = [dataclasses.replace(
+            r, dependencies=sorted(r.dependencies),
+            property_dependencies={k: sorted(v) for k, v in r.property_dependencies.items()})
+            for r in run.resources]
+        parts = [*resources, run.outputs, run.config, *run.steps, *run.logs]
+        return sorted(address.sub("<address>", repr(p)) for p in parts)
+
+    def fresh() -> ProgramRun:
+        if shape is None:
+            return run_program(case.program(), config=PROGRAM_CONFIG, mode=mode)
+        update = run_program(case.program(), config=PROGRAM_CONFIG, mode="update")
+        return run_program(case.program(), config=PROGRAM_CONFIG, mode=mode, shape=shape,
+                           baseline=deployed_baseline(update, shape))
+
+    first = same(fresh())
+    assert len(first) > 20 and same(fresh()) == first
+    shared = case_run(case, mode, PROGRAM_CONFIG, shape=shape)
+    assert same(shared) == first
+    shared.resources.clear()
+    assert same(case_run(case, mode, PROGRAM_CONFIG, shape=shape)) == first

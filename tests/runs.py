@@ -1,0 +1,115 @@
+"""One program run per policy case, mode and config in each pytest process (issue 15 point 5).
+
+The policy cases (tests/test_policies*.py) are judged by several test files: in update and
+preview mode, in deployed mode (which needs the update run first), by the type classes and by
+the deployed-state tables. Each of those used to run the case's program again under the mocks,
+and a program run is most of a case's cost. A run is a function of the case's program, the mode,
+the shape and the config: two runs differ only in the addresses the mocks hand out in the order
+the SDK's RPCs arrive and in the order of each resource's dependencies (a set in the SDK)
+(tests/test_review_mocks.py::test_a_case_runs_the_same_every_time), and each test judged one
+such sample already. So each test session makes it once: the first
+process to need it (a pytest-xdist worker, or pytest itself) runs it and stores it, pickled,
+in the session's directory (``TIERED_RUNS_DIR``, made by tests/conftest.py and removed when
+the session ends); the others wait on its lock and read it. Every caller gets its own copy,
+and cannot change what the next one sees.
+
+A case's program is known by what it is made of, not by the case's id (several tests build
+their own case under an id a table also uses): its options and its tweak, the tweak by its
+code's place in the source and the values it closes over. A program with a part that has no
+such name (an object whose repr is an address) is run every time.
+
+Only runs of the case's own program go through here: a test that patches the engine or the mocks
+calls ``review.run_program`` itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import fcntl
+import functools
+import hashlib
+import os
+import pickle
+import types
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from review import ProgramRun, run_program
+from review.engine import deployed_baseline
+
+DIR_ENV = "TIERED_RUNS_DIR"
+_RUNS: dict[str, bytes] = {}  # this process's runs, pickled
+
+
+def case_run(case: Any, mode: str, config: Mapping[str, str], *,
+             shape: str | None = None) -> ProgramRun:
+    """``case.program()`` run in ``mode`` (``update``, ``preview`` or ``deployed``, which takes
+    the update run as the state AWS stores in ``shape``), made once per session and copied."""
+    if (mode == "deployed") != (shape is not None):
+        raise ValueError(f"a shape goes with mode 'deployed' (mode={mode!r}, shape={shape!r})")
+    program = fingerprint((case.opts, case.tweak))
+    if program is None:
+        return pickle.loads(_run(case, mode, config, shape))
+    key = hashlib.sha256(repr((program, mode, shape, sorted(config.items()))).encode()).hexdigest()
+    data = _RUNS.get(key)
+    if data is None:
+        data = _RUNS[key] = _shared(key, lambda: _run(case, mode, config, shape))
+    run = pickle.loads(data)
+    assert isinstance(run, ProgramRun)
+    return run
+
+
+def fingerprint(value: Any) -> str | None:
+    """``value`` named the same in every process that imports the same test modules, or None
+    when a part of it has no such name."""
+    if value is None or isinstance(value, (bool, int, float, str, bytes, enum.Enum)):
+        return repr(value)
+    if isinstance(value, (tuple, list)):
+        parts = [fingerprint(v) for v in value]
+        return None if None in parts else f"{type(value).__name__}({', '.join(map(str, parts))})"
+    if isinstance(value, (set, frozenset)):
+        parts = [fingerprint(v) for v in value]
+        return None if None in parts else f"set({', '.join(sorted(map(str, parts)))})"
+    if isinstance(value, dict):
+        return fingerprint(sorted(([k, v] for k, v in value.items()), key=repr))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = fingerprint([[f.name, getattr(value, f.name)] for f in dataclasses.fields(value)])
+        return None if fields is None else f"{type(value).__qualname__}{fields}"
+    if isinstance(value, functools.partial):
+        return fingerprint(["partial", value.func, value.args, value.keywords])
+    if isinstance(value, types.FunctionType):
+        code = value.__code__
+        cells = [c.cell_contents for c in value.__closure__ or ()]
+        inner = fingerprint([value.__defaults__, value.__kwdefaults__, cells])
+        where = f"{code.co_filename}:{code.co_firstlineno}:{value.__qualname__}"
+        return None if inner is None else f"<{where} {inner}>"
+    return None
+
+
+def _run(case: Any, mode: str, config: Mapping[str, str], shape: str | None) -> bytes:
+    if shape is None:
+        run = run_program(case.program(), config=config, mode=mode)
+    else:
+        update = case_run(case, "update", config)
+        run = run_program(case.program(), config=config, mode=mode, shape=shape,
+                          baseline=deployed_baseline(update, shape))
+    return pickle.dumps(run)
+
+
+def _shared(key: str, make: Any) -> bytes:
+    """The session's stored run under ``key``, made by ``make`` if no process has yet."""
+    directory = os.environ.get(DIR_ENV)
+    if not directory:
+        return bytes(make())
+    path = Path(directory) / f"{key}.pickle"
+    with open(path.with_suffix(".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if path.exists():
+            return path.read_bytes()
+        data = bytes(make())
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        return data

@@ -1,0 +1,78 @@
+"""tests/runs.py: each policy case's run is made once per session and shared by the workers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests import runs
+from tests.test_policies import CASES, PROGRAM_CONFIG, Case, Opts, World
+
+
+def test_a_run_is_made_once_and_read_back_by_another_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    case = next(c for c in CASES if c.id.startswith("compliant"))
+    monkeypatch.setenv(runs.DIR_ENV, str(tmp_path))
+    monkeypatch.setattr(runs, "_RUNS", {})
+    first = runs.case_run(case, "deployed", PROGRAM_CONFIG, shape="fresh")
+    stored = sorted(p.name.rsplit(".", 1)[1] for p in tmp_path.iterdir())
+    assert stored == ["lock", "lock", "pickle", "pickle"]  # the deployed run and its update
+
+    def no_run(*_a: object, **_k: object) -> None:
+        raise AssertionError("the program ran again")
+
+    monkeypatch.setattr(runs, "run_program", no_run)
+    monkeypatch.setattr(runs, "_RUNS", {})  # another process: only the directory is shared
+    again = runs.case_run(case, "deployed", PROGRAM_CONFIG, shape="fresh")
+    assert again == first and again is not first
+    with pytest.raises(AssertionError, match="ran again"):
+        runs.case_run(case, "preview", PROGRAM_CONFIG)
+
+
+def test_a_program_is_known_by_what_it_is_made_of(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two cases with one program share its run, whatever their ids and pack configs; another
+    tweak, another value closed over, or options that differ make another program; a tweak
+    that closes over an object with no stable name is run every time."""
+    monkeypatch.setenv(runs.DIR_ENV, str(tmp_path))
+    monkeypatch.setattr(runs, "_RUNS", {})
+    made: list[str] = []
+    real = runs.run_program
+
+    def counting(*a: Any, **k: Any) -> Any:
+        made.append(k["mode"])
+        return real(*a, **k)
+
+    monkeypatch.setattr(runs, "run_program", counting)
+
+    def tweak_with(port: int) -> Callable[[World], None]:
+        def tweak(w: World) -> None:
+            assert port  # only the value closed over differs
+        return tweak
+
+    a = Case("a", set(), Opts(), tweak_with(22), config="dev")
+    b = Case("b", {("x", None)}, Opts(), tweak_with(22), config={"all": "advisory"})
+    c = Case("a", set(), Opts(), tweak_with(2222))
+    d = Case("a", set(), Opts(flow_log=False), tweak_with(22))
+    for case in (a, b):
+        runs.case_run(case, "update", PROGRAM_CONFIG)
+    assert made == ["update"]
+    for case in (c, d):
+        runs.case_run(case, "update", PROGRAM_CONFIG)
+    assert made == ["update"] * 3
+    opaque = object()
+    e = Case("e", set(), Opts(), lambda w, o=opaque: None)
+    assert runs.fingerprint(e.tweak) is None
+    runs.case_run(e, "update", PROGRAM_CONFIG)
+    runs.case_run(e, "update", PROGRAM_CONFIG)
+    assert made == ["update"] * 5
+
+
+def test_a_shape_goes_with_deployed_only() -> None:
+    with pytest.raises(ValueError, match="a shape goes with mode 'deployed'"):
+        runs.case_run(CASES[0], "update", PROGRAM_CONFIG, shape="fresh")
+    with pytest.raises(ValueError, match="a shape goes with mode 'deployed'"):
+        runs.case_run(CASES[0], "deployed", PROGRAM_CONFIG)
