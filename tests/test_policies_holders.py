@@ -24,7 +24,7 @@ import pulumi_aws as aws
 import pytest
 
 from review import PolicyPack
-from tests.test_policies import MODES, Case, I, N, Opts, P, S, World, analyze, check, pack
+from tests.test_policies import MODES, B, Case, I, N, Opts, P, S, World, analyze, check, pack
 from tests.test_policies_doors import client_vpn_in_private_subnet
 
 __all__ = ["pack"]  # the session-wide pack fixture
@@ -415,6 +415,25 @@ def _ecs_with(group: str) -> Tweak:
     return tweak
 
 
+def _client_vpn_with(group: str) -> Tweak:
+    """A Client VPN endpoint associated with the management subnet, carrying the bastion's
+    group (its remote users then arrive as the bastion), or its own."""
+    def tweak(w: World) -> None:
+        if group != "bastion":
+            w.sgs[group] = w.sg(f"{group}-sg", {"Role": group, "Tier": "management"})
+        vpn = aws.ec2clientvpn.Endpoint(
+            "ops-vpn", description="admins", server_certificate_arn=CERT,
+            client_cidr_block="10.100.0.0/22", vpc_id=w.vpc.id, split_tunnel=True,
+            security_group_ids=[w.sgs[group].id],
+            authentication_options=[aws.ec2clientvpn.EndpointAuthenticationOptionArgs(
+                type="certificate-authentication", root_certificate_chain_arn=CERT)],
+            connection_log_options=aws.ec2clientvpn.EndpointConnectionLogOptionsArgs(
+                enabled=False))
+        aws.ec2clientvpn.NetworkAssociation("ops-vpn-assoc", client_vpn_endpoint_id=vpn.id,
+                                            subnet_id=w.subnets["mgmt"].id)
+    return tweak
+
+
 # Every rule that trusts the group: the servers' rules sourced from it, the office rule on it.
 NOT_THE_BASTION = {(S, "bastion-ssh-office-0"), (S, "web-ssh"), (S, "db-ssh")}
 
@@ -500,6 +519,12 @@ CASES: list[Case] = [
     Case("ecs-service-carries-bastion-group", NOT_THE_BASTION, tweak=_ecs_with("bastion")),
     Case("compliant-ecs-service-own-group-in-management-subnet", set(),
          tweak=_ecs_with("ops")),
+    # Its users reach the servers' SSH as the bastion (the door, bastion-ssh-only-from-office),
+    # and the group is no longer the bastion's.
+    Case("client-vpn-carries-bastion-group", NOT_THE_BASTION | {(B, "ops-vpn")},
+         tweak=_client_vpn_with("bastion")),
+    Case("compliant-client-vpn-own-group-in-management-subnet", set(),
+         tweak=_client_vpn_with("ops")),
 ]
 
 
