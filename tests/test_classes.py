@@ -66,6 +66,8 @@ _MAYBE_UNKNOWN = (
     "aws:apigatewayv2/api:Api",  # the API itself: its VPC-link integrations are modelled
     "aws:globalaccelerator/accelerator:Accelerator",  # its listeners and endpoint groups are
     "aws:lambda/function:Function",  # outside any VPC in the designs (ALB -> Lambda)
+    "aws:msk/cluster:Cluster",  # places interfaces, no holder entry: refused in the private
+    # tier or with the bastion's group, passes in the public tier (types)
     test_policies_types.TUNNEL,
 )
 UNKNOWN_IN_DESIGNS = {t for t in _MAYBE_UNKNOWN if class_of(t).cls is Class.UNKNOWN}

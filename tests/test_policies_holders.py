@@ -24,7 +24,7 @@ import pulumi_aws as aws
 import pytest
 
 from review import PolicyPack
-from tests.test_policies import MODES, Case, I, N, Opts, P, World, analyze, check, pack
+from tests.test_policies import MODES, B, Case, I, N, Opts, P, S, World, analyze, check, pack
 from tests.test_policies_doors import client_vpn_in_private_subnet
 
 __all__ = ["pack"]  # the session-wide pack fixture
@@ -371,6 +371,74 @@ def _instance_connect(open_: bool) -> Tweak:
 
 
 # ---------------------------------------------------------------------------------------------
+# The bastion's group on a holder other than the bastion: servers admit SSH from that group, so
+# whatever carries it reaches their port 22 as the bastion does (servers-ssh-only-from-bastion)
+
+
+def _lambda_with(group: str) -> Tweak:
+    """A function in the management subnet carrying the bastion's group, or its own."""
+    def tweak(w: World) -> None:
+        if group != "bastion":
+            w.sgs[group] = w.sg(f"{group}-sg", {"Role": group, "Tier": "management"})
+        aws.lambda_.Function(
+            "ops-fn", role=ROLE, runtime="python3.12", handler="app.handler",
+            s3_bucket="t-artifacts", s3_key="fn.zip",
+            vpc_config=aws.lambda_.FunctionVpcConfigArgs(
+                subnet_ids=[w.subnets["mgmt"].id], security_group_ids=[w.sgs[group].id]))
+    return tweak
+
+
+def _endpoint_with(group: str) -> Tweak:
+    """An interface endpoint in the management subnet carrying the bastion's group, or its
+    own."""
+    def tweak(w: World) -> None:
+        if group != "bastion":
+            w.sgs[group] = w.sg(f"{group}-sg", {"Role": group, "Tier": "management"})
+        aws.ec2.VpcEndpoint("ssm-vpce", vpc_id=w.vpc.id,
+                            service_name="com.amazonaws.ap-northeast-2.ssm",
+                            vpc_endpoint_type="Interface", subnet_ids=[w.subnets["mgmt"].id],
+                            security_group_ids=[w.sgs[group].id], private_dns_enabled=True)
+    return tweak
+
+
+def _ecs_with(group: str) -> Tweak:
+    """A Fargate service in the management subnet carrying the bastion's group, or its own."""
+    def tweak(w: World) -> None:
+        if group != "bastion":
+            w.sgs[group] = w.sg(f"{group}-sg", {"Role": group, "Tier": "management"})
+        aws.ecs.Service(
+            "ops-svc", cluster=aws.ecs.Cluster("cl").arn, task_definition=_task_definition().arn,
+            desired_count=1, launch_type="FARGATE",
+            network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+                subnets=[w.subnets["mgmt"].id], security_groups=[w.sgs[group].id]),
+            tags={"Tier": "management"})
+    return tweak
+
+
+def _client_vpn_with(group: str) -> Tweak:
+    """A Client VPN endpoint associated with the management subnet, carrying the bastion's
+    group (its remote users then arrive as the bastion), or its own."""
+    def tweak(w: World) -> None:
+        if group != "bastion":
+            w.sgs[group] = w.sg(f"{group}-sg", {"Role": group, "Tier": "management"})
+        vpn = aws.ec2clientvpn.Endpoint(
+            "ops-vpn", description="admins", server_certificate_arn=CERT,
+            client_cidr_block="10.100.0.0/22", vpc_id=w.vpc.id, split_tunnel=True,
+            security_group_ids=[w.sgs[group].id],
+            authentication_options=[aws.ec2clientvpn.EndpointAuthenticationOptionArgs(
+                type="certificate-authentication", root_certificate_chain_arn=CERT)],
+            connection_log_options=aws.ec2clientvpn.EndpointConnectionLogOptionsArgs(
+                enabled=False))
+        aws.ec2clientvpn.NetworkAssociation("ops-vpn-assoc", client_vpn_endpoint_id=vpn.id,
+                                            subnet_id=w.subnets["mgmt"].id)
+    return tweak
+
+
+# Every rule that trusts the group: the servers' rules sourced from it, the office rule on it.
+NOT_THE_BASTION = {(S, "bastion-ssh-office-0"), (S, "web-ssh"), (S, "db-ssh")}
+
+
+# ---------------------------------------------------------------------------------------------
 # The cases
 
 
@@ -410,7 +478,9 @@ CASES: list[Case] = [
     Case("asg-mixed-override-template-group-open", {(P, "big-in")}, tweak=_mixed_override(True)),
     Case("compliant-asg-mixed-override-template-group-from-web", set(),
          tweak=_mixed_override(False)),
-    Case("asg-template-outside-stack", {(I, "workers")}, tweak=_asg_outside_template),
+    # The template may also carry any group, the bastion's included: nothing may trust it.
+    Case("asg-template-outside-stack", {(I, "workers")} | NOT_THE_BASTION,
+         tweak=_asg_outside_template),
     Case("eni-ipv6-prefix-count", {(N, "eni6")}, Opts(ipv6=True), _eni_v6("prefix")),
     Case("eni-ipv6-prefixes", {(N, "eni6")}, Opts(ipv6=True), _eni_v6("prefixes")),
     Case("eni-ipv6-address-list", {(N, "eni6")}, Opts(ipv6=True), _eni_v6("list")),
@@ -437,6 +507,24 @@ CASES: list[Case] = [
     Case("compliant-client-vpn-association", set(), tweak=_client_vpn_association(False)),
     Case("instance-connect-group-open", {(P, "eic-in")}, tweak=_instance_connect(True)),
     Case("compliant-instance-connect", set(), tweak=_instance_connect(False)),
+    # The bastion's group on a Lambda function, an interface endpoint, an ECS service: it is no
+    # longer the bastion's, so nothing may trust it; their own group is compliant.
+    Case("lambda-carries-bastion-group", NOT_THE_BASTION, tweak=_lambda_with("bastion")),
+    Case("compliant-lambda-own-group-in-management-subnet", set(),
+         tweak=_lambda_with("ops")),
+    Case("vpc-endpoint-carries-bastion-group", NOT_THE_BASTION,
+         tweak=_endpoint_with("bastion")),
+    Case("compliant-vpc-endpoint-own-group-in-management-subnet", set(),
+         tweak=_endpoint_with("vpce")),
+    Case("ecs-service-carries-bastion-group", NOT_THE_BASTION, tweak=_ecs_with("bastion")),
+    Case("compliant-ecs-service-own-group-in-management-subnet", set(),
+         tweak=_ecs_with("ops")),
+    # Its users reach the servers' SSH as the bastion (the door, bastion-ssh-only-from-office),
+    # and the group is no longer the bastion's.
+    Case("client-vpn-carries-bastion-group", NOT_THE_BASTION | {(B, "ops-vpn")},
+         tweak=_client_vpn_with("bastion")),
+    Case("compliant-client-vpn-own-group-in-management-subnet", set(),
+         tweak=_client_vpn_with("ops")),
 ]
 
 

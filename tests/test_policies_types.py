@@ -137,6 +137,19 @@ def _component(w: World) -> None:
     Wrapper("wrapper", w.subnets["priv"].id)
 
 
+def _msk(subnet: str, group: str) -> Tweak:
+    """A real type that places interfaces but has no holder-table entry (an MSK cluster's
+    brokers): refused through network-types-known when it touches the private tier or the
+    bastion, like the invented one."""
+    def tweak(w: World) -> None:
+        aws.msk.Cluster("msk", cluster_name="events", kafka_version="3.6.0",
+                        number_of_broker_nodes=1,
+                        broker_node_group_info=aws.msk.ClusterBrokerNodeGroupInfoArgs(
+                            instance_type="kafka.t3.small", client_subnets=[w.subnets[subnet].id],
+                            security_groups=[w.sgs[group].id]))
+    return tweak
+
+
 def _inert(*types: str) -> dict[str, Any]:
     return {**OFFICE, KT: {"inertTypes": list(types)}}
 
@@ -167,6 +180,10 @@ CASES: list[Case] = [
     Case("unknown-type-to-private-nacl", REFUSED, tweak=_private_nacl),
     Case("unknown-type-to-prefix-list-the-db-admits", REFUSED, tweak=_prefix_list(True)),
     Case("unknown-type-to-prefix-list-no-group-admits", set(), tweak=_prefix_list(False)),
+    # a real type with no holder-table entry: the same
+    Case("msk-cluster-in-private-subnet", {(KT, "msk")}, tweak=_msk("priv", "db")),
+    Case("msk-cluster-with-bastion-group", {(KT, "msk")}, tweak=_msk("pub", "bastion")),
+    Case("compliant-msk-cluster-public-tier-only", set(), tweak=_msk("pub", "web")),
     # references nothing private: clean
     Case("unknown-type-unrelated", set(),
          tweak=_tunnel(endpoint=lambda w: "tunnel.example.com", port=lambda w: 443)),

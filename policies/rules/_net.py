@@ -7,8 +7,9 @@ unknown) as in an update (ids known).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from .mirrors import (
     INLINE,
@@ -468,6 +469,27 @@ def _attachments(stack: Stack) -> list[Attachment]:
     return out
 
 
+class HeldInterface(Protocol):
+    """What :func:`held_attachments` reads of a network model interface
+    (``netmodel.nodes.Interface``; the model imports this module, so it is not imported here)."""
+
+    owner: Res
+    groups: list[Res]
+    groups_unknown: list[str]
+
+
+def held_attachments(interfaces: Iterable[HeldInterface]) -> list[Attachment]:
+    """The groups every interface of the network model carries, by the holder that places it:
+    every entry of the holder table (``netmodel/holder_table.py``: instances and spot requests,
+    Auto Scaling groups and fleets through their templates, ECS services and task sets, Lambda
+    VPC config, RDS, ElastiCache, EFS mount targets, VPC endpoints, Client VPN, Instance
+    Connect), an unknown type that places a public interface, and the groups an ENI attachment
+    adds. A holder whose groups cannot all be determined is an unknown reference (it may carry
+    the bastion's group)."""
+    return [Attachment(i.owner, Ref(targets=list(i.groups), unknown=bool(i.groups_unknown)))
+            for i in interfaces]
+
+
 def holders_of(sg: Res, atts: list[Attachment]) -> list[Res]:
     found: list[Res] = []
     for a in atts:
@@ -488,8 +510,13 @@ def bastion_groups(stack: Stack, atts: list[Attachment] | None = None) -> list[B
 
     A group is the bastion's only if it is tagged Role=bastion AND it is attached to at least
     one instance, and only to instances tagged Role=bastion that sit in management-tier subnets.
-    A tag alone can be written by anyone.
+    A tag alone can be written by anyone. ``atts`` are the attachments to judge: the caller
+    passes :func:`attachments` plus :func:`held_attachments` of the network model, so any
+    holder of interfaces (a Lambda function, a VPC endpoint, an ECS service, ...) carrying the
+    group is judged as an instance not tagged Role=bastion would be.
     """
+    from .netmodel.common import describe  # the model imports this module
+
     atts = attachments(stack) if atts is None else atts
     # Attachments that can't be resolved could hide the bastion's group on another server.
     blind = [
@@ -497,6 +524,7 @@ def bastion_groups(stack: Stack, atts: list[Attachment] | None = None) -> list[B
         for a in atts
         if a.ref.unknown and not (a.holder.type == INSTANCE and is_bastion_instance(a.holder))
     ]
+    blind = [h for n, h in enumerate(blind) if h not in blind[:n]]
     verdicts: list[BastionVerdict] = []
     for sg in stack.of_type(SECURITY_GROUP):
         if sg.tag(ROLE_TAG) != BASTION_ROLE:
@@ -507,7 +535,7 @@ def bastion_groups(stack: Stack, atts: list[Attachment] | None = None) -> list[B
             reasons.append("it is not attached to any instance")
         for h in holders:
             if h.type != INSTANCE:
-                reasons.append(f"it is attached to {h.type.rsplit(':', 1)[-1]} {h.label}")
+                reasons.append(f"it is attached to {describe(h)}")
                 continue
             if not is_bastion_instance(h):
                 reasons.append(f"it is attached to instance {h.label}, which is not tagged "

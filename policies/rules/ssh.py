@@ -28,6 +28,7 @@ from ._net import (
     attachments,
     bastion_groups,
     group_label,
+    held_attachments,
     holders_of,
     is_bastion_instance,
     ref_label,
@@ -281,8 +282,13 @@ def eic_groups(stack: Stack) -> list[Res]:
 @fail_closed(SERVERS_SSH)
 def _validate_servers(args: StackValidationArgs, report: ReportViolation) -> None:
     stack = Stack.of(args)
-    atts = attachments(stack)
-    verified = [v.sg for v in bastion_groups(stack, atts) if v.verified]
+    # Every holder of interfaces counts (the holder table), not only instances, templates and
+    # ENIs: a Lambda function or a VPC endpoint carrying the bastion's group is not the bastion.
+    atts = attachments(stack) + held_attachments(model_of(stack).interfaces)
+    verdicts = bastion_groups(stack, atts)
+    verified = [v.sg for v in verdicts if v.verified]
+    # Why a group tagged Role=bastion is not the bastion's, for the rules that trust it.
+    refused = {v.sg.urn: v.reason for v in verdicts if not v.verified}
     # Issue 9: an EC2 Instance Connect Endpoint's group is the other SSH source servers may
     # admit (access instance-connect): its tunnels arrive from the endpoint's interfaces.
     verified += [g for g in eic_groups(stack) if g not in verified]
@@ -325,6 +331,12 @@ def _validate_servers(args: StackValidationArgs, report: ReportViolation) -> Non
             if rule.source_field
             else "Admit SSH only from the bastion's security group"
         )
+        tagged = [g for g in [*rule.groups.targets, *others] if g.urn in refused]
+        if tagged:
+            why = "; ".join(f"{group_label(g)} is tagged Role=bastion but is not the "
+                            f"bastion's: {refused[g.urn]}" for g in dict.fromkeys(tagged))
+            fix = (f"{why[0].upper()}{why[1:]}. Give everything but the bastion its own "
+                   f"security group, or {fix[0].lower()}{fix[1:]}")
         report(
             f"{rule.where} {_ssh_verb(rule)} into {_into(rule)}{attached} from "
             f"{', '.join(bad)}; servers other than the bastion must admit SSH only from the "
