@@ -1,0 +1,173 @@
+"""The user data's own shell scripts, run outside a VM on what the boot test's guests met
+(issue 16): the CloudWatch agent's installer without network, the DB's data-volume script with
+a volume that never arrives and with one that holds a partition table but no filesystem.
+
+The commands that would reach the network or change this machine (curl, systemctl, mount, ...)
+are stubs first on PATH (tests/data/stubs/stub.sh, which logs each call); blkid, cmp and the
+shell are the real ones. The qemu tier (boot/test_vm.py) checks the same on a booted guest;
+these are the fast checks docs/boot-findings.md names for those findings.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from components.cwagent import INSTALL_SCRIPT
+from components.userdata import SCRIPTS
+
+DATA = Path(__file__).resolve().parent / "data"
+STUB = DATA / "stubs" / "stub.sh"
+SANDBOX = DATA / "data-volume-sandbox.sh"
+DATA_VOLUME = SCRIPTS / "data-volume.sh"
+DIFFERENCES = Path(__file__).resolve().parent.parent / "boot" / "ubuntu-differences.yaml"
+VOLUME = "vol-0123456789abcdef0"
+
+
+def stubs(tmp_path: Path, *names: str) -> tuple[Path, Path]:
+    """A directory of stubs named `names` and the log they append their calls to."""
+    bin_dir = tmp_path / "stubs"
+    bin_dir.mkdir()
+    for name in names:
+        (bin_dir / name).symlink_to(STUB)
+    return bin_dir, tmp_path / "calls.log"
+
+
+def calls(log: Path) -> list[str]:
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def test_the_agents_installer_reports_a_failed_download_once_with_its_reason(
+    tmp_path: Path,
+) -> None:
+    """No network (the qemu guest's case): the install fails, one line names the download and
+    curl's reason (the qemu tier's expected message, boot/ubuntu-differences.yaml), and nothing
+    after the failed download runs."""
+    bin_dir, log = stubs(tmp_path, "curl", "dpkg", "gpg", "gpgv")
+    done = subprocess.run(
+        ["sh", str(INSTALL_SCRIPT), "eu-west-1"],
+        env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "STUB_LOG": str(log)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0, done
+    (expected,) = [
+        e["message"]
+        for e in yaml.safe_load(DIFFERENCES.read_text())["expected_errors"]
+        if "install-cloudwatch-agent" in e["step"]
+    ]
+    reports = [ln for ln in done.stderr.splitlines() if re.search(expected, ln)]
+    assert len(reports) == 1, done.stderr
+    assert "amazon-cloudwatch-agent.gpg" in reports[0], reports
+    assert [c.split()[0] for c in calls(log)] == ["dpkg", "curl"], calls(log)  # stopped there
+
+
+def test_a_data_volume_that_never_arrives_says_how_to_mount_it_later(tmp_path: Path) -> None:
+    """The first boot's wait runs out (sleep is a stub): the script fails, keeps the service
+    stopped and says how to mount a volume attached later."""
+    if any(Path(p).exists() for p in ("/dev/xvdf", "/dev/sdf", "/dev/disk/by-id")):
+        pytest.skip("this machine has a device the script would take for the volume")
+    bin_dir, log = stubs(tmp_path, "sleep", "systemctl", "mount", "mountpoint")
+    data_dir = tmp_path / "mysql"
+    data_dir.mkdir()
+    done = subprocess.run(
+        ["sh", str(DATA_VOLUME), VOLUME, str(data_dir), "mariadb"],
+        env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "STUB_LOG": str(log)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1, done
+    assert sum(c.startswith("sleep ") for c in calls(log)) == 120, calls(log)  # 120 x 5 s
+    assert f"Fix: attach it, then run {DATA_VOLUME} {VOLUME} {data_dir} mariadb" in done.stderr
+    assert "systemctl stop mariadb" in calls(log) and "systemctl start mariadb" not in calls(log)
+
+
+def partitioned_image(path: Path) -> None:
+    """A 4 MiB disk with a DOS partition table (one Linux partition) and no filesystem: a volume
+    restored from a snapshot of a partitioned disk."""
+    disk = bytearray(4 << 20)
+    disk[446:462] = bytes([0, 0, 2, 0, 0x83, 0, 0, 0]) + struct.pack("<II", 2048, 6144)
+    disk[510:512] = b"\x55\xaa"
+    path.write_bytes(bytes(disk))
+
+
+FSTAB = "# /etc/fstab: static file system information.\nLABEL=root / ext4 defaults 0 1\n"
+
+
+def on_volume(tmp_path: Path, image: Path) -> tuple[subprocess.CompletedProcess[str], Path, Path]:
+    """data-volume.sh with `image` as the volume (tests/data/data-volume-sandbox.sh): its
+    result, the fstab it saw (FSTAB before) and the stubs' call log."""
+    if os.geteuid() != 0 or not Path("/dev/loop-control").exists():
+        pytest.skip("needs root and loop devices (the volume is a loop device on an image)")
+    if shutil.which("unshare") is None or shutil.which("losetup") is None:
+        pytest.skip("needs unshare(1) and losetup(8)")
+    fstab = tmp_path / "fstab"
+    fstab.write_text(FSTAB)
+    bin_dir, log = stubs(tmp_path, "systemctl", "mount", "umount", "mountpoint", "sleep")
+    data_dir = tmp_path / "mysql"
+    data_dir.mkdir()
+    done = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", str(SANDBOX), str(image),
+         str(fstab), str(bin_dir), str(DATA_VOLUME), VOLUME, str(data_dir), "mariadb"],
+        env={**os.environ, "STUB_LOG": str(log)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return done, fstab, log
+
+
+def test_a_data_volume_that_is_a_bare_filesystem_is_mounted_by_its_uuid(tmp_path: Path) -> None:
+    """The replacement instance's case, and the control for the refusal below: the same
+    sandbox, a volume whose whole device is ext4, gets an fstab line by its UUID."""
+    image = tmp_path / "volume.img"
+    image.write_bytes(bytes(4 << 20))
+    subprocess.run(["mkfs.ext4", "-q", "-F", "-L", "data", str(image)], check=True)
+    uuid = subprocess.run(
+        ["blkid", "-p", "-s", "UUID", "-o", "value", str(image)],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    done, fstab, log = on_volume(tmp_path, image)
+    assert done.returncode == 0, done
+    assert fstab.read_text() == FSTAB + (
+        f"UUID={uuid} {tmp_path / 'mysql'} ext4 defaults,nofail,x-systemd.device-timeout=120s 0 2\n"
+    )
+    assert "systemctl start mariadb" in calls(log), calls(log)
+
+
+def test_a_data_volume_with_a_partition_table_is_refused_and_fstab_keeps_no_idless_line(
+    tmp_path: Path,
+) -> None:
+    """blkid finds a partition table and no filesystem (so no UUID): the script refuses the
+    volume with a line naming it, writes nothing to fstab and leaves the service stopped."""
+    image = tmp_path / "volume.img"
+    partitioned_image(image)
+    done, fstab, log = on_volume(tmp_path, image)
+    assert not re.search(r"^UUID=\s", fstab.read_text(), re.M), fstab.read_text()
+    assert fstab.read_text() == FSTAB
+    assert done.returncode == 1, done
+    assert re.search(
+        rf"^data-volume: {VOLUME} \(/dev/loop\d+\) has a partition table \(dos\) .*refusing",
+        done.stderr,
+        re.M,
+    ), done.stderr
+    assert "systemctl start mariadb" not in calls(log), calls(log)
+
+
+@pytest.mark.parametrize("script", [STUB, SANDBOX], ids=lambda p: p.name)
+def test_the_harness_scripts_pass_shellcheck(script: Path) -> None:
+    shellcheck = Path(sys.executable).parent / "shellcheck"  # make install puts it in .venv
+    done = subprocess.run(
+        [str(shellcheck), "-s", "sh", str(script)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout
