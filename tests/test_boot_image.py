@@ -86,6 +86,19 @@ def test_the_readme_names_the_differences_file_and_the_boot_commands() -> None:
         assert command in readme
 
 
+def test_the_readme_claims_no_forward_target_from_sshds_verbose_lines() -> None:
+    """Issue 16: on a real ProxyJump through the booted bastion, sshd at LogLevel VERBOSE logged
+    the key, the session's open and close, and no line naming the forward target. The README
+    once said its VERBOSE lines record forwarded ProxyJump connections; it says what is seen."""
+    readme = (ROOT / "README.md").read_text()
+    claim = re.compile(
+        r"VERBOSE[^|]{0,80}?forward(ed|s|ing)?\W+(\(?ProxyJump\)?\W+)?connection", re.I
+    )
+    found = claim.search(readme)
+    assert found is None, f"the README still claims: {found and found.group(0)!r}"
+    assert "sshd names no forward target at that level" in readme
+
+
 @pytest.mark.parametrize(
     "script", ["build-image.sh", "image/usr/local/lib/boottest/emulate-ubuntu.sh"]
 )
