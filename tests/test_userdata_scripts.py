@@ -1,6 +1,7 @@
-"""The user data's own shell scripts, run outside a VM on what the boot test's guests met
-(issue 16): the CloudWatch agent's installer without network, the DB's data-volume script with
-a volume that never arrives and with one that holds a partition table but no filesystem.
+"""The user data's own shell, run outside a VM on what the boot test's guests met (issue 16):
+runcmd as cloud-init's one script with a failing step, the CloudWatch agent's installer without
+network, the DB's data-volume script with a volume that never arrives and with one that holds a
+partition table but no filesystem.
 
 The commands that would reach the network or change this machine (curl, systemctl, mount, ...)
 are stubs first on PATH (tests/data/stubs/stub.sh, which logs each call); blkid, cmp and the
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import struct
 import subprocess
@@ -22,7 +24,8 @@ import pytest
 import yaml
 
 from components.cwagent import INSTALL_SCRIPT
-from components.userdata import SCRIPTS
+from components.settings import DB_SERVICE
+from components.userdata import SCRIPTS, bastion_user_data, server_user_data
 
 DATA = Path(__file__).resolve().parent / "data"
 STUB = DATA / "stubs" / "stub.sh"
@@ -164,7 +167,64 @@ def test_a_data_volume_with_a_partition_table_is_refused_and_fstab_keeps_no_idle
     assert "systemctl start mariadb" not in calls(log), calls(log)
 
 
-@pytest.mark.parametrize("script", [STUB, SANDBOX], ids=lambda p: p.name)
+RUNCMD_SANDBOX = DATA / "runcmd-sandbox.sh"
+RUNCMD_COMMANDS = ("install", "sshd", "systemctl", "sed", "cat", "runuser", "ssh-keygen", "chown",
+                   "chmod", "augenrules", "auditctl")
+
+
+def runcmd_script(user_data: str) -> str:
+    """The one script cloud-init makes of runcmd (cc_runcmd: util.shellify): a string step as
+    it is, a list step shell-quoted, one a line, after #!/bin/sh."""
+    steps = yaml.safe_load(user_data)["runcmd"]
+    return "#!/bin/sh\n" + "".join(
+        (c if isinstance(c, str) else shlex.join(c)) + "\n" for c in steps
+    )
+
+
+@pytest.mark.parametrize(
+    ("server", "failing"),
+    [("bastion", "sshd -t"), ("bastion", "augenrules --load"), ("db", "sshd -t"),
+     ("db", "systemctl enable mariadb.service")],
+    ids=lambda v: v.split()[0],
+)
+def test_a_failed_runcmd_step_fails_the_script_and_nothing_after_it_runs(
+    server: str, failing: str, tmp_path: Path
+) -> None:
+    """Issue 16: auditd failed to start (augenrules under nspawn), yet cloud-init said status:
+    done, because runcmd's script exits with its last command's status; a failed `sshd -t`
+    only skipped the restart. Every command is a stub (STUB_FAIL makes `failing` fail): the
+    script must exit non-zero, trace the failed step last (set -x, what the boot test reads to
+    name it), and run nothing after it."""
+    probe = subprocess.run(
+        ["unshare", "--user", "--map-root-user", "--mount", "true"], capture_output=True
+    )
+    if shutil.which("unshare") is None or probe.returncode != 0:
+        pytest.skip(f"user namespaces unavailable: {probe.stderr.decode().strip()}")
+    user_data = (
+        bastion_user_data(prefix="p", hosts=[])
+        if server == "bastion"
+        else server_user_data(prefix="p", name="db", service=DB_SERVICE, data_volume_id=VOLUME)
+    )
+    script = tmp_path / "runcmd"
+    script.write_text(runcmd_script(user_data))
+    bin_dir, log = stubs(tmp_path, *RUNCMD_COMMANDS)
+    done = subprocess.run(
+        ["unshare", "--user", "--map-root-user", "--mount", "sh", str(RUNCMD_SANDBOX),
+         str(bin_dir), str(script)],
+        env={**os.environ, "STUB_LOG": str(log), "STUB_FAIL": failing},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    ran = calls(log)
+    assert failing in ran, (ran, done.stderr)  # the step ran, and failed
+    assert ran[-1] == failing, f"steps ran after `{failing}` failed: {ran[ran.index(failing) + 1:]}"
+    assert done.returncode != 0, f"runcmd exits 0 although `{failing}` failed"
+    traced = [ln[2:] for ln in done.stderr.splitlines() if ln.startswith("+ ")]
+    assert traced and traced[-1] == failing, done.stderr
+
+
+@pytest.mark.parametrize("script", [STUB, SANDBOX, RUNCMD_SANDBOX], ids=lambda p: p.name)
 def test_the_harness_scripts_pass_shellcheck(script: Path) -> None:
     shellcheck = Path(sys.executable).parent / "shellcheck"  # make install puts it in .venv
     done = subprocess.run(

@@ -4,6 +4,11 @@
 # the boot test's guests saw the real one act, with no network and nothing to start or mount.
 name=${0##*/}
 printf '%s %s\n' "$name" "$*" >>"$STUB_LOG"
+# The one call that fails (exit 1), by its whole command line: "$STUB_FAIL".
+if [ "$name $*" = "${STUB_FAIL:-}" ]; then
+    echo "$name: failing, as asked (STUB_FAIL)" >&2
+    exit 1
+fi
 case $name in
     curl)
         # No network: curl's own message for a host that does not resolve (exit 6).
