@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.cwagent import INSTALL_SCRIPT
+from components.cwagent import AGENT_CTL, INSTALL_PATH, INSTALL_SCRIPT
 from components.settings import DB_SERVICE
 from components.userdata import SCRIPTS, bastion_user_data, server_user_data
 
@@ -181,44 +181,55 @@ def runcmd_script(user_data: str) -> str:
     )
 
 
+AGENT_STEPS = (INSTALL_PATH, AGENT_CTL)  # named by their paths
+
+
 @pytest.mark.parametrize(
     ("server", "failing"),
     [("bastion", "sshd -t"), ("bastion", "augenrules --load"), ("db", "sshd -t"),
-     ("db", "systemctl enable mariadb.service")],
-    ids=lambda v: v.split()[0],
+     ("db", "systemctl enable mariadb.service"),
+     ("bastion-cloudwatch", f"{INSTALL_PATH} eu-west-1")],
+    ids=lambda v: Path(v.split()[0]).name,
 )
 def test_a_failed_runcmd_step_fails_the_script_and_nothing_after_it_runs(
     server: str, failing: str, tmp_path: Path
 ) -> None:
     """Issue 16: auditd failed to start (augenrules under nspawn), yet cloud-init said status:
     done, because runcmd's script exits with its last command's status; a failed `sshd -t`
-    only skipped the restart. Every command is a stub (STUB_FAIL makes `failing` fail): the
-    script must exit non-zero, trace the failed step last (set -x, what the boot test reads to
-    name it), and run nothing after it."""
+    only skipped the restart; a failed agent download was followed by the agent's ctl on a
+    missing binary. Every command is a stub (STUB_FAIL makes `failing` fail): the script must
+    exit non-zero, trace the failed step last (set -x, what the boot test reads to name it),
+    and run nothing after it."""
     probe = subprocess.run(
         ["unshare", "--user", "--map-root-user", "--mount", "true"], capture_output=True
     )
     if shutil.which("unshare") is None or probe.returncode != 0:
         pytest.skip(f"user namespaces unavailable: {probe.stderr.decode().strip()}")
-    user_data = (
-        bastion_user_data(prefix="p", hosts=[])
-        if server == "bastion"
-        else server_user_data(prefix="p", name="db", service=DB_SERVICE, data_volume_id=VOLUME)
-    )
+    if server == "db":
+        user_data = server_user_data(
+            prefix="p", name="db", service=DB_SERVICE, data_volume_id=VOLUME
+        )
+    else:
+        group = "p-audit" if server == "bastion-cloudwatch" else None
+        user_data = bastion_user_data(
+            prefix="p", hosts=[], cloudwatch_log_group=group, region="eu-west-1"
+        )
     script = tmp_path / "runcmd"
     script.write_text(runcmd_script(user_data))
-    bin_dir, log = stubs(tmp_path, *RUNCMD_COMMANDS)
+    bin_dir, log = stubs(tmp_path, *RUNCMD_COMMANDS, *(Path(p).name for p in AGENT_STEPS))
+    program, *args = shlex.split(failing)
+    call = " ".join([Path(program).name, *args])  # as the stub logs it
     done = subprocess.run(
         ["unshare", "--user", "--map-root-user", "--mount", "sh", str(RUNCMD_SANDBOX),
-         str(bin_dir), str(script)],
-        env={**os.environ, "STUB_LOG": str(log), "STUB_FAIL": failing},
+         str(bin_dir), str(script), *AGENT_STEPS],
+        env={**os.environ, "STUB_LOG": str(log), "STUB_FAIL": call},
         capture_output=True,
         text=True,
         timeout=60,
     )
     ran = calls(log)
-    assert failing in ran, (ran, done.stderr)  # the step ran, and failed
-    assert ran[-1] == failing, f"steps ran after `{failing}` failed: {ran[ran.index(failing) + 1:]}"
+    assert call in ran, (ran, done.stderr)  # the step ran, and failed
+    assert ran[-1] == call, f"steps ran after `{failing}` failed: {ran[ran.index(call) + 1:]}"
     assert done.returncode != 0, f"runcmd exits 0 although `{failing}` failed"
     traced = [ln[2:] for ln in done.stderr.splitlines() if ln.startswith("+ ")]
     assert traced and traced[-1] == failing, done.stderr
