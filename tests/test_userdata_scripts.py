@@ -30,6 +30,7 @@ from components.userdata import SCRIPTS, bastion_user_data, server_user_data
 DATA = Path(__file__).resolve().parent / "data"
 STUB = DATA / "stubs" / "stub.sh"
 SANDBOX = DATA / "data-volume-sandbox.sh"
+WITHOUT_DEVICES = DATA / "without-devices.sh"
 DATA_VOLUME = SCRIPTS / "data-volume.sh"
 DIFFERENCES = Path(__file__).resolve().parent.parent / "boot" / "ubuntu-differences.yaml"
 VOLUME = "vol-0123456789abcdef0"
@@ -42,6 +43,17 @@ def stubs(tmp_path: Path, *names: str) -> tuple[Path, Path]:
     for name in names:
         (bin_dir / name).symlink_to(STUB)
     return bin_dir, tmp_path / "calls.log"
+
+
+def userns() -> None:
+    """Skip unless this machine gives an unprivileged user and mount namespace."""
+    if shutil.which("unshare") is None:
+        pytest.skip("no unshare(1) for a private namespace")
+    probe = subprocess.run(
+        ["unshare", "--user", "--map-root-user", "--mount", "true"], capture_output=True
+    )
+    if probe.returncode != 0:
+        pytest.skip(f"user namespaces unavailable: {probe.stderr.decode().strip()}")
 
 
 def calls(log: Path) -> list[str]:
@@ -75,15 +87,15 @@ def test_the_agents_installer_reports_a_failed_download_once_with_its_reason(
 
 
 def test_a_data_volume_that_never_arrives_says_how_to_mount_it_later(tmp_path: Path) -> None:
-    """The first boot's wait runs out (sleep is a stub): the script fails, keeps the service
-    stopped and says how to mount a volume attached later."""
-    if any(Path(p).exists() for p in ("/dev/xvdf", "/dev/sdf", "/dev/disk/by-id")):
-        pytest.skip("this machine has a device the script would take for the volume")
+    """The first boot's wait runs out (sleep is a stub; /dev has no block device): the script
+    fails, keeps the service stopped and says how to mount a volume attached later."""
+    userns()
     bin_dir, log = stubs(tmp_path, "sleep", "systemctl", "mount", "mountpoint")
     data_dir = tmp_path / "mysql"
     data_dir.mkdir()
     done = subprocess.run(
-        ["sh", str(DATA_VOLUME), VOLUME, str(data_dir), "mariadb"],
+        ["unshare", "--user", "--map-root-user", "--mount", "sh", str(WITHOUT_DEVICES),
+         "sh", str(DATA_VOLUME), VOLUME, str(data_dir), "mariadb"],
         env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "STUB_LOG": str(log)},
         capture_output=True,
         text=True,
@@ -200,11 +212,7 @@ def test_a_failed_runcmd_step_fails_the_script_and_nothing_after_it_runs(
     missing binary. Every command is a stub (STUB_FAIL makes `failing` fail): the script must
     exit non-zero, trace the failed step last (set -x, what the boot test reads to name it),
     and run nothing after it."""
-    probe = subprocess.run(
-        ["unshare", "--user", "--map-root-user", "--mount", "true"], capture_output=True
-    )
-    if shutil.which("unshare") is None or probe.returncode != 0:
-        pytest.skip(f"user namespaces unavailable: {probe.stderr.decode().strip()}")
+    userns()
     if server == "db":
         user_data = server_user_data(
             prefix="p", name="db", service=DB_SERVICE, data_volume_id=VOLUME
@@ -235,7 +243,9 @@ def test_a_failed_runcmd_step_fails_the_script_and_nothing_after_it_runs(
     assert traced and traced[-1] == failing, done.stderr
 
 
-@pytest.mark.parametrize("script", [STUB, SANDBOX, RUNCMD_SANDBOX], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "script", [STUB, SANDBOX, RUNCMD_SANDBOX, WITHOUT_DEVICES], ids=lambda p: p.name
+)
 def test_the_harness_scripts_pass_shellcheck(script: Path) -> None:
     shellcheck = Path(sys.executable).parent / "shellcheck"  # make install puts it in .venv
     done = subprocess.run(
