@@ -18,6 +18,8 @@ import shutil
 import struct
 import subprocess
 import sys
+import uuid
+import zlib
 from pathlib import Path
 
 import pytest
@@ -107,12 +109,34 @@ def test_a_data_volume_that_never_arrives_says_how_to_mount_it_later(tmp_path: P
     assert "systemctl stop mariadb" in calls(log) and "systemctl start mariadb" not in calls(log)
 
 
-def partitioned_image(path: Path) -> None:
-    """A 4 MiB disk with a DOS partition table (one Linux partition) and no filesystem: a volume
-    restored from a snapshot of a partitioned disk."""
-    disk = bytearray(4 << 20)
-    disk[446:462] = bytes([0, 0, 2, 0, 0x83, 0, 0, 0]) + struct.pack("<II", 2048, 6144)
+def dos_image(path: Path, sectors: int = 8192) -> None:
+    """A 4 MiB disk with a DOS partition table (one Linux partition) and no filesystem."""
+    disk = bytearray(sectors * 512)
+    disk[446:462] = bytes([0, 0, 2, 0, 0x83, 0, 0, 0]) + struct.pack("<II", 2048, 4096)
     disk[510:512] = b"\x55\xaa"
+    path.write_bytes(bytes(disk))
+
+
+def gpt_image(path: Path, sectors: int = 8192) -> None:
+    """A 4 MiB disk with a GPT (protective MBR, primary and backup headers, one Linux
+    partition, as `sfdisk` writes for the qemu tier's case) and no filesystem."""
+    disk = bytearray(sectors * 512)
+    disk[446:462] = bytes([0, 0, 2, 0, 0xEE, 0xFF, 0xFF, 0xFF]) + struct.pack("<II", 1, sectors - 1)
+    disk[510:512] = b"\x55\xaa"
+    linux = uuid.UUID("0FC63DAF-8483-4772-8E79-3D69D8477DE4")  # Linux filesystem data
+    entry = linux.bytes_le + uuid.uuid4().bytes_le + struct.pack("<QQQ", 2048, 6143, 0)
+    entries = (entry + "data".encode("utf-16-le").ljust(72, b"\0")).ljust(128 * 128, b"\0")
+    disk_guid = uuid.uuid4().bytes_le
+
+    def header(current: int, backup: int, entries_at: int) -> bytes:
+        h = struct.pack("<8sIIIIQQQQ16sQIII", b"EFI PART", 0x10000, 92, 0, 0, current, backup,
+                        34, sectors - 34, disk_guid, entries_at, 128, 128, zlib.crc32(entries))
+        return h[:16] + struct.pack("<I", zlib.crc32(h)) + h[20:]
+
+    disk[512:604] = header(1, sectors - 1, 2)
+    disk[1024 : 1024 + len(entries)] = entries
+    disk[(sectors - 33) * 512 : (sectors - 1) * 512] = entries
+    disk[(sectors - 1) * 512 : (sectors - 1) * 512 + 92] = header(sectors - 1, 1, sectors - 33)
     path.write_bytes(bytes(disk))
 
 
@@ -160,19 +184,21 @@ def test_a_data_volume_that_is_a_bare_filesystem_is_mounted_by_its_uuid(tmp_path
     assert "systemctl start mariadb" in calls(log), calls(log)
 
 
+@pytest.mark.parametrize("table", ["dos", "gpt"])
 def test_a_data_volume_with_a_partition_table_is_refused_and_fstab_keeps_no_idless_line(
-    tmp_path: Path,
+    table: str, tmp_path: Path
 ) -> None:
-    """blkid finds a partition table and no filesystem (so no UUID): the script refuses the
-    volume with a line naming it, writes nothing to fstab and leaves the service stopped."""
+    """A volume restored from a snapshot of a partitioned disk: blkid finds a partition table
+    and no filesystem (so no UUID). The script refuses the volume with a line naming it,
+    writes nothing to fstab and leaves the service stopped."""
     image = tmp_path / "volume.img"
-    partitioned_image(image)
+    (dos_image if table == "dos" else gpt_image)(image)
     done, fstab, log = on_volume(tmp_path, image)
     assert not re.search(r"^UUID=\s", fstab.read_text(), re.M), fstab.read_text()
     assert fstab.read_text() == FSTAB
     assert done.returncode == 1, done
     assert re.search(
-        rf"^data-volume: {VOLUME} \(/dev/loop\d+\) has a partition table \(dos\) .*refusing",
+        rf"^data-volume: {VOLUME} \(/dev/loop\d+\) has a partition table \({table}\) .*refusing",
         done.stderr,
         re.M,
     ), done.stderr
