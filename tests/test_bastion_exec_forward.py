@@ -14,7 +14,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from components.userdata import SCRIPTS
+import yaml
+
+from components.userdata import SCRIPTS, bastion_user_data
 
 FORWARD = SCRIPTS / "bastion-exec-forward.py"
 RECORDED = Path(__file__).resolve().parent / "data" / "audit-records.txt"
@@ -136,3 +138,46 @@ def test_the_records_auditd_wrote_on_the_boot_test_guest() -> None:
     # the dodges: history off, HISTIGNORE, exec sh -c
     for dodge in ("nohistory", "histignore", "execsh"):
         assert any(re.search(rf" argv=ls (--color=auto )?/tmp/bt\d+-{dodge}$", ln) for ln in lines)
+
+
+def test_the_plugin_the_bastions_user_data_activates_sends_only_bastion_exec_events(
+    tmp_path: Path,
+) -> None:
+    """What reaches the command log from auditd is what the user data's active auditd plugins
+    make of the recorded stream. Each must run a program the user data writes (audisp-syslog,
+    the flood issue 16 found, forwarded every record), and that program, run on the records,
+    writes one line per bastion-exec event and nothing else."""
+    doc = yaml.safe_load(bastion_user_data(prefix="p", hosts=[]))
+    files = {f["path"]: f["content"] for f in doc["write_files"]}
+    plugins = [
+        dict(
+            (k.strip(), v.strip())
+            for k, v in (ln.split("=", 1) for ln in text.splitlines() if "=" in ln)
+            if not k.lstrip().startswith("#")
+        )
+        for path, text in files.items()
+        if path.startswith("/etc/audit/plugins.d/")
+    ]
+    active = [p for p in plugins if p.get("active") == "yes"]
+    assert active, plugins
+    records = RECORDED.read_text()
+    for plugin in active:
+        assert plugin["path"] in files, (
+            f"auditd hands every record to {plugin['path']} ({plugin}), not to a program the "
+            "user data writes"
+        )
+        program = tmp_path / Path(plugin["path"]).name
+        program.write_text(files[plugin["path"]])
+        done = subprocess.run(
+            [sys.executable, str(program), *plugin.get("args", "").split(), "--stdout"],
+            input=records,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+        lines = done.stdout.splitlines()
+        assert lines, "no line for the recorded bastion-exec events"
+        for ln in lines:
+            assert re.match(r"auid=\S+ uid=\S+ ses=\d+ .* exe=/\S+ argv=", ln), ln
+            assert "type=" not in ln and "argv=logger -p local0.notice" not in ln, ln

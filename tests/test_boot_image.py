@@ -86,6 +86,35 @@ def test_the_readme_names_the_differences_file_and_the_boot_commands() -> None:
         assert command in readme
 
 
+def test_the_readme_claims_no_forward_target_from_sshds_verbose_lines() -> None:
+    """Issue 16: on a real ProxyJump through the booted bastion, sshd at LogLevel VERBOSE logged
+    the key, the session's open and close, and no line naming the forward target. The README
+    once said its VERBOSE lines record forwarded ProxyJump connections; it says what is seen."""
+    readme = (ROOT / "README.md").read_text()
+    claim = re.compile(
+        r"VERBOSE[^|]{0,80}?forward(ed|s|ing)?\W+(\(?ProxyJump\)?\W+)?connection", re.I
+    )
+    found = claim.search(readme)
+    assert found is None, f"the README still claims: {found and found.group(0)!r}"
+    assert "sshd names no forward target at that level" in readme
+
+
+def test_every_check_the_boot_findings_name_exists() -> None:
+    """docs/boot-findings.md (linked from the README) names, for each of issue 16's seven
+    findings, the test that failed before its fix: each named test is a test of this repo."""
+    findings = (ROOT / "docs" / "boot-findings.md").read_text()
+    assert "docs/boot-findings.md" in (ROOT / "README.md").read_text()
+    rows = re.findall(r"^\| (\d) \|", findings, re.M)
+    assert sorted(set(rows)) == [str(n) for n in range(1, 8)], rows
+    named = re.findall(r"`((?:boot/)?test_\w+\.py)::(?:(\w+)::)?(test_\w+)", findings)
+    assert len(named) >= 7, named
+    for path, cls, name in named:
+        source = (ROOT / path if path.startswith("boot/") else ROOT / "tests" / path).read_text()
+        assert re.search(rf"^\s*def {name}\(", source, re.M), f"{path}::{name} does not exist"
+        if cls:
+            assert f"class {cls}" in source, f"{path}::{cls}"
+
+
 @pytest.mark.parametrize(
     "script", ["build-image.sh", "image/usr/local/lib/boottest/emulate-ubuntu.sh"]
 )

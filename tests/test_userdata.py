@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
+from components.settings import DB_SERVICE
 from components.userdata import (
     AUDIT_LOG,
     HOSTS_BEGIN,
@@ -317,6 +318,38 @@ def test_server_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=60, check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="needs systemd-analyze")
+def test_the_dbs_dropin_keeps_it_off_a_data_directory_that_is_not_mounted(tmp_path: Path) -> None:
+    """Issue 16: MariaDB served from the root volume while data-volume waited, and started there
+    after a reboot without the volume. Before data-volume writes the fstab line there is no mount
+    unit for RequiresMountsFor= to require, so the drop-in (written before the package, whose
+    postinst starts it) must carry a condition that systemd itself finds false while the data
+    directory is not a mount point, and true once it is (systemd-analyze condition)."""
+    config = parse(
+        server_user_data(prefix="p", name="db", service=DB_SERVICE, data_volume_id="vol-0abc")
+    )
+    path = f"/etc/systemd/system/{DB_SERVICE.name}.service.d/data-volume.conf"
+    assert not files(config)[path].get("defer"), "written after the package started it"
+    data_dir = str(DB_SERVICE.data_dir)
+    assert f"RequiresMountsFor={data_dir}" in content(config, path).splitlines()
+    conditions = [
+        ln for ln in content(config, path).splitlines() if ln.startswith(("Condition", "Assert"))
+    ]
+    assert conditions, f"no condition in {path}: nothing stops it before its mount exists"
+    unmounted = tmp_path / "mysql"
+    unmounted.mkdir()
+
+    def holds(directory: str) -> bool:
+        done = subprocess.run(
+            ["systemd-analyze", "condition", *(c.replace(data_dir, directory) for c in conditions)],
+            capture_output=True, text=True, timeout=60, check=False,
+        )
+        return done.returncode == 0
+
+    assert not holds(str(unmounted)), conditions  # the root volume's plain directory
+    assert holds("/"), conditions  # a mount point
 
 
 def test_packaged_unit_gets_a_restart_dropin() -> None:
