@@ -1,5 +1,6 @@
 """Read tables: services that place interfaces in the VPC -- RDS, Lambda, EFS, ElastiCache and
-ECS task sets (the policy pack's holders, issue 17).
+ECS task sets (the policy pack's holders, issue 17), and MSK (no holder: the pack refuses it
+near the private tier, and reads only the subnets and groups it names).
 
 Sources: terraform-provider-aws ``internal/service/<service>/<file>.go`` Read functions as cited
 per table (v5.14.0, pulumi/terraform-provider-aws ``patched-v5.14.0``). These Reads ``d.Set``
@@ -390,4 +391,38 @@ def _task_set(c: Ctx) -> dict[str, Any]:
         "status": "ACTIVE",
         "taskDefinition": c.get("taskDefinition", ""),
         "taskSetId": set_id,
+    }
+
+
+@read(
+    "aws:msk/cluster:Cluster",
+    source="internal/service/kafka/cluster.go resourceClusterRead (flattenBrokerNodeGroupInfo)",
+    id=lambda c: c.arn("kafka", f"cluster/{c.get('clusterName', c.name)}/"
+                       f"{ids.unique_suffix(c.urn)}"),
+    zero_rest=True,
+    timeouts={"create": 120, "update": 120, "delete": 120},
+)
+def _msk_cluster(c: Ctx) -> dict[str, Any]:
+    """The id is the cluster's ARN (every API call passes ``ClusterArn: d.Id()``). The broker
+    group comes back as sent, with the default public access ``DISABLED``; the pack reads its
+    subnets and groups only (an MSK cluster has no holder entry: ``network-types-known``)."""
+    name = c.get("clusterName", c.name)
+    group = dict(c.get("brokerNodeGroupInfo") or {})
+    group["clientSubnets"] = sorted(group.get("clientSubnets") or [])
+    group["securityGroups"] = sorted(group.get("securityGroups") or [])
+    group.setdefault("azDistribution", "DEFAULT")
+    group.setdefault("connectivityInfo", {"publicAccess": {"type": "DISABLED"}})
+    hosts = ",".join(f"b-{n}.{name}.{ids.hex17(c.urn)[1:7]}.c2.kafka.{c.region}.amazonaws.com"
+                     for n in range(1, int(c.get("numberOfBrokerNodes", 2)) + 1))
+    return {
+        "arn": c.id,
+        "bootstrapBrokersTls": ",".join(f"{h}:9094" for h in hosts.split(",")),
+        "brokerNodeGroupInfo": group,
+        "clusterName": name,
+        "clusterUuid": f"{ids.unique_suffix(c.urn)}-1",
+        "currentVersion": "K3AEGXETSR30VB",
+        "enhancedMonitoring": c.get("enhancedMonitoring", "DEFAULT"),
+        "kafkaVersion": c.get("kafkaVersion", "3.6.0"),
+        "numberOfBrokerNodes": int(c.get("numberOfBrokerNodes", 2)),
+        "storageMode": c.get("storageMode", "LOCAL"),
     }

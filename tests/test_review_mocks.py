@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import json
+import os
+import re
+from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
@@ -196,45 +200,79 @@ def test_sdk_preview_mode_unknowns_propagate() -> None:
     assert "apply_ran" not in seen, "apply on an unknown output must not run in preview"
 
 
-@pytest.mark.parametrize("mode, shape", [("update", None), ("preview", None),
-                                         ("deployed", "fresh"), ("deployed", "refreshed")])
-def test_a_case_runs_the_same_every_time(mode: str, shape: str | None) -> None:
-    """tests/runs.py runs each policy case once per process: sound only if every run of the
-    same program is the same run. It is, up to two orders that vary: the addresses the mocks
-    hand out in the order the SDK's RPCs arrive (``_next_host``, ``_next_public_ip``), and the
-    order of each resource's dependencies, which the SDK collects in a set (its order follows
-    the process's string hashing, PYTHONHASHSEED). The same resources, with the same inputs,
-    outputs, dependencies, steps and logs, once each address is read as "an address" and the
-    dependencies as a set. Every test already judged one such sample. The shared run is a copy:
-    changing it leaves the next caller's run as it was."""
-    import re
+_ADDRESS = re.compile(r"\b\d{1,3}(?:[.-]\d{1,3}){3}\b")
+_RUNS = [("update", None), ("preview", None), ("deployed", "fresh"), ("deployed", "refreshed")]
 
+
+def _same(run: ProgramRun) -> list[str]:
+    """``run`` as the policy tests may rely on it: each address read as "an address", each
+    resource's dependencies as a set, each mapping by its keys (tests/runs.py)."""
+    resources = [dataclasses.replace(
+        r, dependencies=sorted(r.dependencies),
+        property_dependencies={k: sorted(v) for k, v in r.property_dependencies.items()})
+        for r in run.resources]
+    parts = [*map(dataclasses.asdict, [*resources, *run.steps, *run.logs]), run.outputs,
+             run.config]
+    return sorted(_ADDRESS.sub("<address>", json.dumps(p, sort_keys=True, default=str))
+                  for p in parts)
+
+
+def _differ(a: list[str], b: list[str]) -> str:
+    return "\n".join(f"- {x}\n+ {y}" for x, y in zip(sorted(set(a) - set(b)),
+                                                   sorted(set(b) - set(a)), strict=False))
+
+
+def _fresh_run(mode: str, shape: str | None) -> ProgramRun:
     from review import run_program
     from review.engine import deployed_baseline
+    from tests.test_policies import CASES, PROGRAM_CONFIG
+
+    case = next(c for c in CASES if c.id.startswith("compliant"))
+    if shape is None:
+        return run_program(case.program(), config=PROGRAM_CONFIG, mode=mode)
+    update = run_program(case.program(), config=PROGRAM_CONFIG, mode="update")
+    return run_program(case.program(), config=PROGRAM_CONFIG, mode=mode, shape=shape,
+                       baseline=deployed_baseline(update, shape))
+
+
+@pytest.mark.parametrize("mode, shape", _RUNS)
+def test_a_case_runs_the_same_every_time(mode: str, shape: str | None) -> None:
+    """tests/runs.py runs each policy case once per session and shares it between processes:
+    sound only if every run of the same program is the same run. It is, up to three orders
+    that vary: the addresses the mocks hand out in the order the SDK's RPCs arrive
+    (``_next_host``, ``_next_public_ip``), and the order of each resource's dependencies and
+    of a preview's unknown outputs, which the SDK collects in sets (their order follows the
+    process's string hashing, PYTHONHASHSEED). Every test already judged one such sample
+    (``_same`` reads a run without those orders). The shared run is a copy: changing it
+    leaves the next caller's run as it was."""
     from tests.runs import case_run
     from tests.test_policies import CASES, PROGRAM_CONFIG
 
     case = next(c for c in CASES if c.id.startswith("compliant"))
-    address = re.compile(r"\b\d{1,3}(?:[.-]\d{1,3}){3}\b")
+    first = _same(_fresh_run(mode, shape))
+    again = _same(_fresh_run(mode, shape))
+    assert len(first) > 20 and again == first, _differ(first, again)
+    shared = _same(case_run(case, mode, PROGRAM_CONFIG, shape=shape))
+    assert shared == first, _differ(first, shared)
+    changed = case_run(case, mode, PROGRAM_CONFIG, shape=shape)
+    changed.resources.clear()
+    assert _same(case_run(case, mode, PROGRAM_CONFIG, shape=shape)) == first
 
-    def same(run: ProgramRun) -> list[str]:
-        resources = [dataclasses.replace(
-            r, dependencies=sorted(r.dependencies),
-            property_dependencies={k: sorted(v) for k, v in r.property_dependencies.items()})
-            for r in run.resources]
-        parts = [*resources, run.outputs, run.config, *run.steps, *run.logs]
-        return sorted(address.sub("<address>", repr(p)) for p in parts)
 
-    def fresh() -> ProgramRun:
-        if shape is None:
-            return run_program(case.program(), config=PROGRAM_CONFIG, mode=mode)
-        update = run_program(case.program(), config=PROGRAM_CONFIG, mode="update")
-        return run_program(case.program(), config=PROGRAM_CONFIG, mode=mode, shape=shape,
-                           baseline=deployed_baseline(update, shape))
+def test_a_run_from_another_process_is_the_same(tmp_path: Path) -> None:
+    """As the xdist workers share runs: each run made by a process with another string-hash
+    seed reads the same as this process's."""
+    import pickle
+    import subprocess
+    import sys
 
-    first = same(fresh())
-    assert len(first) > 20 and same(fresh()) == first
-    shared = case_run(case, mode, PROGRAM_CONFIG, shape=shape)
-    assert same(shared) == first
-    shared.resources.clear()
-    assert same(case_run(case, mode, PROGRAM_CONFIG, shape=shape)) == first
+    out = tmp_path / "runs.pickle"
+    script = ("import pickle, sys; from tests.test_review_mocks import _RUNS, _fresh_run; "
+              "pickle.dump([_fresh_run(m, s) for m, s in _RUNS], open(sys.argv[1], 'wb'))")
+    seed = "1" if os.environ.get("PYTHONHASHSEED") != "1" else "2"
+    subprocess.run([sys.executable, "-c", script, str(out)], check=True,
+                   cwd=Path(__file__).parent.parent, env={**os.environ, "PYTHONHASHSEED": seed})
+    theirs = pickle.loads(out.read_bytes())
+    for (mode, shape), run in zip(_RUNS, theirs, strict=True):
+        ours, other = _same(_fresh_run(mode, shape)), _same(run)
+        assert ours == other, f"{mode} {shape}:\n{_differ(ours, other)}"
