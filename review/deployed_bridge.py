@@ -21,6 +21,7 @@ Framework resource (the VPC security group rules, the Instance Connect endpoint)
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from typing import Any
@@ -133,6 +134,7 @@ _PLURALIZED_PRIMITIVE_LISTS = {
 }
 
 
+@functools.lru_cache(maxsize=4096)
 def pulumi_to_terraform_name(name: str) -> str:
     """``PulumiToTerraformName`` without a schema (``pkg/tfbridge/names.go``)."""
     out = ""
@@ -157,15 +159,16 @@ def _singular(name: str) -> str:
 def terraform_name(wire: str, t: TypeRef) -> str:
     """The Terraform attribute a Pulumi output comes from: its snake_case name, singular for
     a block list pulumi-aws pluralized (``ebsBlockDevices`` <- ``ebs_block_device``)."""
+    return _terraform_name(wire, t.kind == "list" and t.elem is not None
+                           and t.elem.kind == "object")
+
+
+@functools.lru_cache(maxsize=4096)
+def _terraform_name(wire: str, block_list: bool) -> str:
     if wire in _PLURALIZED_PRIMITIVE_LISTS:
         return _PLURALIZED_PRIMITIVE_LISTS[wire]
     snake = pulumi_to_terraform_name(wire)
-    if (
-        t.kind == "list"
-        and t.elem is not None
-        and t.elem.kind == "object"
-        and wire not in _PLURAL_TF_BLOCKS
-    ):
+    if block_list and wire not in _PLURAL_TF_BLOCKS:
         return _singular(snake)
     return snake
 
