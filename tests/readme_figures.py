@@ -238,7 +238,7 @@ def bench_sentences(b: dict[str, Any]) -> dict[str, str]:
     out["goals"] = (
         f"Missed in that run: the {'; the '.join(missed)} (goals: 2 CPU s, 4.5 times)"
         if missed
-        else "Every goal was met in that run"
+        else "Every CPU goal (review and pack) was met in that run"
     )
     out["packScale"] = pack_scale_sentence(b)
     f = b.get("firstRun")
