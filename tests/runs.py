@@ -14,9 +14,10 @@ the session ends); the others wait on its lock and read it. Every caller gets it
 and cannot change what the next one sees.
 
 A case's program is known by what it is made of, not by the case's id (several tests build
-their own case under an id a table also uses): its options and its tweak, the tweak by its
-code's place in the source and the values it closes over. A program with a part that has no
-such name (an object whose repr is an address) is run every time.
+their own case under an id a table also uses): the case's class and its ``program`` method, its
+options and its tweak, a function by its code's place in the source and the values it closes
+over. A program with a part that has no such name (an object whose repr is an address) is run
+every time.
 
 Only runs of the case's own program go through here: a test that patches the engine or the mocks
 calls ``review.run_program`` itself.
@@ -49,7 +50,9 @@ def case_run(case: Any, mode: str, config: Mapping[str, str], *,
     the update run as the state AWS stores in ``shape``), made once per session and copied."""
     if (mode == "deployed") != (shape is not None):
         raise ValueError(f"a shape goes with mode 'deployed' (mode={mode!r}, shape={shape!r})")
-    program = fingerprint((case.opts, case.tweak))
+    kind = type(case)
+    program = fingerprint((kind.__module__, kind.__qualname__, kind.program, case.opts,
+                           case.tweak))
     if program is None:
         return pickle.loads(_run(case, mode, config, shape))
     key = hashlib.sha256(repr((program, mode, shape, sorted(config.items()))).encode()).hexdigest()

@@ -35,8 +35,8 @@ def test_a_run_is_made_once_and_read_back_by_another_process(
 def test_a_program_is_known_by_what_it_is_made_of(tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """Two cases with one program share its run, whatever their ids and pack configs; another
-    tweak, another value closed over, or options that differ make another program; a tweak
-    that closes over an object with no stable name is run every time."""
+    tweak, another value closed over, options that differ or another case class make another
+    program; a tweak that closes over an object with no stable name is run every time."""
     monkeypatch.setenv(runs.DIR_ENV, str(tmp_path))
     monkeypatch.setattr(runs, "_RUNS", {})
     made: list[str] = []
@@ -60,15 +60,20 @@ def test_a_program_is_known_by_what_it_is_made_of(tmp_path: Path,
     for case in (a, b):
         runs.case_run(case, "update", PROGRAM_CONFIG)
     assert made == ["update"]
-    for case in (c, d):
+    class Other(Case):
+        def program(self) -> Callable[[], None]:
+            return super().program()
+
+    f = Other("a", set(), Opts(), tweak_with(22))
+    for case in (c, d, f):
         runs.case_run(case, "update", PROGRAM_CONFIG)
-    assert made == ["update"] * 3
+    assert made == ["update"] * 4
     opaque = object()
     e = Case("e", set(), Opts(), lambda w, o=opaque: None)
     assert runs.fingerprint(e.tweak) is None
     runs.case_run(e, "update", PROGRAM_CONFIG)
     runs.case_run(e, "update", PROGRAM_CONFIG)
-    assert made == ["update"] * 5
+    assert made == ["update"] * 6
 
 
 def test_a_shape_goes_with_deployed_only() -> None:
