@@ -21,11 +21,12 @@ _MADE_RUNS_DIR = ""
 def pytest_configure(config: pytest.Config) -> None:
     """The session's directory of shared program runs (tests/runs.py). pytest itself (or
     pytest-xdist's controller, before it starts the workers, which inherit the environment)
-    makes it; a worker finds it set."""
+    makes a new one, whatever the environment holds (a directory from another session may hold
+    runs of other code); a worker (``config.workerinput``) uses its controller's."""
     global _MADE_RUNS_DIR
     from tests.runs import DIR_ENV
 
-    if not os.environ.get(DIR_ENV):
+    if not hasattr(config, "workerinput"):
         _MADE_RUNS_DIR = os.environ[DIR_ENV] = tempfile.mkdtemp(prefix="tierednet-runs-")
 
 

@@ -81,3 +81,26 @@ def test_a_shape_goes_with_deployed_only() -> None:
         runs.case_run(CASES[0], "update", PROGRAM_CONFIG, shape="fresh")
     with pytest.raises(ValueError, match="a shape goes with mode 'deployed'"):
         runs.case_run(CASES[0], "deployed", PROGRAM_CONFIG)
+
+
+def test_each_session_makes_its_own_directory_and_a_worker_uses_its_controllers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A directory in the environment from another session (it may hold runs of other code) is
+    not used by a new session; an xdist worker (``config.workerinput``) uses its controller's,
+    and the session that made one removes it."""
+    import os
+    from types import SimpleNamespace
+
+    from tests import conftest
+
+    stale = tmp_path / "stale"
+    stale.mkdir()
+    monkeypatch.setenv(runs.DIR_ENV, str(stale))
+    monkeypatch.setattr(conftest, "_MADE_RUNS_DIR", "")
+    conftest.pytest_configure(SimpleNamespace(workerinput={}))  # type: ignore[arg-type]
+    assert os.environ[runs.DIR_ENV] == str(stale) and not conftest._MADE_RUNS_DIR
+    conftest.pytest_configure(SimpleNamespace())  # type: ignore[arg-type]
+    made = Path(os.environ[runs.DIR_ENV])
+    assert made != stale and made.is_dir()
+    conftest.pytest_unconfigure(SimpleNamespace())  # type: ignore[arg-type]
+    assert not made.exists() and stale.is_dir() and runs.DIR_ENV not in os.environ
