@@ -14,11 +14,9 @@ REVIEW_ARGS ?=
 # The components are also installed into .venv as the `tierednet` package (editable, no
 # dependencies: they are the pins above), so the component plugin (plugin/) and examples/ run
 # from the dev venv as they run from a user's.
-# --no-compile: pip byte-compiles every module it installs, pulumi-aws's thousands included
-# (half of this step's time); Python compiles the few the code imports on first import instead.
 $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-compile -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 

@@ -394,35 +394,47 @@ def _task_set(c: Ctx) -> dict[str, Any]:
     }
 
 
+def _msk_arn(c: Ctx) -> str:
+    h = ids.hex17(c.urn, "msk")[1:]
+    uuid = f"{h[:8]}-{h[8:12]}-4{h[13:16]}-8{h[1:4]}-{ids.hex17(c.urn, 'msk2')[5:17]}"
+    return c.arn("kafka", f"cluster/{c.get('clusterName', c.name)}/{uuid}-1")
+
+
 @read(
     "aws:msk/cluster:Cluster",
     source="internal/service/kafka/cluster.go resourceClusterRead (flattenBrokerNodeGroupInfo)",
-    id=lambda c: c.arn("kafka", f"cluster/{c.get('clusterName', c.name)}/"
-                       f"{ids.unique_suffix(c.urn)}"),
+    id=_msk_arn,
     zero_rest=True,
+    null_ok=("rebalancing",),
     timeouts={"create": 120, "update": 120, "delete": 120},
 )
 def _msk_cluster(c: Ctx) -> dict[str, Any]:
-    """The id is the cluster's ARN (every API call passes ``ClusterArn: d.Id()``). The broker
-    group comes back as sent, with the default public access ``DISABLED``; the pack reads its
-    subnets and groups only (an MSK cluster has no holder entry: ``network-types-known``)."""
+    """The id is the cluster's ARN, ``arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>-<n>``
+    (every API call passes ``ClusterArn: d.Id()``; ``cluster_uuid`` is the ARN's last part,
+    ``clusterUUIDFromARN``). The broker group comes back as sent, with the default public
+    access ``DISABLED``; the pack reads only its subnets and groups (an MSK cluster has no
+    holder entry: ``network-types-known`` refuses it near the private tier). Brokers are
+    listed TLS-only (the default ``client_broker`` TLS), sorted as ``SortEndpointsString``
+    sorts them (as strings). ``rebalancing`` is for Express brokers: null on a standard one
+    (a guess: no sample state of this type was found)."""
     name = c.get("clusterName", c.name)
     group = dict(c.get("brokerNodeGroupInfo") or {})
     group["clientSubnets"] = sorted(group.get("clientSubnets") or [])
     group["securityGroups"] = sorted(group.get("securityGroups") or [])
     group.setdefault("azDistribution", "DEFAULT")
     group.setdefault("connectivityInfo", {"publicAccess": {"type": "DISABLED"}})
-    hosts = ",".join(f"b-{n}.{name}.{ids.hex17(c.urn)[1:7]}.c2.kafka.{c.region}.amazonaws.com"
-                     for n in range(1, int(c.get("numberOfBrokerNodes", 2)) + 1))
+    count = int(c.get("numberOfBrokerNodes", 2))
+    hosts = sorted(f"b-{n}.{name}.{ids.hex17(c.urn)[1:7]}.c2.kafka.{c.region}.amazonaws.com:9094"
+                   for n in range(1, count + 1))
     return {
         "arn": c.id,
-        "bootstrapBrokersTls": ",".join(f"{h}:9094" for h in hosts.split(",")),
+        "bootstrapBrokersTls": ",".join(hosts),
         "brokerNodeGroupInfo": group,
         "clusterName": name,
-        "clusterUuid": f"{ids.unique_suffix(c.urn)}-1",
+        "clusterUuid": c.id.rsplit("/", 1)[1],
         "currentVersion": "K3AEGXETSR30VB",
         "enhancedMonitoring": c.get("enhancedMonitoring", "DEFAULT"),
         "kafkaVersion": c.get("kafkaVersion", "3.6.0"),
-        "numberOfBrokerNodes": int(c.get("numberOfBrokerNodes", 2)),
+        "numberOfBrokerNodes": count,
         "storageMode": c.get("storageMode", "LOCAL"),
     }

@@ -135,20 +135,26 @@ def _run(
     baseline: Baseline | None,
 ) -> ProgramRun:
     ctx = contextvars.copy_context()
-    run = _on_own_thread(lambda: ctx.run(_run_in_fresh_context, program, config, mode, stack,
-                                         project, baseline))
+
+    def body() -> ProgramRun:
+        return ctx.run(_run_in_fresh_context, program, config, mode, stack, project, baseline)
+
+    run = _on_own_thread(body) if callable(program) else body()
     if baseline is not None and mode is RunMode.BASELINE:
         run.baseline = baseline.source
     return run
 
 
 def _on_own_thread(fn: Callable[[], ProgramRun]) -> ProgramRun:
-    """``fn()`` on a thread of its own, at the top of a fresh stack, as the language host runs
-    a program: from the ``__main__`` of pulumi/pulumi sdk/python/cmd/pulumi-language-python-exec,
-    a few frames deep. The SDK walks the whole stack for every resource it registers
-    (``pulumi.runtime.resource._get_stack_trace``: ``traceback.extract_stack``); called from
-    deep inside pytest, that walk was about a sixth of a program run. Whatever ``fn`` raises
-    is raised here."""
+    """``fn()`` on a thread of its own, at the top of a fresh stack: for a program given as a
+    callable (the tests' programs). The SDK walks the whole stack for every resource it
+    registers (``pulumi.runtime.resource._get_stack_trace``: ``traceback.extract_stack``), and
+    from deep inside pytest that walk was about a sixth of a program run. A project directory
+    or file (``python -m review``) runs on the caller's thread, as the language host runs it
+    on its main thread (pulumi/pulumi sdk/python/cmd/pulumi-language-python-exec), so signals,
+    ``signal.signal`` and Ctrl-C behave as under ``pulumi up``. An exception ``fn`` raises is
+    raised here; a KeyboardInterrupt during the join leaves the (daemon) thread running.
+    """
     result: list[ProgramRun] = []
     error: list[BaseException] = []
 

@@ -200,20 +200,26 @@ def test_sdk_preview_mode_unknowns_propagate() -> None:
     assert "apply_ran" not in seen, "apply on an unknown output must not run in preview"
 
 
-_ADDRESS = re.compile(r"\b\d{1,3}(?:[.-]\d{1,3}){3}\b")
 _RUNS = [("update", None), ("preview", None), ("deployed", "fresh"), ("deployed", "refreshed")]
+_ALLOCATED = ("privateIp", "publicIp", "privateDns", "publicDns")  # what the mocks hand out
 
 
 def _same(run: ProgramRun) -> list[str]:
-    """``run`` as the policy tests may rely on it: each address read as "an address", each
+    """``run`` as the policy tests may rely on it: each address the mocks allocated read as
+    "an address" wherever it appears (every other value, CIDRs included, exactly), each
     resource's dependencies as a set, each mapping by its keys (tests/runs.py)."""
+    allocated = {v for r in run.resources for k, v in r.outputs.items()
+                 if k in _ALLOCATED and isinstance(v, str) and v and v != UNKNOWN}
+    allocated |= {a.replace(".", "-") for a in allocated}
+    pattern = re.compile("|".join(rf"(?<![\d.-]){re.escape(a)}(?![\d.-])"
+                                  for a in sorted(allocated, key=len, reverse=True)) or "$^")
     resources = [dataclasses.replace(
         r, dependencies=sorted(r.dependencies),
         property_dependencies={k: sorted(v) for k, v in r.property_dependencies.items()})
         for r in run.resources]
     parts = [*map(dataclasses.asdict, [*resources, *run.steps, *run.logs]), run.outputs,
              run.config]
-    return sorted(_ADDRESS.sub("<address>", json.dumps(p, sort_keys=True, default=str))
+    return sorted(pattern.sub("<address>", json.dumps(p, sort_keys=True, default=str))
                   for p in parts)
 
 

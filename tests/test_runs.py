@@ -35,8 +35,9 @@ def test_a_run_is_made_once_and_read_back_by_another_process(
 def test_a_program_is_known_by_what_it_is_made_of(tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """Two cases with one program share its run, whatever their ids and pack configs; another
-    tweak, another value closed over, options that differ or another case class make another
-    program; a tweak that closes over an object with no stable name is run every time."""
+    tweak (two lambdas on one line included), another value closed over, options that differ
+    or another case class make another program; a tweak that closes over an object with no
+    stable name is run every time."""
     monkeypatch.setenv(runs.DIR_ENV, str(tmp_path))
     monkeypatch.setattr(runs, "_RUNS", {})
     made: list[str] = []
@@ -62,18 +63,22 @@ def test_a_program_is_known_by_what_it_is_made_of(tmp_path: Path,
     assert made == ["update"]
     class Other(Case):
         def program(self) -> Callable[[], None]:
-            return super().program()
+            return Case.program(self)
 
     f = Other("a", set(), Opts(), tweak_with(22))
-    for case in (c, d, f):
+    assert runs.fingerprint((Other, Other.program)) is not None
+    g, h = Case("g", set(), Opts(), lambda w: None), Case("h", set(), Opts(), lambda w: w.o)
+    for case in (c, d, f, g, h):
         runs.case_run(case, "update", PROGRAM_CONFIG)
-    assert made == ["update"] * 4
+    assert made == ["update"] * 6
+    runs.case_run(f, "update", PROGRAM_CONFIG)
+    assert made == ["update"] * 6
     opaque = object()
     e = Case("e", set(), Opts(), lambda w, o=opaque: None)
     assert runs.fingerprint(e.tweak) is None
     runs.case_run(e, "update", PROGRAM_CONFIG)
     runs.case_run(e, "update", PROGRAM_CONFIG)
-    assert made == ["update"] * 6
+    assert made == ["update"] * 8
 
 
 def test_a_shape_goes_with_deployed_only() -> None:
@@ -104,3 +109,17 @@ def test_each_session_makes_its_own_directory_and_a_worker_uses_its_controllers(
     assert made != stale and made.is_dir()
     conftest.pytest_unconfigure(SimpleNamespace())  # type: ignore[arg-type]
     assert not made.exists() and stale.is_dir() and runs.DIR_ENV not in os.environ
+
+
+def test_the_fingerprint_tells_apart_what_differs() -> None:
+    def empty_cell() -> Callable[[], int]:
+        def f() -> int:
+            return x  # bound below, never assigned
+
+        if False:
+            x = 1
+        return f
+
+    assert runs.fingerprint({"a": 1}) != runs.fingerprint([["a", 1]])
+    assert runs.fingerprint(empty_cell()) is None
+    assert runs.fingerprint(Case) == runs.fingerprint(Case) != runs.fingerprint(Opts)
