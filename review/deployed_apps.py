@@ -395,8 +395,7 @@ def _task_set(c: Ctx) -> dict[str, Any]:
 
 
 def _msk_arn(c: Ctx) -> str:
-    h = ids.hex17(c.urn, "msk")[1:]
-    uuid = f"{h[:8]}-{h[8:12]}-4{h[13:16]}-8{h[1:4]}-{ids.hex17(c.urn, 'msk2')[5:17]}"
+    uuid = ids.uuid_for(c.urn, "msk")
     return c.arn("kafka", f"cluster/{c.get('clusterName', c.name)}/{uuid}-1")
 
 

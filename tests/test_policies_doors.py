@@ -420,21 +420,27 @@ def _ipv6_ip_target(to: str) -> Tweak:
     return tweak
 
 
-def client_vpn_in_private_subnet(w: World) -> aws.ec2clientvpn.Endpoint:
-    """A certificate-authenticated Client VPN endpoint (clients 10.100.0.0/22) with its own
-    group ``w.sgs["vpn"]``, associated with the private subnet."""
-    w.sgs["vpn"] = w.sg("vpn-sg", {"Role": "vpn"})
+def client_vpn(w: World, name: str, subnet: str, group: str) -> aws.ec2clientvpn.Endpoint:
+    """A certificate-authenticated Client VPN endpoint ``name`` (clients 10.100.0.0/22) with
+    the group ``w.sgs[group]``, associated with the subnet ``w.subnets[subnet]``."""
     vpn = aws.ec2clientvpn.Endpoint(
-        "vpn", description="admins", server_certificate_arn=CERT,
+        name, description="admins", server_certificate_arn=CERT,
         client_cidr_block="10.100.0.0/22", vpc_id=w.vpc.id, split_tunnel=True,
-        security_group_ids=[w.sgs["vpn"].id],
+        security_group_ids=[w.sgs[group].id],
         authentication_options=[aws.ec2clientvpn.EndpointAuthenticationOptionArgs(
             type="certificate-authentication", root_certificate_chain_arn=CERT)],
         connection_log_options=aws.ec2clientvpn.EndpointConnectionLogOptionsArgs(
             enabled=False))
-    aws.ec2clientvpn.NetworkAssociation("vpn-assoc", client_vpn_endpoint_id=vpn.id,
-                                        subnet_id=w.subnets["priv"].id)
+    aws.ec2clientvpn.NetworkAssociation(f"{name}-assoc", client_vpn_endpoint_id=vpn.id,
+                                        subnet_id=w.subnets[subnet].id)
     return vpn
+
+
+def client_vpn_in_private_subnet(w: World) -> aws.ec2clientvpn.Endpoint:
+    """A certificate-authenticated Client VPN endpoint (clients 10.100.0.0/22) with its own
+    group ``w.sgs["vpn"]``, associated with the private subnet."""
+    w.sgs["vpn"] = w.sg("vpn-sg", {"Role": "vpn"})
+    return client_vpn(w, "vpn", "priv", "vpn")
 
 
 def _client_vpn(admit: str) -> Tweak:

@@ -25,7 +25,7 @@ import pytest
 
 from review import PolicyPack
 from tests.test_policies import MODES, B, Case, I, N, Opts, P, S, World, analyze, check, pack
-from tests.test_policies_doors import client_vpn_in_private_subnet
+from tests.test_policies_doors import client_vpn, client_vpn_in_private_subnet
 
 __all__ = ["pack"]  # the session-wide pack fixture
 
@@ -375,63 +375,47 @@ def _instance_connect(open_: bool) -> Tweak:
 # whatever carries it reaches their port 22 as the bastion does (servers-ssh-only-from-bastion)
 
 
-def _lambda_with(group: str) -> Tweak:
-    """A function in the management subnet carrying the bastion's group, or its own."""
+def _carrying(group: str, place: Callable[[World, Any], None]) -> Tweak:
+    """``place(w, group_id)`` in the management subnet, carrying the bastion's group
+    (``group="bastion"``) or a management group of its own named ``group``."""
     def tweak(w: World) -> None:
         if group != "bastion":
             w.sgs[group] = w.sg(f"{group}-sg", {"Role": group, "Tier": "management"})
-        aws.lambda_.Function(
-            "ops-fn", role=ROLE, runtime="python3.12", handler="app.handler",
-            s3_bucket="t-artifacts", s3_key="fn.zip",
-            vpc_config=aws.lambda_.FunctionVpcConfigArgs(
-                subnet_ids=[w.subnets["mgmt"].id], security_group_ids=[w.sgs[group].id]))
+        place(w, w.sgs[group].id)
     return tweak
+
+
+def _lambda_with(group: str) -> Tweak:
+    """A function carrying the group."""
+    return _carrying(group, lambda w, sg: aws.lambda_.Function(
+        "ops-fn", role=ROLE, runtime="python3.12", handler="app.handler",
+        s3_bucket="t-artifacts", s3_key="fn.zip",
+        vpc_config=aws.lambda_.FunctionVpcConfigArgs(
+            subnet_ids=[w.subnets["mgmt"].id], security_group_ids=[sg])))
 
 
 def _endpoint_with(group: str) -> Tweak:
-    """An interface endpoint in the management subnet carrying the bastion's group, or its
-    own."""
-    def tweak(w: World) -> None:
-        if group != "bastion":
-            w.sgs[group] = w.sg(f"{group}-sg", {"Role": group, "Tier": "management"})
-        aws.ec2.VpcEndpoint("ssm-vpce", vpc_id=w.vpc.id,
-                            service_name="com.amazonaws.ap-northeast-2.ssm",
-                            vpc_endpoint_type="Interface", subnet_ids=[w.subnets["mgmt"].id],
-                            security_group_ids=[w.sgs[group].id], private_dns_enabled=True)
-    return tweak
+    """An interface endpoint carrying the group."""
+    return _carrying(group, lambda w, sg: aws.ec2.VpcEndpoint(
+        "ssm-vpce", vpc_id=w.vpc.id, service_name="com.amazonaws.ap-northeast-2.ssm",
+        vpc_endpoint_type="Interface", subnet_ids=[w.subnets["mgmt"].id],
+        security_group_ids=[sg], private_dns_enabled=True))
 
 
 def _ecs_with(group: str) -> Tweak:
-    """A Fargate service in the management subnet carrying the bastion's group, or its own."""
-    def tweak(w: World) -> None:
-        if group != "bastion":
-            w.sgs[group] = w.sg(f"{group}-sg", {"Role": group, "Tier": "management"})
-        aws.ecs.Service(
-            "ops-svc", cluster=aws.ecs.Cluster("cl").arn, task_definition=_task_definition().arn,
-            desired_count=1, launch_type="FARGATE",
-            network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
-                subnets=[w.subnets["mgmt"].id], security_groups=[w.sgs[group].id]),
-            tags={"Tier": "management"})
-    return tweak
+    """A Fargate service carrying the group."""
+    return _carrying(group, lambda w, sg: aws.ecs.Service(
+        "ops-svc", cluster=aws.ecs.Cluster("cl").arn, task_definition=_task_definition().arn,
+        desired_count=1, launch_type="FARGATE",
+        network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+            subnets=[w.subnets["mgmt"].id], security_groups=[sg]),
+        tags={"Tier": "management"}))
 
 
 def _client_vpn_with(group: str) -> Tweak:
-    """A Client VPN endpoint associated with the management subnet, carrying the bastion's
-    group (its remote users then arrive as the bastion), or its own."""
-    def tweak(w: World) -> None:
-        if group != "bastion":
-            w.sgs[group] = w.sg(f"{group}-sg", {"Role": group, "Tier": "management"})
-        vpn = aws.ec2clientvpn.Endpoint(
-            "ops-vpn", description="admins", server_certificate_arn=CERT,
-            client_cidr_block="10.100.0.0/22", vpc_id=w.vpc.id, split_tunnel=True,
-            security_group_ids=[w.sgs[group].id],
-            authentication_options=[aws.ec2clientvpn.EndpointAuthenticationOptionArgs(
-                type="certificate-authentication", root_certificate_chain_arn=CERT)],
-            connection_log_options=aws.ec2clientvpn.EndpointConnectionLogOptionsArgs(
-                enabled=False))
-        aws.ec2clientvpn.NetworkAssociation("ops-vpn-assoc", client_vpn_endpoint_id=vpn.id,
-                                            subnet_id=w.subnets["mgmt"].id)
-    return tweak
+    """A Client VPN endpoint carrying the group (with the bastion's, its remote users arrive
+    as the bastion)."""
+    return _carrying(group, lambda w, _sg: client_vpn(w, "ops-vpn", "mgmt", group))
 
 
 # Every rule that trusts the group: the servers' rules sourced from it, the office rule on it.
