@@ -155,3 +155,25 @@ def test_building_the_model_leaves_its_records_unchanged(mode: str) -> None:
 
     assert exposures(NetworkModel(index)) == exposures(first)
     assert len([e for e in exposures(first) if e[0].endswith("::db")]) == 1
+
+
+def test_may_target_never_hides_a_target(dev_records: dict[str, list[Record]]) -> None:
+    """``Index.may_target`` (the holders' cheap test before resolving every leaf of an unknown
+    type's properties) is false only where ``ref`` finds no target: on every leaf of every dev
+    resource, for the template, subnet and group tables the holders resolve leaves against."""
+    from policies.rules.netmodel.common import SG_REF_BY_NAME, leaves
+    from policies.rules.netmodel.holder_table import TEMPLATE_REF
+    from policies.rules.records import SUBNET, ids
+
+    checked = found = 0
+    for mode, records in dev_records.items():
+        ix = Index(records)
+        for res in ix:
+            for top, _leaf, value in leaves(res.props):
+                for targets in (TEMPLATE_REF, ids(SUBNET), SG_REF_BY_NAME):
+                    hits = ix.ref(res, top, targets, value, use_value=True).targets
+                    if not ix.may_target(res, top, targets, value):
+                        assert not hits, (mode, res.urn, top, value)
+                    checked += 1
+                    found += bool(hits)
+    assert checked > 1000 and found > 50  # leaves that do name a subnet or a group

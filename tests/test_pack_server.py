@@ -8,6 +8,8 @@ from typing import Any
 
 import pulumi_policy.policy as sdk
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pulumi.runtime.proto import analyzer_pb2
 
 from policies.rules import POLICIES, _server
@@ -95,3 +97,71 @@ def test_sharing_servicer_analyzes_as_the_sdk(
         assert list(answers[0].not_applicable) == list(answers[1].not_applicable)
         fired += len(ours)
     assert bool(fired) == (case_id in GATED and not dry_run)
+
+
+# ---------------------------------------------------------------------------------------------
+# _wire.struct_dict: the properties converted as json_format.MessageToDict converts them
+
+
+def _same_dict(ours: Any, theirs: Any) -> bool:
+    """Equal, with the same types (1.0 is not True) and the same key order at every level."""
+    if type(ours) is not type(theirs):
+        return False
+    if isinstance(ours, dict):
+        return list(ours) == list(theirs) and all(_same_dict(ours[k], theirs[k]) for k in ours)
+    if isinstance(ours, list):
+        return len(ours) == len(theirs) and all(map(_same_dict, ours, theirs))
+    return bool(ours == theirs or (ours != ours and theirs != theirs))
+
+
+@pytest.mark.parametrize("mode", ["update", "preview", "fresh", "refreshed"])
+def test_struct_dict_is_message_to_dict_on_every_case(mode: str) -> None:
+    """Every resource's inputs and outputs of every policy case, as the engine sends them."""
+    from google.protobuf import json_format
+
+    from policies.rules._wire import struct_dict
+    from tests.runs import case_run
+
+    seen = 0
+    for case in CASES if mode in ("update", "preview") else CASES[:40]:
+        run = (case_run(case, mode, PROGRAM_CONFIG) if mode in ("update", "preview")
+               else case_run(case, "deployed", PROGRAM_CONFIG, shape=mode))  # fmt: skip
+        for r in run.resources:
+            for props in (r.inputs, r.outputs):
+                message = _struct(props)
+                assert _same_dict(struct_dict(message), json_format.MessageToDict(message)), r.urn
+                seen += 1
+    assert seen > 1000
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.integers(-(2**60), 2**60) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner,
+                                                                max_size=4),
+    max_leaves=25,
+)
+
+
+@given(st.dictionaries(st.text(max_size=6), _JSON, max_size=6))
+def test_struct_dict_is_message_to_dict_on_generated_structs(value: dict[str, Any]) -> None:
+    from google.protobuf import json_format
+
+    from policies.rules._wire import struct_dict
+
+    message = _struct(value)
+    assert _same_dict(struct_dict(message), json_format.MessageToDict(message))
+
+
+@pytest.mark.parametrize("number", [float("inf"), float("-inf"), float("nan")])
+def test_struct_dict_refuses_what_message_to_dict_refuses(number: float) -> None:
+    from google.protobuf import json_format
+
+    from policies.rules._wire import struct_dict
+
+    message = _struct({"a": [{"b": number}]})
+    with pytest.raises(ValueError) as theirs:
+        json_format.MessageToDict(message)
+    with pytest.raises(ValueError) as ours:
+        struct_dict(message)
+    assert str(ours.value) == str(theirs.value)

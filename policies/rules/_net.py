@@ -597,7 +597,7 @@ def managed_prefix_list_networks(stack: Stack, holder: Res, key: str,
     naming it) are literal CIDRs. None otherwise -- an AWS-managed list, a list outside the
     stack, an entry unknown during preview, or an entry whose list cannot be determined -- and
     the caller keeps treating the list as possibly the internet."""
-    ref = stack.ref(holder, key, {MANAGED_PREFIX_LIST: ID}, value, use_value=True)
+    ref = stack.ref(holder, key, ids(MANAGED_PREFIX_LIST), value, use_value=True)
     if not ref.resolved or len(ref.targets) != 1:
         return None
     entries: dict[str, list[Any]] | None = stack.memo(
@@ -622,7 +622,7 @@ def _prefix_list_entries(stack: Stack) -> dict[str, list[Any]] | None:
     entry's list cannot be determined (built once per stack)."""
     out: dict[str, list[Any]] = {}
     for entry in stack.of_type(MANAGED_PREFIX_LIST_ENTRY):
-        ref = stack.ref(entry, "prefixListId", {MANAGED_PREFIX_LIST: ID})
+        ref = stack.ref(entry, "prefixListId", ids(MANAGED_PREFIX_LIST))
         if ref.unknown:
             return None
         for mpl in ref.targets:

@@ -22,6 +22,11 @@ stack policies can tell what the program declares from what the stored state hol
 ``AnalyzeStack``, at its end (pulumi/pulumi pkg/resource/deploy/step_generator.go
 ``AnalyzeResources``). ``Analyze`` runs the SDK's loop the same way (``_analyze``): the
 request converted once for all the resource policies (the gates), not once per policy.
+
+Both convert a request's properties as the SDK does, ``deserialize_properties`` of the Struct as a
+dict, with ``_wire.struct_dict`` in place of protobuf's generic ``json_format.MessageToDict``
+(the same dict, in about two thirds of the time; compared on every resource of the shipped stacks
+and on generated structs by ``tests/test_pack_server.py``).
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from typing import Any
 from google.protobuf import json_format  # type: ignore[import-untyped, unused-ignore]
 from pulumi_policy.version import VERSION
 
-from ._wire import DECLARED, OPERATION, release_stack
+from ._wire import DECLARED, OPERATION, release_stack, struct_dict
 
 sdk: Any = importlib.import_module("pulumi_policy.policy")
 
@@ -50,13 +55,14 @@ def _stack_resources(servicer: Any, request: Any) -> list[Any]:
     The body of pulumi_policy 1.21.0's per-policy loop (``policy.py``,
     ``_PolicyAnalyzerServicer.AnalyzeStack``), unchanged but for running once per call: the same
     conversion of each resource's properties and provider, the same parent, dependency and
-    property-dependency links, in the request's order. One more sharing: resources whose
+    property-dependency links, in the request's order (``struct_dict`` for the SDK's
+    ``json_format.MessageToDict``: the same dict). One more sharing: resources whose
     provider message is the same (byte for byte) share one ``PolicyProviderResource`` (every
     resource of a stack names one of a handful of providers)."""
     intermediates = []
     providers: dict[bytes, Any] = {}
     for r in request.resources:
-        deserialized = sdk.deserialize_properties(sdk.json_format.MessageToDict(r.properties))
+        deserialized = sdk.deserialize_properties(struct_dict(r.properties))
         props = sdk.unknown_checking_proxy(deserialized)
         opts = servicer._get_resource_options(r)
         provider = None
@@ -154,9 +160,7 @@ def _analyze(servicer: Any, request: Any) -> Any:
             response, policy.name, policy.description, level, policy.severity
         )
         if converted is None:
-            deserialized = sdk.deserialize_properties(
-                sdk.json_format.MessageToDict(request.properties)
-            )
+            deserialized = sdk.deserialize_properties(struct_dict(request.properties))
             converted = (sdk.unknown_checking_proxy(deserialized),
                          servicer._get_resource_options(request),
                          servicer._get_provider_resource(request))  # fmt: skip

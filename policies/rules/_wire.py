@@ -21,12 +21,12 @@ the property dependencies the SDK records for the input (always known, even in a
 from __future__ import annotations
 
 import functools
+import math
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
-from google.protobuf import json_format  # type: ignore[import-untyped, unused-ignore]
 from pulumi_policy import PolicyResource, ReportViolation, Secret, StackValidationArgs
 from pulumi_policy.deserialize import deserialize_properties
 
@@ -96,6 +96,40 @@ def plain(value: Any) -> Any:
     return value
 
 
+def struct_dict(message: Any) -> dict[str, Any]:
+    """``json_format.MessageToDict`` of a ``google.protobuf.Struct`` (protobuf 5.29's
+    ``_StructMessageToJsonObject``, ``_ValueMessageToJsonObject``), without its per-value
+    descriptor lookups: the same dict, key order included, and the same ``ValueError`` for an
+    infinite or NaN number (``tests/test_pack_server.py`` compares the two on every resource of
+    the shipped stacks and on generated structs). Only Struct and its Value kinds are handled:
+    that is all the engine sends as properties (proto/pulumi/analyzer.proto)."""
+    fields = message.fields
+    return {key: _value(fields[key]) for key in fields}
+
+
+def _value(v: Any) -> Any:
+    which = v.WhichOneof("kind")
+    if which == "string_value":
+        return v.string_value
+    if which == "struct_value":
+        fields = v.struct_value.fields
+        return {key: _value(fields[key]) for key in fields}
+    if which == "bool_value":
+        return v.bool_value
+    if which == "number_value":
+        n = v.number_value
+        if math.isinf(n):
+            raise ValueError("Fail to serialize Infinity for Value.number_value, "
+                             "which would parse as string_value")
+        if math.isnan(n):
+            raise ValueError("Fail to serialize NaN for Value.number_value, "
+                             "which would parse as string_value")
+        return n
+    if which == "list_value":
+        return [_value(x) for x in v.list_value.values]
+    return None  # null_value, or no kind set
+
+
 # ---------------------------------------------------------------------------------------------
 # What the program declared: the checked inputs of each resource, as Analyze saw them
 
@@ -133,7 +167,7 @@ class _Declared:
             return None
         value = seen[1]
         if not isinstance(value, dict):
-            value = plain(deserialize_properties(json_format.MessageToDict(value)))
+            value = plain(deserialize_properties(struct_dict(value)))
             with self._lock:
                 self._by_urn[urn] = (type_, value)
         return dict(value) if isinstance(value, dict) else None

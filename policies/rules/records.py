@@ -19,9 +19,11 @@ cannot be resolved is ``unknown``: the rules fail closed on it.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Final
 
 
@@ -337,6 +339,7 @@ class Index:
             self._by_type.setdefault(r.type, []).append(r)
         self._by_value: dict[tuple[str, str], dict[str, list[Res]]] = {}
         self._by_targets: dict[tuple[tuple[str, Any], ...], dict[str, list[Res]]] = {}
+        self._by_targets_id: dict[int, tuple[Targets, dict[str, list[Res]]]] = {}
         self._referrers: dict[tuple[Any, ...], dict[str, list[Res]]] = {}
         self._memo: dict[str, Any] = {}
 
@@ -373,7 +376,11 @@ class Index:
 
     def _targets_index(self, targets: Targets) -> dict[str, list[Res]]:
         """Value -> the resources whose output in ``targets`` equals it, in ``targets``' order
-        (one ``with_value`` per type and field, concatenated): built once per ``targets``."""
+        (one ``with_value`` per type and field, concatenated): built once per ``targets``
+        (found by identity first: the rules pass their module-level tables)."""
+        seen = self._by_targets_id.get(id(targets))
+        if seen is not None and seen[0] is targets:
+            return seen[1]
         key = tuple(
             (typ, fields if isinstance(fields, str) else tuple(fields))
             for typ, fields in targets.items()
@@ -386,7 +393,17 @@ class Index:
                     for value, found in self._value_index(typ, f).items():
                         index.setdefault(value, []).extend(found)
             self._by_targets[key] = index
+        self._by_targets_id[id(targets)] = (targets, index)  # holds targets: the id stays its
         return index
+
+    def may_target(self, res: Res, key: str, targets: Targets, value: Any) -> bool:
+        """Whether ``ref(res, key, targets, value, use_value=True)`` can have targets: ``value``
+        equals an output in ``targets``, or ``key`` depends on a resource of those types. A
+        cheap test for callers that resolve every leaf of a resource's properties."""
+        if isinstance(value, str) and value in self._targets_index(targets):
+            return True
+        return any((d := self.by_urn.get(u)) is not None and d.type in targets
+                   for u in res.property_dependencies.get(key, ()))
 
     def ref(
         self,
@@ -472,8 +489,10 @@ def _add(acc: list[Res], items: Iterable[Res]) -> None:
 ID: Final = "id"
 
 
-def ids(*types: str) -> dict[str, str]:
-    return dict.fromkeys(types, ID)
+@functools.cache
+def ids(*types: str) -> Mapping[str, str]:
+    """Targets by id: one read-only table per set of types (``Index`` finds it by identity)."""
+    return MappingProxyType(dict.fromkeys(types, ID))
 
 
 # ---------------------------------------------------------------------------------------------

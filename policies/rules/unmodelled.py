@@ -169,7 +169,7 @@ def protected(model: NetworkModel) -> dict[str, str]:
         add(rule.owner, f"a rule of {describe(groups[0])}")
         key = rule.prefix_field if rule.owner.get(rule.prefix_field) is not None else "ingress"
         for pl in rule.prefix_lists:
-            for lst in ix.ref(rule.owner, key, {MANAGED_PREFIX_LIST: "id"}, pl,
+            for lst in ix.ref(rule.owner, key, ids(MANAGED_PREFIX_LIST), pl,
                               use_value=True).targets:
                 add(lst, f"admitted by {describe(groups[0])}")
     mem = members(model)

@@ -44,7 +44,7 @@ documentation (semantics):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlparse
@@ -217,7 +217,7 @@ def _by_vpc(model: NetworkModel) -> dict[str, list[Interface]]:
     return out
 
 
-def _referrers(model: NetworkModel, typ: str, key: str, targets: dict[str, Any]
+def _referrers(model: NetworkModel, typ: str, key: str, targets: Mapping[str, Any]
                ) -> dict[str, list[Res]]:
     """target urn -> the resources of ``typ`` whose ``key`` names it (indexed once)."""
     def build() -> dict[str, list[Res]]:

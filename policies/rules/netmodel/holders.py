@@ -380,6 +380,8 @@ class Holders:
         ix = self.index
         templates: list[Res] = []
         for top, _leaf, value in leaves(res.props):
+            if not ix.may_target(res, top, TEMPLATE_REF, value):
+                continue  # what ref would find: no target
             for t in ix.ref(res, top, TEMPLATE_REF, value, use_value=True).targets:
                 if t not in templates:
                     templates.append(t)

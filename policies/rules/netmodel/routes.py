@@ -20,7 +20,6 @@ from .._net import MANAGED_PREFIX_LIST, managed_prefix_list_networks
 from ..mirrors import ROUTE_RESOURCE_DESTINATIONS, Undeclared, route_key
 from ..records import (
     DEFAULT_ROUTE_TABLE,
-    ID,
     MAIN_RT_ASSOCIATION,
     ROUTE,
     ROUTE_TABLE,
@@ -186,7 +185,7 @@ class Routing:
             if f == "destinationPrefixListId":
                 nets = managed_prefix_list_networks(self.index, holder, pl_key, value)
                 if nets is not None:
-                    mpl = self.index.ref(holder, pl_key, {MANAGED_PREFIX_LIST: ID}, value,
+                    mpl = self.index.ref(holder, pl_key, ids(MANAGED_PREFIX_LIST), value,
                                          use_value=True).targets[0]
                     value = PrefixList(f"prefix list {mpl.label}", tuple(nets))
                 elif isinstance(value, str):
