@@ -11,13 +11,11 @@ written by ``make bench``); sections not measured in a run keep their earlier va
 Each review is a fresh interpreter (as ``make review`` runs it), both modes, timed end to end;
 exit codes 0 and 1 are results, 2 is an error and aborts the bench.
 
-Scale: the dev program runs once under the mocks per mode; its resources are copied N times
-(every logical name, URN, id and ARN renamed per copy, the stack and providers shared) and one
-running pack analyses the result as the engine would (``Analyze`` per resource, then
-``AnalyzeStack``). The pack process's CPU seconds for both (and each part) are measured; the
-median over ``--runs`` of 16 and 64 copies is printed with their ratio: the analysis must grow
-linearly (goal: 64 copies within 4.5x of 16 copies and within 2 CPU s of the pack, Analyze calls
-included). ``tests/test_pack_scale.py`` checks the growth by counting calls, without timing.
+Scale (``review/bench_scale.py``): the policy pack's CPU seconds on 16 and 64 copies of the
+dev network, an ``Analyze`` call per resource (one at a time, as the engine makes them) then one
+``AnalyzeStack``, beside the floor of a pack whose policies do nothing. Goal: 64 copies within
+4.5x of 16 copies and within 2 CPU s of the pack process. ``tests/test_pack_scale.py`` checks the
+growth by counting calls, without timing.
 
 First run (``--first-run``): ``git clone`` of this repository's HEAD into a temporary directory,
 then ``make test`` there, as CI does (``.ci/run``): installs included, caches as a new clone has
@@ -40,159 +38,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from pulumi.runtime.proto import analyzer_pb2
+from .bench_scale import GOAL_SCALE_RATIO, GOAL_SCALE_SECONDS, copies, scale
 
-from .analyzer import PolicyPack, _analyze_request, _analyzer_resource, _struct
-from .engine import run_program
-from .plan import STACK_TYPE, ProgramRun, RecordedResource, with_default_providers
-from .stack_config import load_project, load_stack_config
+__all__ = ["GOAL_SCALE_RATIO", "GOAL_SCALE_SECONDS", "copies", "main", "scale"]
 
 GOAL_DEV_CPU_SECONDS = 4.0  # one `python -m review --stack dev` (both modes), with its packs
 GOAL_DEPLOYED_CPU_SECONDS = 5.0  # --mode deployed: one update run, two exports, two previews
 GOAL_PROD_RATIO = 1.5  # prod / dev, CPU seconds
-GOAL_SCALE_RATIO = 4.5  # 64 copies / 16 copies
-GOAL_SCALE_SECONDS = 2.0  # 64 copies, pack CPU seconds
 GOAL_FIRST_RUN_WALL_SECONDS = 360.0  # a fresh clone's `make test`, idle 2-core machine
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (Linux /proc): immune to other load on the box."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def copies(run: ProgramRun, n: int) -> ProgramRun:
-    """``run`` with its resources copied ``n`` times (copy k renames every logical name
-    ``x`` to ``c<k>-x`` in URNs, dependencies and property values); the stack resource and
-    providers are kept once."""
-    shared = [r for r in run.resources if r.type == STACK_TYPE or r.type.startswith("pulumi:")]
-    own = [r for r in run.resources if r not in shared]
-    # Ids and ARNs embed custom resources' names; components' names (web, bastion) are also tag
-    # values (Role=bastion), which must stay.
-    names = sorted({r.name for r in own if r.custom}, key=len, reverse=True)
-    pattern = re.compile(r"(?:^|(?<=[:/]))(" + "|".join(map(re.escape, names)) + r")(?=$|[-:/])")
-    own_urns = {r.urn for r in own}
-    out: list[RecordedResource] = list(shared)
-    for k in range(n):
-        prefix = f"c{k}-"
-
-        def urn(u: str, prefix: str = prefix) -> str:
-            if u not in own_urns:
-                return u
-            head, name = u.rsplit("::", 1)
-            return f"{head}::{prefix}{name}"
-
-        def value(v: Any, prefix: str = prefix) -> Any:
-            if isinstance(v, str):
-                return pattern.sub(lambda m: prefix + m.group(1), v)
-            if isinstance(v, dict):
-                return {key: value(x) for key, x in v.items()}
-            if isinstance(v, list):
-                return [value(x) for x in v]
-            return v
-
-        for r in own:
-            out.append(replace(
-                r,
-                urn=urn(r.urn),
-                name=prefix + r.name,
-                parent=urn(r.parent) if r.parent else "",
-                inputs=value(r.inputs),
-                outputs=value(r.outputs),
-                dependencies=[urn(d) for d in r.dependencies],
-                property_dependencies={
-                    key: [urn(d) for d in v] for key, v in r.property_dependencies.items()
-                },
-            ))
-    return replace(run, resources=out)
-
-
-def scale(project_dir: Path, runs: int, sizes: tuple[int, int] = (16, 64),
-          modes: tuple[str, ...] = ("update", "preview"),
-          record: dict[str, Any] | None = None) -> bool:
-    """Median pack analysis time of ``sizes`` copies of the dev network, per mode. The sizes
-    are measured alternately in each round, so load on the box hits both alike."""
-    project = load_project(project_dir)
-    config = load_stack_config(project_dir, "dev")
-    record = record if record is not None else {}
-    ok = True
-    lo, hi = sizes
-    for mode in modes:
-        base = run_program(project.main, config=config, mode=mode, stack="dev",
-                           project=project.name)
-        with PolicyPack(project_dir / "policies") as pack:
-            pack.configure(project_dir / "policies" / "config" / "dev.json")
-            stub = pack.wait_ready()
-            pid = pack.proc.pid if pack.proc else 0
-            cases = {}
-            for n in sizes:
-                synthetic = copies(base, n)
-                mandatory = [d for d in pack.analyze(synthetic) if d.level == "mandatory"]
-                if mandatory:  # copies of a compliant stack stay compliant (and a warm-up)
-                    print(f"scale {n} copies ({mode}): {len(mandatory)} mandatory violations, "
-                          f"e.g. {mandatory[0].message}", file=sys.stderr)
-                    return False
-                resources = list(with_default_providers(synthetic))
-                cases[n] = (len(synthetic.resources), resources, {r.urn: r for r in resources})
-            # Pack CPU seconds per run: the Analyze calls, the AnalyzeStack call, both.
-            cpu: dict[int, list[tuple[float, float, float]]] = {n: [] for n in sizes}
-            wall: dict[int, list[float]] = {n: [] for n in sizes}
-            total: dict[int, list[float]] = {n: [] for n in sizes}
-            for _ in range(runs):
-                for n in sizes:
-                    _, resources, by_urn = cases[n]
-                    # As the engine drives it: Analyze per resource, then one AnalyzeStack.
-                    requests = [_analyze_request(r, _struct(r.inputs), by_urn) for r in resources]
-                    stack_request = analyzer_pb2.AnalyzeStackRequest(
-                        resources=[_analyzer_resource(r, by_urn) for r in resources]
-                    )
-                    c0 = _cpu_seconds(pid)
-                    t = time.perf_counter()
-                    pack.call_many("Analyze", resources, requests)
-                    c1 = _cpu_seconds(pid)
-                    t_stack = time.perf_counter()
-                    stub.AnalyzeStack(stack_request)
-                    done = time.perf_counter()
-                    c2 = _cpu_seconds(pid)
-                    cpu[n].append((c1 - c0, c2 - c1, c2 - c0))
-                    wall[n].append(done - t_stack)
-                    total[n].append(done - t)
-            med = {n: [statistics.median(x[i] for x in cpu[n]) for i in range(3)] for n in sizes}
-            for n in sizes:
-                analyze, stack_cpu, both = med[n]
-                print(f"scale {mode:<7} {n:>3} copies ({cases[n][0]} resources): median pack "
-                      f"CPU {both:.3f} s ({len(cases[n][1])} Analyze calls {analyze:.3f} s, "
-                      f"AnalyzeStack {stack_cpu:.3f} s); wall {statistics.median(total[n]):.3f} "
-                      f"s, AnalyzeStack {statistics.median(wall[n]):.3f} s ({runs} runs)")
-        ratio = med[hi][2] / med[lo][2]
-        seconds = med[hi][2]
-        within = ratio <= GOAL_SCALE_RATIO and seconds <= GOAL_SCALE_SECONDS
-        ok &= within
-        print(f"goal {mode} pack CPU (Analyze calls + AnalyzeStack) {hi}/{lo} copies <= "
-              f"{GOAL_SCALE_RATIO}x and {hi} copies <= {GOAL_SCALE_SECONDS:.1f} CPU s: "
-              f"{ratio:.2f}x, {seconds:.2f} CPU s ({'met' if within else 'MISSED'})")
-        record[mode] = {
-            "copies": {
-                str(n): {"resources": cases[n][0],
-                         "cpuSeconds": round(med[n][2], 3),
-                         "analyzeCpuSeconds": round(med[n][0], 3),
-                         "analyzeStackCpuSeconds": round(med[n][1], 3),
-                         "analyzeStackWallSeconds": round(statistics.median(wall[n]), 3),
-                         "wallSeconds": round(statistics.median(total[n]), 3)}
-                for n in sizes
-            },
-            "runs": runs,
-            "ratio": round(ratio, 2),
-            "met": within,
-        }  # fmt: skip
-    return ok
 
 
 def _time(cmd: list[str], cwd: Path) -> tuple[float, float, int, str]:

@@ -221,8 +221,10 @@ def bench_sentences(b: dict[str, Any]) -> dict[str, str]:
     out["scale"] = (
         f"64 copies of the dev network ({hi['resources']:,} resources) in "
         f"{hi['cpuSeconds']:.2f} CPU s of the pack process ({hi['analyzeCpuSeconds']:.2f} s for "
-        f"the {hi['resources']:,} `Analyze` calls, {hi['analyzeStackCpuSeconds']:.2f} s for "
-        f"`AnalyzeStack`; medians of each), {scale['ratio']:.2f} times the time of 16 copies"
+        f"the {hi['resources']:,} `Analyze` calls, made one at a time as the engine makes them, "
+        f"{hi['analyzeStackCpuSeconds']:.2f} s for `AnalyzeStack`; medians of each), "
+        f"{scale['ratio']:.2f} times the time of 16 copies; a pack whose policies do nothing "
+        f"takes {hi['floorCpuSeconds']:.2f} CPU s for the same calls"
     )
     r = b["review"]
     out["review"] = (
@@ -263,7 +265,8 @@ def pack_scale_sentence(b: dict[str, Any]) -> str:
         lo, hi = s["copies"]["16"], s["copies"]["64"]
         parts.append(
             f"{mode} {lo['cpuSeconds']:.2f} and {hi['cpuSeconds']:.2f} CPU s "
-            f"({s['ratio']:.2f}x; `AnalyzeStack` alone {hi['analyzeStackCpuSeconds']:.2f} s)"
+            f"({s['ratio']:.2f}x; `AnalyzeStack` alone {hi['analyzeStackCpuSeconds']:.2f} s; "
+            f"no-op policies {hi['floorCpuSeconds']:.2f} s)"
         )
     return f"median pack CPU for 16 and 64 copies: {'; '.join(parts)}"
 

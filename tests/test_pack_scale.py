@@ -113,3 +113,28 @@ def test_one_plain_stack_per_analyze_stack_call(
     assert len(built) == 1
     _analysis(servicer, run)
     assert len(built) == 2
+
+
+def test_the_benchs_floor_is_a_pack_that_judges_nothing(dev: ProgramRun) -> None:
+    """The bench's floor (review/null_pack) runs on the real pack's interpreter, serves the
+    calls the bench makes one at a time (review/bench_scale.py ``_drive``), and reports nothing
+    on a stack the real pack does report on (dev: its advisory vpc-flow-logs finding)."""
+    from review.analyzer import PolicyPack, pack_python
+    from review.bench_scale import NULL_PACK, _drive
+
+    pack_dir = ROOT / "policies"
+    with PolicyPack(pack_dir) as pack, PolicyPack(NULL_PACK, python=pack_python(pack_dir)) as floor:
+        pack.configure(pack_dir / "config" / "dev.json")
+        floor.configure(None)
+        assert sorted(floor.policies) == ["nothing-per-resource", "nothing-per-stack"]
+        assert any(d.policy == "vpc-flow-logs" for d in pack.analyze(dev))
+        assert floor.analyze(dev) == []
+        resources = list(with_default_providers(dev))
+        by_urn = {r.urn: r for r in resources}
+        requests = [_analyze_request(r, _struct(r.inputs), by_urn) for r in resources]
+        stack = analyzer_pb2.AnalyzeStackRequest(
+            resources=[_analyzer_resource(r, by_urn) for r in resources]
+        )
+        analyze_cpu, stack_cpu = _drive(floor, requests, stack)
+        assert analyze_cpu >= 0 and stack_cpu >= 0
+        assert floor.proc is not None and floor.proc.poll() is None  # still serving

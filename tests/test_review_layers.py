@@ -53,6 +53,7 @@ LAYER = {
     "pipeline": 8,
     "cli": 9,
     "__main__": 10,
+    "bench_scale": 9,  # the pack's scale figures (analyzer, engine, plan, stack_config)
     "bench": 10,  # an entry point: times the review's parts
     "__init__": 10,
 }
