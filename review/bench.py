@@ -41,9 +41,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .bench_scale import GOAL_SCALE_RATIO, GOAL_SCALE_SECONDS, copies, scale
-
-__all__ = ["GOAL_SCALE_RATIO", "GOAL_SCALE_SECONDS", "copies", "main", "scale"]
+from .bench_scale import scale
 
 GOAL_DEV_CPU_SECONDS = 4.0  # one `python -m review --stack dev` (both modes), with its packs
 GOAL_DEPLOYED_CPU_SECONDS = 5.0  # --mode deployed: one update run, two exports, two previews

@@ -256,7 +256,7 @@ def test_the_analysis_stays_linear() -> None:
     """Function calls (a deterministic unit of work, not a timing) to classify 4 and 16 copies
     of a world with unknown resources referencing the private tier directly and through inert
     ones, and find them: linear is 4x."""
-    from review.bench import copies
+    from review.bench_scale import copies
 
     def program() -> None:
         types = test_policies_types

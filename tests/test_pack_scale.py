@@ -4,7 +4,7 @@
 figures the READMEs quote, docs/bench.json). A test can't time anything on a shared machine, so
 this one counts work instead: the Python function calls (profiler events, builtins included) the
 pack's own servicer makes for an ``Analyze`` call per resource and one ``AnalyzeStack``, on 8
-and 32 copies of dev (review.bench.copies). The count is deterministic for a given input; a
+and 32 copies of dev (review.bench_scale.copies). The count is deterministic for a given input; a
 stack x policies or stack x stack loop in Python makes it grow faster than 4x. (Quadratic work
 hidden inside one builtin call, e.g. ``x in long_list``, is not counted: the bench's CPU ratio
 covers that.)
@@ -30,7 +30,7 @@ from review.analyzer import (
     load_policy_config_file,
     resolve_policy_config,
 )
-from review.bench import copies
+from review.bench_scale import copies
 from review.engine import run_program
 from review.plan import ProgramRun, with_default_providers
 from review.stack_config import load_project, load_stack_config

@@ -111,12 +111,13 @@ def _same_dict(ours: Any, theirs: Any) -> bool:
         return list(ours) == list(theirs) and all(_same_dict(ours[k], theirs[k]) for k in ours)
     if isinstance(ours, list):
         return len(ours) == len(theirs) and all(map(_same_dict, ours, theirs))
-    return bool(ours == theirs or (ours != ours and theirs != theirs))
+    return bool(ours == theirs)
 
 
 @pytest.mark.parametrize("mode", ["update", "preview", "fresh", "refreshed"])
 def test_struct_dict_is_message_to_dict_on_every_case(mode: str) -> None:
-    """Every resource's inputs and outputs of every policy case, as the engine sends them."""
+    """Every resource's inputs and outputs, as the engine sends them: of every policy case in
+    update and preview, of the first 40 in each deployed shape (their stored state)."""
     from google.protobuf import json_format
 
     from policies.rules._wire import struct_dict

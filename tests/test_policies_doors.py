@@ -738,7 +738,7 @@ def test_the_model_stays_linear_with_every_door(mode: str) -> None:
     targets its forwarders hold: linear is 4x, a lookup per pair of resources would be 16x.
     A count, not a timing: the box is shared."""
     from policies.rules.netmodel import NetworkModel
-    from review.bench import copies
+    from review.bench_scale import copies
     from review.reachability import records
 
     case = Case("every-door", set(), Opts(ipv6=True), _every_door)

@@ -97,7 +97,7 @@ def test_model_imports_no_pulumi() -> None:
 
 def test_bench_copies_are_independent_networks() -> None:
     """The bench's synthetic stack: every copy is its own network with the same matrix."""
-    from review.bench import copies
+    from review.bench_scale import copies
 
     project = load_project(ROOT)
     run = run_program(project.main, config=load_stack_config(ROOT, "dev"), mode="update",

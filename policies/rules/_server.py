@@ -25,7 +25,7 @@ request converted once for all the resource policies (the gates), not once per p
 
 Both convert a request's properties as the SDK does, ``deserialize_properties`` of the Struct as a
 dict, with ``_wire.struct_dict`` in place of protobuf's generic ``json_format.MessageToDict``
-(the same dict, in about two thirds of the time; compared on every resource of the shipped stacks
+(the same dict, in about two thirds of the time; compared on every resource of the policy cases
 and on generated structs by ``tests/test_pack_server.py``).
 """
 

@@ -101,7 +101,7 @@ def struct_dict(message: Any) -> dict[str, Any]:
     ``_StructMessageToJsonObject``, ``_ValueMessageToJsonObject``), without its per-value
     descriptor lookups: the same dict, key order included, and the same ``ValueError`` for an
     infinite or NaN number (``tests/test_pack_server.py`` compares the two on every resource of
-    the shipped stacks and on generated structs). Only Struct and its Value kinds are handled:
+    the policy cases and on generated structs). Only Struct and its Value kinds are handled:
     that is all the engine sends as properties (proto/pulumi/analyzer.proto)."""
     fields = message.fields
     return {key: _value(fields[key]) for key in fields}

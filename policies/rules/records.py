@@ -402,8 +402,14 @@ class Index:
         cheap test for callers that resolve every leaf of a resource's properties."""
         if isinstance(value, str) and value in self._targets_index(targets):
             return True
-        return any((d := self.by_urn.get(u)) is not None and d.type in targets
-                   for u in res.property_dependencies.get(key, ()))
+        return bool(self._dep_targets(res, key, targets))
+
+    def _dep_targets(self, res: Res, key: str, targets: Targets) -> list[Res]:
+        """The resources of ``targets``' types that ``key`` depends on."""
+        return [
+            d for u in res.property_dependencies.get(key, ())
+            if (d := self.by_urn.get(u)) is not None and d.type in targets
+        ]
 
     def ref(
         self,
@@ -428,9 +434,7 @@ class Index:
         """
         raw = value if use_value else res.props.get(key)
         deps = res.property_dependencies.get(key, [])
-        dep_targets = [
-            d for u in deps if (d := self.by_urn.get(u)) is not None and d.type in targets
-        ]
+        dep_targets = self._dep_targets(res, key, targets)
         out = Ref()
         if is_unknown(raw):
             raw = [UNKNOWN]
