@@ -189,7 +189,10 @@ class NspawnGuest(Guest):
             # The container's systemd answers on its private socket (cloud-init may still run).
             ready = self.wait_for("test -S /run/systemd/private", boot_timeout, every=1)
             if ready.rc != 0:
-                raise BootError(f"{name}: systemd never answered; see {self.console}")
+                raise BootError(
+                    f"{name}: systemd never answered (PID {self.leader}); last try: "
+                    f"rc={ready.rc} {(ready.err or ready.out).strip()[-300:]!r}; see {self.console}"
+                )
         except BaseException:
             self.stop()
             raise
@@ -201,11 +204,9 @@ class NspawnGuest(Guest):
                 raise BootError(
                     f"{self.name}: systemd-nspawn exited {self.proc.returncode}; see {self.console}"
                 )
-            # nice -> systemd-nspawn -> the container's systemd
-            for nspawn in [*_children(self.proc.pid), self.proc.pid]:
-                for child in _children(nspawn):
-                    if Path(f"/proc/{child}/comm").read_text().strip() == "systemd":
-                        return child
+            leader = container_init(self.proc.pid)  # nice execs systemd-nspawn: its pid
+            if leader is not None:
+                return leader
             time.sleep(0.5)
         raise BootError(f"{self.name}: no container init after {timeout} s; see {self.console}")
 
@@ -263,6 +264,39 @@ def _nspawn_run_dir() -> None:
     path.mkdir(parents=True, exist_ok=True)
     if _run(["findmnt", "-n", "-o", "FSTYPE", "--target", str(path)]).stdout.strip() != "tmpfs":
         subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=0755", "tmpfs", str(path)], check=True)
+
+
+def container_init(nspawn: int) -> int | None:
+    """The container's PID 1 once it runs systemd: the descendant of ``nspawn`` that is PID 1 in
+    its own PID namespace (the last field of NSpid in /proc/<pid>/status) and whose comm is
+    ``systemd``. The comm alone is not enough: every child systemd forks keeps the comm
+    ``systemd`` until it execs, and such a child, picked as the leader, exits at once and leaves
+    nsenter nothing to enter (a CI run failed so: "db-novolume: systemd never answered")."""
+    todo = list(_children(nspawn))
+    for pid in todo:  # breadth first: the list grows as it is walked
+        if _comm(pid) == "systemd" and _ns_pid(pid) == 1:
+            return pid
+        todo.extend(_children(pid))
+    return None
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def _ns_pid(pid: int) -> int | None:
+    """The process's PID in its innermost PID namespace (None when it is gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("NSpid:"):
+            return int(line.split()[-1])
+    return None
 
 
 def _children(pid: int) -> list[int]:

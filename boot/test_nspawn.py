@@ -17,7 +17,7 @@ import pytest
 from boot import checks, render
 from boot.checks import COMMAND_LOG, login
 from boot.conftest import require
-from boot.guest import NspawnGuest, Result, new_instance
+from boot.guest import NspawnGuest, Result, _ns_pid, container_init, new_instance
 
 TIER = "nspawn"
 
@@ -138,6 +138,16 @@ class TestBastion:
 
 class TestWeb:
     """The web server: nginx under systemd."""
+
+    def test_the_harness_enters_the_containers_pid_1(self, web) -> None:
+        guest, _, _ = web
+        assert _ns_pid(guest.leader) == 1
+        for _ in range(50):  # while PID 1 forks: never a child that kept its comm
+            assert container_init(guest.proc.pid) == guest.leader
+        assert guest.sh("cat /proc/1/comm; readlink /proc/1/exe").out.split() == [
+            "systemd",
+            "/usr/lib/systemd/systemd",
+        ]
 
     def test_web_cloud_init_done_without_errors(self, web) -> None:
         guest, _, status = web

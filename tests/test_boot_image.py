@@ -5,6 +5,7 @@ image emulates and each file that does it, and the build scripts pass shellcheck
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -13,6 +14,8 @@ from typing import Any
 
 import pytest
 import yaml
+
+from boot import guest
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOT = ROOT / "boot"
@@ -123,3 +126,33 @@ def test_the_image_scripts_pass_shellcheck(script: str) -> None:
         [str(SHELLCHECK), "-s", "sh", str(BOOT / script)], capture_output=True, text=True
     )
     assert done.returncode == 0, done.stdout
+
+
+def test_the_nspawn_leader_is_the_containers_pid_1_not_a_forked_child(monkeypatch) -> None:
+    """While the container boots, its systemd forks children that keep the comm ``systemd``
+    until they exec. The leader the harness enters is the one whose NSpid ends in 1: a CI run
+    that took the first systemd-named descendant entered a child that had exited."""
+    # nspawn 100 -> the container's PID 1 (101) -> a forked child not yet exec'd (102), and a
+    # process that has not exec'd systemd yet (nspawn's inner child, 99, NSpid 1).
+    tree = {100: [99, 101], 99: [], 101: [102, 103], 102: [], 103: []}
+    comm = {99: "systemd-nspawn", 101: "systemd", 102: "systemd", 103: "systemd-journal"}
+    ns = {99: 1, 101: 1, 102: 26, 103: 14}
+    monkeypatch.setattr(guest, "_children", lambda pid: tree.get(pid, []))
+    monkeypatch.setattr(guest, "_comm", lambda pid: comm.get(pid, ""))
+    monkeypatch.setattr(guest, "_ns_pid", lambda pid: ns.get(pid))
+    assert guest.container_init(100) == 101
+    # The forked child listed first, as /proc lists children in fork order under a nested init.
+    tree[100] = [101]
+    tree[101] = [102]
+    comm[101] = "systemd-nspawn"  # PID 1 before its exec: no leader yet
+    assert guest.container_init(100) is None
+    comm[101] = "systemd"
+    assert guest.container_init(100) == 101
+    ns[101] = None  # gone
+    assert guest.container_init(100) is None
+
+
+def test_ns_pid_reads_this_process() -> None:
+    assert guest._ns_pid(os.getpid()) is not None
+    assert guest._ns_pid(2**22 + 7) is None  # no such process (above pid_max's default)
+    assert guest._comm(os.getpid()) != ""
