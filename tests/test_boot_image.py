@@ -156,3 +156,34 @@ def test_ns_pid_reads_this_process() -> None:
     assert guest._ns_pid(os.getpid()) is not None
     assert guest._ns_pid(2**22 + 7) is None  # no such process (above pid_max's default)
     assert guest._comm(os.getpid()) != ""
+
+
+def test_the_readme_counts_the_nspawn_tiers_tests_as_pytest_collects_them() -> None:
+    """The README's "systemd-nspawn, N tests" is the number pytest collects from
+    boot/test_nspawn.py (collection needs no root and no image)."""
+    found = re.search(r"systemd-nspawn, (\d+) tests", (ROOT / "README.md").read_text())
+    assert found, "the README no longer says how many tests make boot-test runs"
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "-p",
+            "no:xdist",
+            "-p",
+            "no:cacheprovider",
+            "boot/test_nspawn.py",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    ).stdout
+    collected = re.search(r"boot/test_nspawn\.py: (\d+)", out)
+    assert collected, out[-2000:]
+    assert found.group(1) == collected.group(1), (
+        f"README.md says {found.group(1)} nspawn tests; pytest collects {collected.group(1)}"
+    )
