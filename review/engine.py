@@ -283,6 +283,8 @@ def _run_in_fresh_context(
         )
         if errors:
             raise ReviewError(f"{baseline.source}: the preview would fail: {errors[0]}")
+        if monitor.apply_errors:
+            raise ReviewError(f"{baseline.source}: {monitor.apply_errors[0]}")
         run.logs.extend(LogEntry("info", w) for w in monitor.ignore_warnings)
     return run
 

@@ -137,6 +137,7 @@ class BaselineMonitor(RecordingMonitor):
         self.steps: dict[str, Step] = {}
         self.ignore_warnings: list[str] = []
         self.aliased: dict[str, str] = {}  # new URN -> the old URN it matched by alias
+        self.apply_errors: list[str] = []  # what `pulumi up` would fail on (steps.shrink_errors)
 
     def _old(self, urn: str, request: Any) -> OldResource | None:
         """``getOldResource``: the old state by URN, else by the first alias that names one
@@ -204,6 +205,7 @@ class BaselineMonitor(RecordingMonitor):
             delete_before_replace=dbr,
         )
         self.steps[urn] = step
+        self.apply_errors.extend(steps.shrink_errors(step, checked, old))
         if step.op is Op.REPLACE:
             # continueStepsFromDiff: Check again with the program's own inputs and no olds
             # (a new autoname), then a create-replacement: planned by the preview mocks

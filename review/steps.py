@@ -504,8 +504,9 @@ def planned_update(
     ``preview``: Terraform's planned state): the stored state with each changed attribute
     taken from the new inputs (left out: removed), ``tagsAll`` recomputed from the new tags
     (``tags_all``; unknown when that cannot be known), and the outputs the provider recomputes
-    on an update unknown. A type ``tfschema`` does not list: every computed output but ``id``
-    is unknown (adversarial)."""
+    on an update unknown (``recomputedOnUpdate``, and ``recomputedOnChange`` for the changed
+    attributes: the VPC's IPv6 block when ``assignGeneratedIpv6CidrBlock`` changes). A type
+    ``tfschema`` does not list: every computed output but ``id`` is unknown (adversarial)."""
     schema = type_schema(token)
     out = copy.deepcopy(dict(old.outputs))
     for key in dict.fromkeys(p.split(".", 1)[0] for p in changed):
@@ -518,7 +519,13 @@ def planned_update(
     if tags_changed and ("tags" in out or "tagsAll" in out):
         out["tagsAll"] = dict(tags_all) if tags_all is not None else UNKNOWN
     if schema.known:
-        recomputed = schema.recomputed_on_update
+        changed_tops = {p.split(".", 1)[0] for p in changed}
+        recomputed = schema.recomputed_on_update | {
+            out_key
+            for attr, outs in schema.recomputed_on_change.items()
+            if attr in changed_tops
+            for out_key in outs
+        }
     else:
         always, sdk_inputs = _sdk(token)
         recomputed = frozenset(
@@ -647,5 +654,42 @@ def protected_errors(baseline: Baseline, steps: Iterable[Step],
                 f"unable to delete resource {s.urn} as it is currently marked for protection; "
                 f"remove the `protect` flag (or `pulumi state unprotect '{s.urn}'`) first, or "
                 f"keep it in the program"
+            )
+    return errors
+
+
+# ------------------------------------------------------------------ what AWS refuses on update
+# Sizes AWS cannot make smaller in place: an EBS volume's (aws_ebs_volume's size; an instance's
+# root_block_device.volume_size, which ec2_instance.go resourceInstanceUpdate changes with the
+# same ModifyVolume call). The plan passes (ebs_volume.go resourceEBSVolumeCustomizeDiff checks
+# no size on an update); ModifyVolume fails in `pulumi up`: "You can't decrease the size of a
+# volume" (Amazon EBS User Guide, "Modify a volume using Amazon EBS Elastic Volumes").
+NO_SHRINK: dict[str, tuple[str, ...]] = {
+    "aws:ebs/volume:Volume": ("size",),
+    "aws:ec2/instance:Instance": ("rootBlockDevice.volumeSize",),
+}
+
+
+def _at(doc: Mapping[str, Any], path: str) -> Any:
+    value: Any = doc
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def shrink_errors(step: Step, news: Mapping[str, Any], old: OldResource) -> list[str]:
+    """An in-place update that makes a volume smaller: the preview passes, `pulumi up` fails
+    on it (``NO_SHRINK``)."""
+    if step.op is not Op.UPDATE:
+        return []
+    errors = []
+    for path in NO_SHRINK.get(step.type, ()):
+        new, was = _at(news, path), _at(old.outputs, path)
+        if isinstance(new, int | float) and isinstance(was, int | float) and new < was:
+            errors.append(
+                f"{step.urn}: {path} {was:g} -> {new:g} GiB: AWS cannot shrink an EBS volume "
+                f"(ModifyVolume refuses a smaller size), so `pulumi up` would fail on it after "
+                f"the preview passes; keep it at {was:g} GiB or more, or move the data to a new, "
+                f"smaller volume yourself"
             )
     return errors

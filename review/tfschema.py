@@ -39,6 +39,7 @@ class TypeSchema:
     state_funcs: dict[str, str] = field(default_factory=dict)
     json_docs: frozenset[str] = frozenset()
     recomputed_on_update: frozenset[str] = frozenset()
+    recomputed_on_change: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def kept_when_absent(self, path: str) -> bool:
         """Leaving ``path`` out of the configuration keeps the stored value (Optional+Computed,
@@ -87,6 +88,9 @@ def type_schema(token: str) -> TypeSchema:
         state_funcs=dict(entry.get("stateFuncs", {})),
         json_docs=frozenset(entry.get("json", ())),
         recomputed_on_update=frozenset(entry.get("recomputedOnUpdate", ())),
+        recomputed_on_change={
+            k: tuple(v) for k, v in entry.get("recomputedOnChange", {}).items()
+        },
     )
 
 

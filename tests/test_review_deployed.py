@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from review import run_program
+from review import ReviewError, run_program
+from review.baseline import load_baseline, parse_baseline
 from review.cli import main
 from review.engine import deployed_baseline
-from review.plan import Op
+from review.mocks import UNKNOWN
+from review.plan import Op, ProgramRun
 from review.stack_config import load_project, load_stack_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,3 +86,50 @@ def test_the_stored_dev_export_is_a_baseline_that_changes_nothing() -> None:
         s for s in doc["steps"] if s["op"] != "same"]
     stored = json.loads(FIXTURE.read_text())["deployment"]["resources"]
     assert {s["urn"] for s in doc["steps"]} == {r["urn"] for r in stored}
+
+
+def _against_fixture(**changes: str) -> ProgramRun:
+    project = load_project(ROOT)
+    config = {**load_stack_config(ROOT, "dev"), **changes}
+    old = load_baseline(FIXTURE, stack="dev", project=project.name)
+    return run_program(project.main, config=config, mode="baseline", stack="dev",
+                       project=project.name, baseline=old)
+
+
+def test_turning_ipv6_on_against_the_deployed_dev_stack_plans_the_vpcs_new_block() -> None:
+    """vpc.go resourceVPCCustomizeDiff: a change of assign_generated_ipv6_cidr_block makes
+    ipv6_cidr_block (and its association id) new-computed. The stored block is empty; had the
+    plan reused it, the program's subnet blocks, carved from it, would fail ('Address cannot be
+    empty', as the review once did)."""
+    run = _against_fixture(**{"tiered-network:ipv6": "true"})
+    vpc = next(s for s in run.steps if s.name == "dev-vpc")
+    assert vpc.op is Op.UPDATE and "assignGeneratedIpv6CidrBlock" in vpc.diffs
+    outputs = run.by_urn()[vpc.urn].outputs
+    assert outputs["ipv6CidrBlock"] == UNKNOWN and outputs["ipv6AssociationId"] == UNKNOWN
+    subnets = [r for r in run.resources if r.type == "aws:ec2/subnet:Subnet"]
+    assert subnets and all(r.inputs.get("ipv6CidrBlock") == UNKNOWN for r in subnets)
+
+
+def test_a_smaller_data_volume_stops_the_review_a_larger_one_is_an_update() -> None:
+    """AWS cannot shrink an EBS volume (review.steps NO_SHRINK): the preview passes, pulumi up
+    fails; the review says so first, naming the volume and the size to keep."""
+    with pytest.raises(ReviewError, match=r"::db-data: size 20 -> 10 GiB: AWS cannot shrink an "
+                                          r"EBS volume .* keep it at 20 GiB or more"):
+        _against_fixture(**{"tiered-network:dbDataVolumeGiB": "10"})
+    run = _against_fixture(**{"tiered-network:dbDataVolumeGiB": "40"})
+    step = next(s for s in run.steps if s.name == "db-data")
+    assert step.op is Op.UPDATE and step.diffs == ("size",)
+
+
+def test_a_smaller_root_volume_in_place_stops_the_review() -> None:
+    """The instance's root volume is resized in place by the same ModifyVolume call
+    (ec2_instance.go resourceInstanceUpdate): smaller is refused too."""
+    doc = json.loads(FIXTURE.read_text())
+    web = next(r for r in doc["deployment"]["resources"] if r["urn"].endswith("::web-instance"))
+    web["outputs"]["rootBlockDevice"]["volumeSize"] = 32  # deployed larger than the program asks
+    web["inputs"]["rootBlockDevice"]["volumeSize"] = 32
+    project = load_project(ROOT)
+    old = parse_baseline(doc, source="old.json", stack="dev", project=project.name)
+    with pytest.raises(ReviewError, match=r"::web-instance: rootBlockDevice.volumeSize 32 -> 16"):
+        run_program(project.main, config=load_stack_config(ROOT, "dev"), mode="baseline",
+                    stack="dev", project=project.name, baseline=old)
