@@ -20,6 +20,7 @@ import ast
 import functools
 import importlib.util
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,6 +107,25 @@ def _is_optional(annotation: ast.expr | None) -> bool:
     return "Optional[" in ast.unparse(inner) and ast.unparse(inner).startswith("Optional[")
 
 
+# CPython 3.11 keeps ast.parse's recursion depth in interpreter state that threads share, so
+# two threads parsing at once can fail with "SystemError: AST constructor recursion depth
+# mismatch" (python/cpython gh-106905; seen here when the program's registrations, which the
+# SDK runs in a thread pool, looked up two schemas at once). One parse at a time.
+_AST_LOCK = threading.Lock()
+
+
+def parse(source: str, filename: str = "<unknown>") -> ast.Module:
+    """``ast.parse``, one thread at a time (see ``_AST_LOCK``)."""
+    with _AST_LOCK:
+        return ast.parse(source, filename=filename)
+
+
+def parse_expression(source: str) -> ast.Expression:
+    """``ast.parse(source, mode="eval")``, one thread at a time (see ``_AST_LOCK``)."""
+    with _AST_LOCK:
+        return ast.parse(source, mode="eval")
+
+
 @functools.cache
 def schema(token: str) -> ResourceSchema:
     """The SDK's view of ``token``'s outputs; raises UnknownTypeError if no class registers it."""
@@ -113,7 +133,7 @@ def schema(token: str) -> ResourceSchema:
         text = path.read_text(encoding="utf-8")
         if f"'{token}'" not in text and f'"{token}"' not in text:
             continue
-        tree = ast.parse(text, filename=str(path))
+        tree = parse(text, filename=str(path))
         classes = {c.name: c for c in tree.body if isinstance(c, ast.ClassDef)}
         for cls in classes.values():
             if not _registers(cls, token):
@@ -138,7 +158,7 @@ def schema(token: str) -> ResourceSchema:
 
 @functools.cache
 def _classes(path: str) -> dict[str, ast.ClassDef]:
-    tree = ast.parse(Path(path).read_text(encoding="utf-8"), filename=path)
+    tree = parse(Path(path).read_text(encoding="utf-8"), filename=path)
     return {c.name: c for c in tree.body if isinstance(c, ast.ClassDef)}
 
 

@@ -64,7 +64,7 @@ class Field:
 
 def _parse(node: ast.expr, module_dir: Path, optional: bool = False) -> TypeRef:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):  # a forward reference
-        return _parse(ast.parse(node.value, mode="eval").body, module_dir, optional)
+        return _parse(aws_schema.parse_expression(node.value).body, module_dir, optional)
     text = ast.unparse(node)
     if text in _PRIMITIVES:
         return TypeRef(_PRIMITIVES[text], optional)
@@ -97,7 +97,7 @@ def object_fields(path: str, cls: str) -> dict[str, Field]:
     """The fields of the SDK output class ``cls`` defined in ``path``."""
     module_dir = Path(path).parent
     return {
-        wire: Field(wire, python, _parse(ast.parse(ann, mode="eval").body, module_dir))
+        wire: Field(wire, python, _parse(aws_schema.parse_expression(ann).body, module_dir))
         for wire, python, ann in aws_schema.class_getters(path, cls)
         if ann
     }
