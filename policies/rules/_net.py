@@ -45,6 +45,7 @@ from .records import (
     Res,
     _Unknown,
     ids,
+    ip_protocol,
     is_unknown,
     names,
     number,
@@ -137,15 +138,12 @@ class Rule:
         """Whether the rule admits TCP ``port``: True, False or UNKNOWN."""
         if self.unknown_shape:
             return UNKNOWN
-        proto = self.protocol
+        proto = ip_protocol(self.protocol)
         if is_unknown(proto):
             return UNKNOWN
-        if isinstance(proto, int | float) and not isinstance(proto, bool):
-            proto = str(int(proto))
-        proto = str(proto).strip().lower() if proto is not None else "-1"
-        if proto in ("-1", "all"):
+        if proto == "all":
             return True
-        if proto not in ("tcp", "6"):
+        if proto != "tcp":
             return False
         lo, hi = number(self.from_port), number(self.to_port)
         if is_unknown(lo) or is_unknown(hi):
@@ -162,13 +160,10 @@ class Rule:
     def ports_text(self) -> str:
         if self.unknown_shape:
             return "unknown ports"
-        proto = self.protocol
+        proto = ip_protocol(self.protocol)
         if is_unknown(proto):
             return "an unknown protocol"
-        if isinstance(proto, int | float) and not isinstance(proto, bool):
-            proto = str(int(proto))
-        proto = str(proto).lower() if proto is not None else "-1"
-        if proto in ("-1", "all"):
+        if proto == "all":
             return "all traffic"
         lo, hi = number(self.from_port), number(self.to_port)
         if is_unknown(lo) or is_unknown(hi):

@@ -30,13 +30,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from .records import Res, is_unknown, number, parse_cidr
+from .records import Res, ip_protocol, is_unknown, number, parse_cidr
 
 Atom = tuple[Any, ...]
-
-_PROTOCOLS: Final = {"-1": "all", "all": "all", "6": "tcp", "17": "udp", "1": "icmp",
-                     "58": "icmpv6"}
-
 
 @dataclass
 class Undeclared:
@@ -48,12 +44,12 @@ class Undeclared:
 
 
 def _protocol(value: Any) -> str | None:
+    """As AWS receives it (records.ip_protocol); text it cannot read is kept as written (two
+    such rules are one only when written alike)."""
     if is_unknown(value):
         return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        value = str(int(value))
-    text = str(value).strip().lower() if value not in (None, "") else "-1"
-    return _PROTOCOLS.get(text, text)
+    proto = ip_protocol(value)
+    return proto if isinstance(proto, str) else f"?{str(value).strip().lower()}"
 
 
 def _span(protocol: Any, lo: Any, hi: Any) -> tuple[str, Any, Any] | None:

@@ -398,11 +398,15 @@ class Index:
 
     def may_target(self, res: Res, key: str, targets: Targets, value: Any) -> bool:
         """Whether ``ref(res, key, targets, value, use_value=True)`` can have targets: ``value``
-        equals an output in ``targets``, or ``key`` depends on a resource of those types. A
+        equals an output in ``targets``, or ``key`` depends on a resource of those types (or,
+        unknown, on one whose property ``key`` does: ``_through_outputs``). A
         cheap test for callers that resolve every leaf of a resource's properties."""
         if isinstance(value, str) and value in self._targets_index(targets):
             return True
-        return bool(self._dep_targets(res, key, targets))
+        if self._dep_targets(res, key, targets):
+            return True
+        deps = res.property_dependencies.get(key, ())
+        return bool(deps) and is_unknown(value) and bool(self._through_outputs(key, deps, targets))
 
     def _dep_targets(self, res: Res, key: str, targets: Targets) -> list[Res]:
         """The resources of ``targets``' types that ``key`` depends on."""
@@ -453,11 +457,30 @@ class Index:
             elif is_unknown(element):
                 if dep_targets:
                     _add(out.targets, dep_targets)
+                elif deps and (through := self._through_outputs(key, deps, targets)):
+                    _add(out.targets, through)
                 elif deps:
                     out.unknown = True
                 else:
                     out.computed = True
         return out
+
+    def _through_outputs(self, key: str, deps: Sequence[str], targets: Targets) -> list[Res]:
+        """An unknown value built from other resources' outputs, none of ``targets``' types:
+        each such resource's own property of the same name, resolved in turn (a route's table
+        from ``assoc.route_table_id``, a rule's group from another rule's
+        ``security_group_id``, a listener's balancer from another listener's
+        ``load_balancer_arn``: the output echoes that input). Nothing when no dependency has
+        that property (``ref`` then reports the value unknown). A guess: an output of another
+        name that names a resource of the stack is not followed (the update, whose values are
+        known, judges it; the README's model limits)."""
+        found: list[Res] = []
+        for urn in deps:
+            d = self.by_urn.get(urn)
+            if d is None or d.type in targets or key not in d.props:
+                continue
+            _add(found, self.ref(d, key, targets).targets)  # which follows d's own, in turn
+        return found
 
     def referrers(self, target: Res, types: Sequence[str], key: str, fields: Targets) -> list[Res]:
         """Resources of ``types`` whose ``key`` refers to ``target``, in ``of_type`` order (a
@@ -512,6 +535,38 @@ def truthy(value: Any) -> bool | _Unknown | None:
     if isinstance(value, str):
         return value.strip().lower() == "true"
     return bool(value)
+
+
+_PROTOCOL_NUMBERS: Final = {-1: "all", 1: "icmp", 6: "tcp", 17: "udp", 58: "icmpv6"}
+PROTOCOL_NAMES: Final = frozenset(_PROTOCOL_NUMBERS.values())
+
+
+def ip_protocol(value: Any) -> str | _Unknown:
+    """A security group or NACL protocol as AWS receives it: "all", "tcp", "udp", "icmp",
+    "icmpv6", another number as its decimal text ("50"), or UNKNOWN.
+
+    terraform-provider-aws ``ProtocolForValue`` (internal/service/ec2/vpc_security_group.go,
+    used by the inline rules, aws_security_group_rule and aws_network_acl) lower-cases the value,
+    keeps a known name, and otherwise reads it with Go's ``strconv.Atoi``, so "006", "+6" and
+    "06" are tcp and "-01" is all. Absent or empty: all (the rule's default, -1). Text that is
+    neither a name nor a number is UNKNOWN: the rules judge it as possibly anything."""
+    if is_unknown(value):
+        return UNKNOWN
+    if isinstance(value, bool):
+        return UNKNOWN
+    if isinstance(value, int | float):
+        n = int(value)
+        return _PROTOCOL_NUMBERS.get(n, str(n))
+    if value is None or value == "":
+        return "all"
+    text = str(value).strip().lower()
+    if text in PROTOCOL_NAMES:
+        return text
+    body = text[1:] if text[:1] in "+-" else text
+    if body and body.isascii() and body.isdigit():
+        n = int(text)
+        return _PROTOCOL_NUMBERS.get(n, str(n))
+    return UNKNOWN
 
 
 def number(value: Any) -> float | _Unknown | None:

@@ -17,12 +17,14 @@ from pulumi_policy import (
 
 from ._net import subnet_of
 from ._wire import Stack, fail_closed
+from .netmodel import model_of
 from .records import (
     INSTANCE,
     ROLE_TAG,
     SUBNET,
     TIER_TAG,
     TIERS,
+    Ref,
     Res,
     is_unknown,
 )
@@ -72,14 +74,21 @@ def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
                 f"the bastion, otherwise {ROLE_TAG}=<server name> (web, db, ...).",
                 inst.urn,
             )
+        # launched from a template: the template's interface may name the subnet (the
+        # network model places it, netmodel.holders)
+        from_template = (_template_subnets(stack, inst)
+                         if inst.get("subnetId") in (None, "") else None)
         if inst.get("subnetId") in (None, ""):
-            report(
-                f"Instance {inst.label} has no subnetId, so it lands in the default VPC outside "
-                f"the tiers. Set subnetId to a subnet of its tier.",
-                inst.urn,
-            )
-            continue
-        subnets = subnet_of(stack, inst)
+            if from_template is None:
+                report(
+                    f"Instance {inst.label} has no subnetId, so it lands in the default VPC "
+                    f"outside the tiers. Set subnetId to a subnet of its tier.",
+                    inst.urn,
+                )
+                continue
+            subnets = from_template
+        else:
+            subnets = subnet_of(stack, inst)
         if not subnets.resolved:
             where = (
                 f"subnet {', '.join(subnets.external)}, which is not part of this stack"
@@ -104,6 +113,24 @@ def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
                     f"its tier or correct the tags so they agree.",
                     inst.urn,
                 )
+
+
+def _template_subnets(stack: Stack, inst: Res) -> Ref | None:
+    """The subnets an instance with no subnetId of its own sits in, as the network model
+    places its interfaces from its launch template (unknown: one that cannot be determined
+    during preview); None when no template of the stack names one (a default subnet)."""
+    if inst.get("launchTemplate") in (None, {}):
+        return None
+    ifaces = model_of(stack).interface_of(inst)
+    out = Ref()
+    for iface in ifaces:
+        if iface.subnet_unknown:
+            out.unknown = True
+        elif iface.subnet is None:
+            return None
+        else:
+            out.targets.append(iface.subnet.res)
+    return out if ifaces else None
 
 
 tier_declared: Final = StackValidationPolicy(

@@ -27,6 +27,7 @@ from ..records import (
     VPC,
     Network,
     Res,
+    ip_protocol,
     is_unknown,
     number,
 )
@@ -234,13 +235,9 @@ def rule_span(rule: Rule) -> tuple[str, tuple[int, int] | None]:
     """(protocol, port range) of a security group rule; unknown parts as "unknown"/None."""
     if rule.unknown_shape:
         return "unknown", None
-    proto = rule.protocol
-    if is_unknown(proto):
+    proto = ip_protocol(rule.protocol)
+    if not isinstance(proto, str):
         return "unknown", None
-    if isinstance(proto, int | float) and not isinstance(proto, bool):
-        proto = str(int(proto))
-    proto = str(proto).strip().lower() if proto not in (None, "") else "-1"
-    proto = {"-1": "all", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}.get(proto, proto)
     if proto == "all":
         return "all", ALL_PORTS
     lo, hi = number(rule.from_port), number(rule.to_port)

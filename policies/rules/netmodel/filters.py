@@ -19,6 +19,7 @@ from ..records import (
     Network,
     Res,
     ids,
+    ip_protocol,
     is_unknown,
     number,
     parse_cidr,
@@ -181,8 +182,11 @@ def _nacl_permits(entries: list[dict[str, Any]], source: Network, proto: str,
             if is_unknown(e.get("cidrBlock")) or is_unknown(e.get("ipv6CidrBlock")):
                 return True
             continue
-        e_proto = str(e.get("protocol") if not is_unknown(e.get("protocol")) else "-1").lower()
-        e_proto = {"-1": "all", "6": "tcp", "17": "udp", "1": "icmp"}.get(e_proto, e_proto)
+        raw = e.get("protocol")
+        read = ip_protocol(raw)
+        # unknown during preview: all traffic (as before); text AWS would not read: its own
+        # protocol, matching no other (a deny of it settles nothing)
+        e_proto = read if isinstance(read, str) else "all" if is_unknown(raw) else f"?{raw}"
         if e_proto not in ("all", proto) and proto != "all":
             continue
         lo, hi = number(e.get("fromPort")), number(e.get("toPort"))

@@ -103,9 +103,14 @@ def forwarder_sources(model: NetworkModel, fwd: Forwarder,
     return list(dict.fromkeys(sources)), uncertain
 
 
-def _listener_protocol(value: Any) -> str:
+def _listener_protocols(value: Any) -> tuple[str, ...]:
+    """The IP protocols a listener takes: TCP_UDP both (an NLB listener "for both TCP and UDP
+    on the same port", elbv2 CreateListener); UDP udp; an unknown value both (a preview may
+    resolve it to either); anything else (HTTP, HTTPS, TLS, TCP, ...) tcp."""
+    if is_unknown(value):
+        return ("tcp", "udp")
     text = str(value).upper() if isinstance(value, str) else "TCP"
-    return "udp" if text in ("UDP", "TCP_UDP") else "tcp"
+    return {"UDP": ("udp",), "TCP_UDP": ("tcp", "udp")}.get(text, ("tcp",))
 
 
 def _load_balancers(model: NetworkModel, mem: Members,
@@ -131,6 +136,12 @@ def _load_balancers(model: NetworkModel, mem: Members,
         if is_unknown(internal) and not lb.declared("internal"):
             internal = False  # the AWS default: internet-facing
         facing: bool | Any = UNKNOWN if is_unknown(internal) else not internal
+        if kind == "gwlb":
+            # A Gateway Load Balancer has no scheme: it takes traffic only from its VPC
+            # endpoints, which routes send to it (a route to one is judged as a route, netmodel
+            # routes), and hands it to its appliances GENEVE-wrapped from its own private
+            # addresses (UDP 6081), so its appliances see no internet source through it.
+            facing = False
         groups, gunknown, declared = model.filters.groups(lb, "securityGroups", SG_REF)
         subnets: list[Subnet] = []
         for s in ix.ref(lb, "subnets", ids(SUBNET)).targets:
@@ -166,10 +177,12 @@ def _load_balancers(model: NetworkModel, mem: Members,
                                               t.port_hi, t.uncertain))
             if is_unknown(port):
                 uncertain.append(f"port of {describe(lis)}")
-            listeners.append(Listener(
-                lis, _listener_protocol(lis.get("protocol")),
-                int(port) if isinstance(port, float) else (None if is_unknown(port) else 80),
-                targets, uncertain))
+            listeners += [
+                Listener(lis, proto,
+                         int(port) if isinstance(port, float) else
+                         (None if is_unknown(port) else 80), targets, uncertain)
+                for proto in _listener_protocols(lis.get("protocol"))
+            ]
         out.append(Forwarder(lb, kind, facing, listeners, groups, gunknown,
                              kind in ("nlb", "gwlb") and not declared, subnets))
     return out
@@ -302,10 +315,11 @@ def _classic_elbs(model: NetworkModel, mem: Members) -> list[Forwarder]:
                 continue
             lb_port, inst_port = number(entry.get("lbPort")), number(entry.get("instancePort"))
             ip = int(inst_port) if isinstance(inst_port, float) else None
-            listeners.append(Listener(
-                elb, _listener_protocol(entry.get("lbProtocol")),
-                int(lb_port) if isinstance(lb_port, float) else None,
-                [Target(t.iface, ip, [p for p in t.path if p is not elb], None, t.uncertain)
-                 for t in members_]))
+            listeners += [
+                Listener(elb, proto, int(lb_port) if isinstance(lb_port, float) else None,
+                         [Target(t.iface, ip, [p for p in t.path if p is not elb], None,
+                                 t.uncertain) for t in members_])
+                for proto in _listener_protocols(entry.get("lbProtocol"))
+            ]
         out.append(Forwarder(elb, "elb", facing, listeners, groups, gunknown, False, subnets))
     return out

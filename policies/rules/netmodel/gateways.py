@@ -62,7 +62,7 @@ KIND_OF_TYPE: Final = {
 }
 _KIND_OF_FIELD: Final = {
     "gatewayId": "unknown", "natGatewayId": "nat", "egressOnlyGatewayId": "eigw",
-    "vpcEndpointId": "vpce", "vpcPeeringConnectionId": "peering", "transitGatewayId": "tgw",
+    "vpcEndpointId": "gwlbe", "vpcPeeringConnectionId": "peering", "transitGatewayId": "tgw",
     "networkInterfaceId": "eni", "instanceId": "instance", "carrierGatewayId": "cagw",
     "localGatewayId": "lgw", "coreNetworkArn": "cwan", "odbNetworkArn": "odb",
 }
@@ -75,7 +75,13 @@ GW_WORDS: Final = {
     "tgw": "transit gateway", "vgw": "VPN gateway", "eni": "network interface",
     "instance": "instance", "cagw": "carrier gateway", "lgw": "local gateway",
     "cwan": "Cloud WAN core network", "odb": "ODB network",
+    "gwlbe": "Gateway Load Balancer endpoint",
 }
+# A route's vpcEndpointId names a Gateway Load Balancer endpoint: EC2 CreateRoute takes a VPC
+# endpoint there for those only ("Supported for Gateway Load Balancer endpoints only"). It
+# hands the traffic to appliances that may send it anywhere: judged as a route to an appliance
+# ENI is, possibly the internet for a destination outside private space ("other" below).
+_FIELD_KIND: Final = {"vpcEndpointId": "gwlbe"}
 
 # Where a route to each kind of target leads (issue 17 point 4), the way Reachability Analyzer
 # follows a path hop by hop:
@@ -84,7 +90,7 @@ GW_WORDS: Final = {
 #   model cannot resolve ("unknown");
 # * possibly the internet, for a destination outside private space: a target that forwards the
 #   traffic on to who knows where (an ENI or instance that is not a NAT instance, i.e. an
-#   appliance; "other");
+#   appliance; "other"), or a Gateway Load Balancer endpoint ("gwlbe", in front of appliances);
 # * out through NAT: a NAT gateway (IPv4, and IPv6 to 64:ff9b::/96 as NAT64) or a NAT instance;
 #   egress-only: an egress-only internet gateway (IPv6, outbound only);
 # * a private network: a VPN gateway (on-premises over Site-to-Site VPN / Direct Connect), a
@@ -136,7 +142,7 @@ def classify(index: Index, holder: Res, entry: dict[str, Any], *, nested: bool) 
         gw: Gateway
         if ref.targets:
             t = ref.targets[0]
-            kind = KIND_OF_TYPE.get(t.type, "other")
+            kind = _FIELD_KIND.get(f) or KIND_OF_TYPE.get(t.type, "other")
             if t.type == NAT_GATEWAY:
                 conn = t.get("connectivityType")
                 kind = "nat-private" if isinstance(conn, str) and conn == "private" else "nat"
@@ -144,8 +150,9 @@ def classify(index: Index, holder: Res, entry: dict[str, Any], *, nested: bool) 
                          else describe(t))
         elif ref.external:
             ext = ref.external[0]
-            kind = next((k for p, k in _PREFIX_KIND.items() if ext.startswith(p)),
-                        _KIND_OF_FIELD[f] if f != "gatewayId" else "unknown")
+            kind = _FIELD_KIND.get(f) or next(
+                (k for p, k in _PREFIX_KIND.items() if ext.startswith(p)),
+                _KIND_OF_FIELD[f] if f != "gatewayId" else "unknown")
             gw = Gateway(kind, None, f"{GW_WORDS.get(kind, f)} {ext} (outside this stack)")
         else:
             kind = _KIND_OF_FIELD[f]
