@@ -28,7 +28,8 @@ class ConfigError(pulumi.RunError, ValueError):
     ``subnets[1].cidr``) and ``fix`` says what to write in the stack file; ``code_fix`` (when
     the two differ) says what to pass in code. The stack program's settings turn the error into
     ``located`` (stack file and key, ``fix``); a component turns it into ``in_code`` (the args
-    class and its snake_case field, ``code_fix``)."""
+    class and its snake_case field, ``code_fix``, values as Python writes them: ``code_terms``).
+    A value of None is "not set"; a boolean reads ``true``/``false`` as in the stack file."""
 
     def __init__(
         self,
@@ -39,6 +40,7 @@ class ConfigError(pulumi.RunError, ValueError):
         *,
         where: str = "",
         code_fix: str = "",
+        code_terms: bool = False,
     ) -> None:
         self.setting = setting
         self.value = value
@@ -46,7 +48,15 @@ class ConfigError(pulumi.RunError, ValueError):
         self.fix = fix
         self.code_fix = code_fix
         self.where = where
-        text = f"{where or setting} = {_shown(value)}: {problem}. Fix: {fix}"
+        self.code_terms = code_terms
+        name = where or setting
+        if value is None:  # nothing was given: say so, never Python's None
+            said = f"{name} {problem}" if problem.startswith("is ") else (
+                f"{name} is not set: {problem}"
+            )
+        else:
+            said = f"{name} = {_shown(value, code_terms=code_terms)}: {problem}"
+        text = f"{said}. Fix: {fix}"
         super().__init__(" ".join(text.split()))
 
     def located(self, stack_file: str, key: str) -> ConfigError:
@@ -75,12 +85,19 @@ class ConfigError(pulumi.RunError, ValueError):
             self.code_fix or self.fix,
             where=f"{args_class}.{python_path(self.setting)}",
             code_fix=self.code_fix,
+            code_terms=True,
         )
 
 
-def _shown(value: Any) -> str:
+def _shown(value: Any, *, code_terms: bool = False) -> str:
+    """The value as its reader writes it: a boolean as YAML and Pulumi config write it
+    (``true``), or as Python does in code terms (``True``)."""
     # str()/repr() of an Output is no value at all (and str() raises): say what it is.
-    return "<an Output>" if isinstance(value, pulumi.Output) else repr(value)
+    if isinstance(value, pulumi.Output):
+        return "<an Output>"
+    if isinstance(value, bool) and not code_terms:
+        return "true" if value else "false"
+    return repr(value)
 
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")

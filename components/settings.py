@@ -288,7 +288,16 @@ def validate_private_key_file(setting: str, path: object) -> str:
 
 def _load(conf: StackConfig) -> StackSettings:
     conf.check_unknown()
-    region = validate_region("aws:region", conf.raw("aws:region"))
+    region_given = conf.raw("aws:region")
+    near = None if region_given else conf.near_miss("aws:region")
+    if near is not None:
+        raise ConfigError(
+            "aws:region",
+            None,
+            f"is not set, but the file has {near!r}",
+            f"did you mean aws:region? Rename `{near}` to `aws:region` (keys are case-sensitive)",
+        )
+    region = validate_region("aws:region", region_given)
     prefix = conf.string("prefix")
     subnets = conf.strings("subnets")
     azs = conf.strings("availabilityZones")
