@@ -147,18 +147,23 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 def parse_cidr(setting: str, value: Any, *, version: int | None = None) -> IPNetwork:
     """Parse a CIDR strictly (no host bits); `version` restricts it to IPv4 or IPv6."""
     if not isinstance(value, str) or "/" not in value:
-        raise ConfigError(
-            setting, value, "not a CIDR block", "write an address and prefix, e.g. 192.168.10.0/24"
-        )
+        fix = "write an address and prefix, e.g. 192.168.10.0/24"
+        try:  # one address: the block of that address alone
+            address = ipaddress.ip_address(value.strip()) if isinstance(value, str) else None
+        except ValueError:
+            address = None
+        if address is not None:
+            fix = f"write an address and prefix: {address}/{address.max_prefixlen} for it alone"
+        raise ConfigError(setting, value, "not a CIDR block", fix)
     try:
         net = ipaddress.ip_network(value.strip(), strict=True)
     except ValueError as exc:
-        raise ConfigError(
-            setting,
-            value,
-            f"not a valid CIDR block ({exc})",
-            "write the network address with its prefix length, e.g. 192.168.10.0/24",
-        ) from None
+        try:  # host bits set: the network the given address lies in
+            network = ipaddress.ip_network(value.strip(), strict=False)
+            fix = f"write the network address with its prefix length: {network}"
+        except ValueError:
+            fix = "write the network address with its prefix length, e.g. 192.168.10.0/24"
+        raise ConfigError(setting, value, f"not a valid CIDR block ({exc})", fix) from None
     if version is not None and net.version != version:
         raise ConfigError(
             setting,

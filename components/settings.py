@@ -206,8 +206,9 @@ def placeholders(settings: StackSettings) -> list[ConfigError]:
                     f"officeCidrs[{i}]",
                     cidr,
                     "is a documentation range (RFC 5737/3849): no office is there",
-                    "set your office's public range (`curl -s https://checkip.amazonaws.com`)"
-                    " here and in policies/config/<stack>.json",
+                    "set your office's public range (`curl -s "
+                    f"-{net.version} {_WHATS_MY_IP[net.version]}`) here and in "
+                    "policies/config/<stack>.json",
                 )
             )
     return found
@@ -252,6 +253,11 @@ PRIVATE_RANGES = tuple(
 )  # fmt: skip
 
 
+# What answers with the caller's public address: checkip.amazonaws.com over IPv4 (it has no
+# IPv6 address), icanhazip.com over either.
+_WHATS_MY_IP = {4: "https://checkip.amazonaws.com", 6: "https://icanhazip.com"}
+
+
 def check_office_public(office: Sequence[str]) -> None:
     """An office range must be public address space: the bastion sits behind the internet
     gateway, which delivers packets with the office's public (NATed) source address, so a
@@ -268,7 +274,8 @@ def check_office_public(office: Sequence[str]) -> None:
                 f"is private address space ({hit}): the bastion is reached through the internet "
                 "gateway, which shows your office's public address, never this one",
                 "set your office's public address: `pulumi config set --path "
-                "'officeCidrs[0]' \"$(curl -s -4 https://checkip.amazonaws.com)/32\"`",
+                f"'officeCidrs[{i}]' \"$(curl -s -{net.version} {_WHATS_MY_IP[net.version]})"
+                f"/{net.max_prefixlen}\"`",
             )
 
 
