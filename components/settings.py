@@ -253,8 +253,9 @@ PRIVATE_RANGES = tuple(
 )  # fmt: skip
 
 
-# What answers with the caller's public address: checkip.amazonaws.com over IPv4 (it has no
-# IPv6 address), icanhazip.com over either.
+# What answers with the caller's public address, per IP version: checkip.amazonaws.com (what the
+# README uses) for IPv4, icanhazip.com for IPv6 (checkip.amazonaws.com is taken to answer over
+# IPv4 only; not checked from this offline box).
 _WHATS_MY_IP = {4: "https://checkip.amazonaws.com", 6: "https://icanhazip.com"}
 
 
