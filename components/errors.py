@@ -28,8 +28,9 @@ class ConfigError(pulumi.RunError, ValueError):
     ``subnets[1].cidr``) and ``fix`` says what to write in the stack file; ``code_fix`` (when
     the two differ) says what to pass in code. The stack program's settings turn the error into
     ``located`` (stack file and key, ``fix``); a component turns it into ``in_code`` (the args
-    class and its snake_case field, ``code_fix``, values as Python writes them: ``code_terms``).
-    A value of None is "not set"; a boolean reads ``true``/``false`` as in the stack file."""
+    class and its snake_case field, ``code_fix``). A value of None is "not set"; a boolean
+    reads ``true``/``false`` in the stack file's terms (``located``), ``True``/``False`` in
+    code's."""
 
     def __init__(
         self,
@@ -40,7 +41,7 @@ class ConfigError(pulumi.RunError, ValueError):
         *,
         where: str = "",
         code_fix: str = "",
-        code_terms: bool = False,
+        yaml_values: bool = False,
     ) -> None:
         self.setting = setting
         self.value = value
@@ -48,14 +49,13 @@ class ConfigError(pulumi.RunError, ValueError):
         self.fix = fix
         self.code_fix = code_fix
         self.where = where
-        self.code_terms = code_terms
         name = where or setting
         if value is None:  # nothing was given: say so, never Python's None
             said = f"{name} {problem}" if problem.startswith("is ") else (
                 f"{name} is not set: {problem}"
             )
         else:
-            said = f"{name} = {_shown(value, code_terms=code_terms)}: {problem}"
+            said = f"{name} = {_shown(value, yaml_values=yaml_values)}: {problem}"
         text = f"{said}. Fix: {fix}"
         super().__init__(" ".join(text.split()))
 
@@ -69,6 +69,7 @@ class ConfigError(pulumi.RunError, ValueError):
             self.fix,
             where=f"{stack_file}: {key}",
             code_fix=self.code_fix,
+            yaml_values=True,
         )
 
     def in_code(self, args_class: str) -> ConfigError:
@@ -85,17 +86,16 @@ class ConfigError(pulumi.RunError, ValueError):
             self.code_fix or self.fix,
             where=f"{args_class}.{python_path(self.setting)}",
             code_fix=self.code_fix,
-            code_terms=True,
         )
 
 
-def _shown(value: Any, *, code_terms: bool = False) -> str:
-    """The value as its reader writes it: a boolean as YAML and Pulumi config write it
-    (``true``), or as Python does in code terms (``True``)."""
+def _shown(value: Any, *, yaml_values: bool = False) -> str:
+    """The value as its reader writes it: a boolean as Python does (``True``), or, in the stack
+    file's terms (``yaml_values``), as YAML and Pulumi config write it (``true``)."""
     # str()/repr() of an Output is no value at all (and str() raises): say what it is.
     if isinstance(value, pulumi.Output):
         return "<an Output>"
-    if isinstance(value, bool) and not code_terms:
+    if isinstance(value, bool) and yaml_values:
         return "true" if value else "false"
     return repr(value)
 
