@@ -166,6 +166,17 @@ class StackConfig:
                 fix,
             )
 
+    def near_miss(self, full: str) -> str | None:
+        """A key of the stack's config that is a near miss of ``full``, a key the program
+        reads and the file lacks (``aws:regoin`` for ``aws:region``); None if there is none."""
+        ns = f"{self.project}:"
+        others = [
+            k for k in self.values
+            if k != full and not (k.startswith(ns) and k[len(ns) :] in self.keys)
+        ]  # fmt: skip
+        close = difflib.get_close_matches(full, others, n=1, cutoff=0.8)
+        return close[0] if close else None
+
     def suggest(self, key: str) -> str:
         lowered = {k.lower(): k for k in self.keys}
         close = difflib.get_close_matches(key.lower(), list(lowered), n=1, cutoff=0.6)

@@ -28,7 +28,9 @@ class ConfigError(pulumi.RunError, ValueError):
     ``subnets[1].cidr``) and ``fix`` says what to write in the stack file; ``code_fix`` (when
     the two differ) says what to pass in code. The stack program's settings turn the error into
     ``located`` (stack file and key, ``fix``); a component turns it into ``in_code`` (the args
-    class and its snake_case field, ``code_fix``)."""
+    class and its snake_case field, ``code_fix``). A value of None is "not set"; a boolean
+    reads ``true``/``false`` in the stack file's terms (``located``), ``True``/``False`` in
+    code's."""
 
     def __init__(
         self,
@@ -39,6 +41,7 @@ class ConfigError(pulumi.RunError, ValueError):
         *,
         where: str = "",
         code_fix: str = "",
+        yaml_values: bool = False,
     ) -> None:
         self.setting = setting
         self.value = value
@@ -46,7 +49,14 @@ class ConfigError(pulumi.RunError, ValueError):
         self.fix = fix
         self.code_fix = code_fix
         self.where = where
-        text = f"{where or setting} = {_shown(value)}: {problem}. Fix: {fix}"
+        name = where or setting
+        if value is None:  # nothing was given: say so, never Python's None
+            said = f"{name} {problem}" if problem.startswith("is ") else (
+                f"{name} is not set: {problem}"
+            )
+        else:
+            said = f"{name} = {_shown(value, yaml_values=yaml_values)}: {problem}"
+        text = f"{said}. Fix: {fix}"
         super().__init__(" ".join(text.split()))
 
     def located(self, stack_file: str, key: str) -> ConfigError:
@@ -59,6 +69,7 @@ class ConfigError(pulumi.RunError, ValueError):
             self.fix,
             where=f"{stack_file}: {key}",
             code_fix=self.code_fix,
+            yaml_values=True,
         )
 
     def in_code(self, args_class: str) -> ConfigError:
@@ -78,9 +89,15 @@ class ConfigError(pulumi.RunError, ValueError):
         )
 
 
-def _shown(value: Any) -> str:
+def _shown(value: Any, *, yaml_values: bool = False) -> str:
+    """The value as its reader writes it: a boolean as Python does (``True``), or, in the stack
+    file's terms (``yaml_values``), as YAML and Pulumi config write it (``true``)."""
     # str()/repr() of an Output is no value at all (and str() raises): say what it is.
-    return "<an Output>" if isinstance(value, pulumi.Output) else repr(value)
+    if isinstance(value, pulumi.Output):
+        return "<an Output>"
+    if isinstance(value, bool) and yaml_values:
+        return "true" if value else "false"
+    return repr(value)
 
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
@@ -130,18 +147,23 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 def parse_cidr(setting: str, value: Any, *, version: int | None = None) -> IPNetwork:
     """Parse a CIDR strictly (no host bits); `version` restricts it to IPv4 or IPv6."""
     if not isinstance(value, str) or "/" not in value:
-        raise ConfigError(
-            setting, value, "not a CIDR block", "write an address and prefix, e.g. 192.168.10.0/24"
-        )
+        fix = "write an address and prefix, e.g. 192.168.10.0/24"
+        try:  # one address: the block of that address alone
+            address = ipaddress.ip_address(value.strip()) if isinstance(value, str) else None
+        except ValueError:
+            address = None
+        if address is not None:
+            fix = f"write an address and prefix: {address}/{address.max_prefixlen} for it alone"
+        raise ConfigError(setting, value, "not a CIDR block", fix)
     try:
         net = ipaddress.ip_network(value.strip(), strict=True)
     except ValueError as exc:
-        raise ConfigError(
-            setting,
-            value,
-            f"not a valid CIDR block ({exc})",
-            "write the network address with its prefix length, e.g. 192.168.10.0/24",
-        ) from None
+        try:  # host bits set: the network the given address lies in
+            network = ipaddress.ip_network(value.strip(), strict=False)
+            fix = f"write the network address with its prefix length: {network}"
+        except ValueError:
+            fix = "write the network address with its prefix length, e.g. 192.168.10.0/24"
+        raise ConfigError(setting, value, f"not a valid CIDR block ({exc})", fix) from None
     if version is not None and net.version != version:
         raise ConfigError(
             setting,

@@ -206,8 +206,9 @@ def placeholders(settings: StackSettings) -> list[ConfigError]:
                     f"officeCidrs[{i}]",
                     cidr,
                     "is a documentation range (RFC 5737/3849): no office is there",
-                    "set your office's public range (`curl -s https://checkip.amazonaws.com`)"
-                    " here and in policies/config/<stack>.json",
+                    "set your office's public range (`curl -s "
+                    f"-{net.version} {_WHATS_MY_IP[net.version]}`) here and in "
+                    "policies/config/<stack>.json",
                 )
             )
     return found
@@ -252,6 +253,12 @@ PRIVATE_RANGES = tuple(
 )  # fmt: skip
 
 
+# What answers with the caller's public address, per IP version: checkip.amazonaws.com (what the
+# README uses) for IPv4, icanhazip.com for IPv6 (checkip.amazonaws.com is taken to answer over
+# IPv4 only; not checked from this offline box).
+_WHATS_MY_IP = {4: "https://checkip.amazonaws.com", 6: "https://icanhazip.com"}
+
+
 def check_office_public(office: Sequence[str]) -> None:
     """An office range must be public address space: the bastion sits behind the internet
     gateway, which delivers packets with the office's public (NATed) source address, so a
@@ -268,7 +275,8 @@ def check_office_public(office: Sequence[str]) -> None:
                 f"is private address space ({hit}): the bastion is reached through the internet "
                 "gateway, which shows your office's public address, never this one",
                 "set your office's public address: `pulumi config set --path "
-                "'officeCidrs[0]' \"$(curl -s -4 https://checkip.amazonaws.com)/32\"`",
+                f"'officeCidrs[{i}]' \"$(curl -s -{net.version} {_WHATS_MY_IP[net.version]})"
+                f"/{net.max_prefixlen}\"`",
             )
 
 
@@ -288,7 +296,16 @@ def validate_private_key_file(setting: str, path: object) -> str:
 
 def _load(conf: StackConfig) -> StackSettings:
     conf.check_unknown()
-    region = validate_region("aws:region", conf.raw("aws:region"))
+    region_given = conf.raw("aws:region")
+    near = None if region_given else conf.near_miss("aws:region")
+    if near is not None:
+        raise ConfigError(
+            "aws:region",
+            None,
+            f"is not set, but the file has {near!r}",
+            f"did you mean aws:region? Rename `{near}` to `aws:region` (keys are case-sensitive)",
+        )
+    region = validate_region("aws:region", region_given)
     prefix = conf.string("prefix")
     subnets = conf.strings("subnets")
     azs = conf.strings("availabilityZones")

@@ -8,6 +8,7 @@ stack's ``pulumi stack export`` (``--baseline FILE``)."""
 
 from __future__ import annotations
 
+import importlib
 import ipaddress
 import json
 import os
@@ -48,7 +49,8 @@ OFFICE_POLICY = "bastion-ssh-only-from-office"
 def check_office_cidrs(
     config: dict[str, str], *, project: str, stack: str, config_file: Path
 ) -> None:
-    """Before analysing: every office CIDR of the stack must lie inside the pack's list.
+    """Before analysing: the pack config can judge the stack (``check_pack_office``), and every
+    office CIDR of the stack lies inside the pack's list.
 
     The two lists are separate on purpose: the pack's (``policies/config/<stack>.json``) belongs
     to whoever guards the AWS account, and a stack author must not widen it from the stack file.
@@ -57,10 +59,15 @@ def check_office_cidrs(
     """
     raw = config.get(f"{project}:officeCidrs")
     try:
-        pack = json.loads(config_file.read_text(encoding="utf-8"))
+        text = config_file.read_text(encoding="utf-8")
         stack_cidrs = json.loads(raw) if raw else []
     except (OSError, ValueError):
         return  # the program and the pack report unreadable or malformed input themselves
+    check_pack_office(config, text, project=project, stack=stack, config_file=config_file)
+    try:
+        pack = json.loads(text)
+    except ValueError:
+        return  # the pack reports malformed JSON itself, naming the file
     policy = pack.get(OFFICE_POLICY) if isinstance(pack, dict) else None
     pack_cidrs = policy.get("officeCidrs") if isinstance(policy, dict) else None
     if not isinstance(pack_cidrs, list) or not isinstance(stack_cidrs, list):
@@ -82,6 +89,100 @@ def check_office_cidrs(
                 f"rule. Fix: if {cidr} is your office, add it to {_rel(config_file)} (that "
                 f"list belongs to whoever guards the account: a stack cannot widen it), else "
                 f"set officeCidrs in Pulumi.{stack}.yaml to a range inside the pack's list"
+            )
+
+
+def _private_ranges() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """The stack side's private address space (components/settings.py ``PRIVATE_RANGES``), read
+    as the installed ``tierednet`` package: the same file, under another name than the
+    program's ``components``, so the program's next run still imports its own copy."""
+    settings = importlib.import_module("tierednet.settings")
+    return tuple(settings.PRIVATE_RANGES)
+
+
+def check_pack_office(
+    config: dict[str, str], text: str, *, project: str, stack: str, config_file: Path
+) -> None:
+    """The pack config ``text`` can judge this stack's way in: its ``access`` is the stack's,
+    and for a bastion it lists office ranges, each a public CIDR that is not the whole
+    internet. Otherwise every run would end in mandatory violations (or pass a range the stack
+    side refuses); this stops first, naming the file, the key, the value and the fix. Only for
+    a stack with an ``access`` key (this project's Pulumi.yaml declares it, default bastion)."""
+    if f"{project}:access" not in config:
+        return  # a program without this project's way in (Pulumi.yaml declares access)
+    where = _rel(config_file)
+    stack_file = f"Pulumi.{stack}.yaml"
+    access = config[f"{project}:access"] or "bastion"
+    stack_access = f"{stack_file}'s {project}:access = {access!r}"
+    starter = json.dumps(starter_pack_config(config, project))
+    if not text.strip():
+        why = (
+            "gets no office list and would refuse the bastion's SSH rule from any range"
+            if access == "bastion"
+            else f"would take access 'bastion' (its default), not the stack's {access!r}"
+        )
+        raise ReviewError(
+            f"{where} is empty ({len(text.encode())} bytes), not JSON: {OFFICE_POLICY} "
+            f"{why} ({stack_access}). Fix: write {starter} in {where} (the office list belongs "
+            f"to whoever guards the account)"
+        )
+    try:
+        pack = json.loads(text)
+    except ValueError:
+        return  # the pack reports malformed JSON itself, naming the file
+    policy = pack.get(OFFICE_POLICY) if isinstance(pack, dict) else None
+    if not isinstance(pack, dict) or (policy is not None and not isinstance(policy, dict)):
+        return  # the pack's config schema refuses it, naming the key
+    pack_access = (policy or {}).get("access", "bastion")
+    if pack_access != access:
+        shown = f"{pack_access!r}" + ("" if "access" in (policy or {}) else " (the default)")
+        raise ReviewError(
+            f"{where}: {OFFICE_POLICY}.access = {shown} differs from {stack_access}: the pack "
+            f"would judge another way in than the stack builds. Fix: make them agree: set "
+            f'"access": "{access}" under "{OFFICE_POLICY}" in {where}, or '
+            f"`{project}:access: {pack_access}` in {stack_file}"
+        )
+    if access != "bastion":
+        return
+    cidrs = (policy or {}).get("officeCidrs")
+    try:
+        stack_cidrs = json.loads(config.get(f"{project}:officeCidrs") or "[]")
+    except ValueError:
+        stack_cidrs = []
+    ours = f"{stack_file}'s {project}:officeCidrs holds {stack_cidrs}" if stack_cidrs else (
+        f"{stack_file} has no {project}:officeCidrs yet"
+    )
+    if cidrs is None or cidrs == []:
+        value = "[]" if cidrs == [] else f"not set (the file holds {json.dumps(pack)})"
+        raise ReviewError(
+            f"{where}: {OFFICE_POLICY}.officeCidrs is {value}, but {stack_access}: the pack "
+            f"would refuse the bastion's SSH rule from any range. Fix: list the office's public "
+            f"ranges there, e.g. {starter} ({ours}; the list belongs to whoever guards the "
+            f"account)"
+        )
+    if not isinstance(cidrs, list) or not all(isinstance(c, str) for c in cidrs):
+        return  # the pack's config schema refuses it, naming the key
+    private = _private_ranges()
+    for i, cidr in enumerate(cidrs):
+        key = f"{where}: {OFFICE_POLICY}.officeCidrs[{i}] = {cidr!r}"
+        fix = f"Fix: replace it in {where} with the office's public range ({ours})"
+        try:
+            net = ipaddress.ip_network(cidr.strip(), strict=False)
+        except ValueError as exc:
+            raise ReviewError(
+                f"{key} is not a CIDR ({exc}). {fix}, written as an address and a prefix length"
+            ) from None
+        if net.prefixlen == 0:
+            raise ReviewError(
+                f"{key} admits SSH from the whole internet, which the office list exists to "
+                f"prevent. {fix}"
+            )
+        hit = next((r for r in private if net.version == r.version and net.overlaps(r)), None)
+        if hit is not None:
+            raise ReviewError(
+                f"{key} is private address space ({hit}): the bastion is reached through the "
+                f"internet gateway, which shows an office's public address, never this one "
+                f"(the stack side refuses it too). {fix}"
             )
 
 

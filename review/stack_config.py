@@ -34,6 +34,7 @@ Read as the CLI reads it (pulumi/pulumi, cited per rule):
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import shlex
@@ -121,6 +122,8 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         raise ReviewError(f"{path}: file not found") from None
     try:
         data = yaml.load(text, Loader=GoYamlLoader)
+    except yaml.MarkedYAMLError as exc:
+        raise ReviewError(_yaml_error(path, exc)) from None
     except yaml.YAMLError as exc:
         raise ReviewError(f"{path}: invalid YAML: {' '.join(str(exc).split())}") from None
     except ValueError as exc:  # e.g. an octal-looking 09
@@ -130,6 +133,24 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ReviewError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
     return data
+
+
+def _yaml_error(path: Path, exc: yaml.MarkedYAMLError) -> str:
+    """One line for a YAML syntax error (PyYAML's own text spans lines and names each mark
+    twice): ``<file> line L, column C: <problem> (<context> at line L2); check ...``."""
+    mark = exc.problem_mark or exc.context_mark
+    problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
+    context = ""
+    if exc.context and exc.problem:
+        at = f" at line {exc.context_mark.line + 1}" if exc.context_mark is not None else ""
+        context = f" ({' '.join(str(exc.context).split())}{at})"
+    if mark is None:
+        return f"{path}: {problem}{context}; check the indentation and quoting"
+    line = mark.line + 1
+    return (
+        f"{path} line {line}, column {mark.column + 1}: {problem}{context}; check the "
+        f"indentation and quoting near line {line}"
+    )
 
 
 def load_project(project_dir: Path) -> Project:
@@ -206,10 +227,7 @@ def _type_fix(key: str, declared: str, value: Any) -> str:
     a list only through ``--path`` (``pulumi config set key X`` stores the string X)."""
     short = key.split(":", 1)[1] if ":" in key else key
     if declared == "array":
-        if isinstance(value, str):
-            items = [w for w in re.split(r"[,\s]+", value) if w] or ["<item>"]
-        else:
-            items = ["<item>"]
+        items = _list_items(value) or ["<item>"]
         path = "; ".join(
             f"pulumi config set --path '{short}[{i}]' {shlex.quote(item)}"
             for i, item in enumerate(items)
@@ -224,6 +242,21 @@ def _type_fix(key: str, declared: str, value: Any) -> str:
         "object": "a YAML mapping under the key",
     }
     return "write " + how.get(declared, "it as text")
+
+
+def _list_items(value: Any) -> list[str]:
+    """What a user meant as the items of a list written as one string: its items if it is a
+    JSON list (``'["203.0.113.0/24"]'``), else its comma/space-separated words
+    (``pulumi config set officeCidrs 1.2.3.4/32`` stores a string)."""
+    if not isinstance(value, str):
+        return []
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, list):
+        return [v if isinstance(v, str) else json.dumps(v) for v in parsed]
+    return [w for w in re.split(r"[,\s]+", value) if w]
 
 
 def empty_config_warning(keys: list[str]) -> str:
@@ -287,6 +320,14 @@ def load_stack_config(
             f"the values the environment gives into this file's 'config:' (plain values, no "
             f"secrets) and remove 'environment:', or review with `pulumi preview`"
         )
+    for top in stack_data:  # yaml.v3 matches `config` exactly: a near miss is never read
+        if str(top) != "config" and difflib.get_close_matches(
+            str(top).lower(), ["config"], n=1, cutoff=0.75
+        ):
+            raise ReviewError(
+                f"{stack_file}: the file has '{top}:'; Pulumi reads 'config:' (the keys under "
+                f"'{top}:' are never read). Fix: rename '{top}:' to 'config:'"
+            )
     stack_config = stack_data.get("config") or {}
     if not isinstance(stack_config, dict):
         raise ReviewError(f"{stack_file}: key 'config' must be a mapping")
@@ -314,9 +355,17 @@ def load_stack_config(
 
     missing = sorted(k for k in required if k not in result)
     if missing:
+        undeclared = [k for k in namespaced if k not in declared]
+        near = difflib.get_close_matches(missing[0], undeclared, n=1, cutoff=0.8)
+        fix = (
+            f"did you mean '{missing[0]}'? the file has '{namespaced[near[0]]}': rename it "
+            f"(keys are case-sensitive)"
+            if near
+            else "add it under 'config:'"
+        )
         raise ReviewError(
             f"{stack_file}: missing required configuration value '{missing[0]}' (declared in "
-            f"Pulumi.yaml without a default); add it under 'config:'"
+            f"Pulumi.yaml without a default); {fix}"
         )
     return {k: _encode(v, f"{stack_file}: config key '{k}'") for k, v in result.items()}
 

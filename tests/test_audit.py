@@ -319,3 +319,27 @@ def test_prod_with_a_local_audit_log_fails_its_mandatory_policy(tmp_path: Path) 
     assert {d["policy"] for d in mandatory} == {POLICY}
     assert {m for d in mandatory for m in d["modes"]} == {"update", "preview"}
     assert "Bastion 'bastion-instance' ships its audit log nowhere" in mandatory[0]["message"]
+
+
+def _readme_row(name: str) -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    (row,) = [ln for ln in text.splitlines() if ln.startswith(f"| `{name}` |")]
+    return row
+
+
+def test_the_docs_say_what_protect_data_protects() -> None:
+    """protectData protects the DB's data volume and the audit trail's key and group (prod's
+    run above): the README's config table and Pulumi.yaml's description say both."""
+    row = _readme_row("protectData")
+    assert "data volume" in row and "KMS key" in row and "Logs group" in row, row
+    description = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]["protectData"][
+        "description"
+    ]
+    assert "data volume" in description and "audit KMS key and log group" in description
+
+
+@pytest.mark.parametrize("stack", ["eic", "ssm"])
+def test_audit_log_group_is_absent_without_a_bastion(stack_runs: Any, stack: str) -> None:
+    assert "auditLogGroup" not in stack_runs(stack).outputs
+    row = _readme_row("auditLogGroup")
+    assert "Absent when there is no bastion (`access: instance-connect` or `ssm`)" in row, row

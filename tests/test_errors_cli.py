@@ -124,3 +124,49 @@ def test_placeholders_warn_in_a_preview_and_under_mocks(mode: str) -> None:
     assert any("tiered-network:officeCidrs[0] = '198.51.100.0/24'" in w for w in warnings)
     assert all("`pulumi up` refuses it" in w for w in warnings)
     assert run.resources  # a warning, not an error
+
+
+def _review_message(config: dict[str, str]) -> str:
+    """The line `python -m review` prints (after ``error: ``) for a program refusing ``config``."""
+    with pytest.raises(ProgramError) as err:
+        run_program(ROOT / "__main__.py", config=config, mode="update", stack="dev")
+    return str(err.value)
+
+
+def test_a_config_error_reads_as_the_language_host_prints_it() -> None:
+    """No type name, no `(at components/settings.py:N)`: always the same re-raise."""
+    config = stack_config("dev", natStrategy="two")
+    with pytest.raises(ProgramError) as err:
+        run_program(ROOT / "__main__.py", config=config, mode="update", stack="dev")
+    assert str(err.value) == language_host_message(err.value.original)  # type: ignore[arg-type]
+    assert str(err.value).startswith("Pulumi.dev.yaml: tiered-network:natStrategy = 'two': ")
+    assert "(at " not in str(err.value) and "ConfigError" not in str(err.value)
+
+
+def test_a_missing_region_names_the_near_miss_key_and_no_none() -> None:
+    config = stack_config("dev")
+    config["aws:regoin"] = config.pop("aws:region")
+    assert _review_message(config) == (
+        "Pulumi.dev.yaml: aws:region is not set, but the file has 'aws:regoin'. Fix: did you "
+        "mean aws:region? Rename `aws:regoin` to `aws:region` (keys are case-sensitive)"
+    )
+    del config["aws:regoin"]
+    assert _review_message(config) == (
+        "Pulumi.dev.yaml: aws:region is not set. Fix: run `pulumi config set aws:region "
+        "ap-northeast-2`"
+    )
+
+
+def test_booleans_read_as_yaml_writes_them() -> None:
+    config = stack_config("dev", webSubnet="internal", webPublicIp="true")
+    assert _review_message(config).startswith(
+        "Pulumi.dev.yaml: tiered-network:webPublicIp = true: "
+    )
+    err = ConfigError("publicIp", False, "is refused", "pass True")
+    assert str(err.located("Pulumi.dev.yaml", "tiered-network:publicIp")).startswith(
+        "Pulumi.dev.yaml: tiered-network:publicIp = false: "
+    )
+    assert str(err.in_code("ServerArgs")).startswith("ServerArgs.public_ip = False: ")  # Python
+    assert str(ConfigError("x", None, "needs a subnet", "set x")) == (
+        "x is not set: needs a subnet. Fix: set x"
+    )

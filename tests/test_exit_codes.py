@@ -86,7 +86,13 @@ def workflow_review_steps() -> tuple[str, str, str]:
     return run, deployed, verdict
 
 
-@pytest.mark.parametrize(("pack", "code"), [(None, 0), (STRICT, 1), ({"vpc-flow-logs": 3}, 2)])
+# 2: a pack config the pack's schema refuses (with dev's office list, so that it is the
+# pack that stops, not the review's pre-check of that list).
+BAD_LEVEL = {"bastion-ssh-only-from-office": {"officeCidrs": ["203.0.113.0/24"]},
+             "vpc-flow-logs": 3}  # fmt: skip
+
+
+@pytest.mark.parametrize(("pack", "code"), [(None, 0), (STRICT, 1), (BAD_LEVEL, 2)])
 def test_the_workflow_job_fails_with_the_reviews_own_code(
     tmp_path: Path, pack: dict | None, code: int
 ) -> None:

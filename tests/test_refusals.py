@@ -192,6 +192,44 @@ def test_the_review_stops_with_one_line_naming_file_key_value_and_fix(
     assert "Fix: " in err
 
 
+OFFICE = "tiered-network:officeCidrs:\n    - 203.0.113.0/24"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expect"),
+    [
+        ("    - 203.0.113.0/24", "    - 203.0.113.7/24",
+         "officeCidrs[0] = '203.0.113.7/24': not a valid CIDR block (203.0.113.7/24 has host bits "
+         "set). Fix: write the network address with its prefix length: 203.0.113.0/24"),
+        ("vpcCidr: 192.168.10.0/24", "vpcCidr: 192.168.10.0/16",
+         "vpcCidr = '192.168.10.0/16': not a valid CIDR block (192.168.10.0/16 has host bits "
+         "set). Fix: write the network address with its prefix length: 192.168.0.0/16"),
+        (OFFICE, "tiered-network:officeCidrs: '[\"203.0.113.0/24\", \"198.51.100.0/24\"]'",
+         "Fix: store a list: `pulumi config set --path 'officeCidrs[0]' 203.0.113.0/24; pulumi "
+         "config set --path 'officeCidrs[1]' 198.51.100.0/24` (without --path"),
+        ("    - 203.0.113.0/24", "    - 203.0.113.0/24\n    - 10.1.0.0/16",
+         "officeCidrs[1] = '10.1.0.0/16': is private address space (10.0.0.0/8): the bastion is "
+         "reached through the internet gateway, which shows your office's public address, never "
+         "this one. Fix: set your office's public address: `pulumi config set --path "
+         "'officeCidrs[1]' \"$(curl -s -4 https://checkip.amazonaws.com)/32\"`"),
+        ("    - 203.0.113.0/24", "    - 203.0.113.0/24\n    - fd00:1::/64",
+         "officeCidrs[1] = 'fd00:1::/64': is private address space (fc00::/7)"),
+    ],
+    ids=["office-host-bits", "vpc-host-bits", "json-string-list", "private-second", "private-v6"],
+)  # fmt: skip
+def test_the_fix_fits_the_value_given(tmp_path: Path, old: str, new: str, expect: str) -> None:
+    """The suggestion is the user's own value made right (never the private example range
+    192.168.10.0/24, which an office list refuses), for the entry at fault."""
+    assert old in DEV
+    project = project_copy(tmp_path, stack_text=DEV.replace(old, new, 1))
+    code, err = review_error(project)
+    assert code == 2 and err.count("\n") == 1, err
+    assert expect in err, err
+    if "fd00" in new:
+        assert "'officeCidrs[1]' \"$(curl -s -6 " in err and "/128\"`" in err, err
+        assert "-4" not in err
+
+
 @pytest.mark.parametrize("stack", ["dev", "eic", "prod"])
 def test_the_missing_pack_config_hint_works_when_followed(tmp_path: Path, stack: str) -> None:
     project = project_copy(tmp_path, stack, with_pack_config=False)

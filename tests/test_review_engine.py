@@ -221,7 +221,7 @@ def test_stack_config_overlays_defaults_and_json_encodes(tmp_path: Path) -> None
             "config:\n  tiered-network:prefix: [a]\n",
             r"'tiered-network:prefix' must be of type 'string'",
         ),
-        ("config: [\n", r"Pulumi\.dev\.yaml: invalid YAML"),
+        ("config: [\n", r"Pulumi\.dev\.yaml line 2, column 1: expected the node content"),
     ],
 )
 def test_stack_config_errors_name_file_and_key(

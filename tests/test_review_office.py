@@ -102,3 +102,96 @@ def test_following_the_readme_gives_a_clean_review(tmp_path: Path) -> None:
         config_file=pack,
     )
     assert report.exit_code == 0, report.render(plan=False)
+
+
+def _pack_check(tmp_path: Path, text: str, access: str = "bastion") -> str:
+    """The pre-check's refusal of the pack config ``text`` for dev's stack values."""
+    path = tmp_path / "dev.json"
+    path.write_text(text)
+    stack = {**config(["203.0.113.0/24"]), "tiered-network:access": access}
+    with pytest.raises(ReviewError) as err:
+        check_office_cidrs(stack, project="tiered-network", stack="dev", config_file=path)
+    return str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("{}", "bastion-ssh-only-from-office.officeCidrs is not set (the file holds {})"),
+        ('{"bastion-ssh-only-from-office": {"officeCidrs": []}}', "officeCidrs is []"),
+        ("", "dev.json is empty (0 bytes), not JSON"),
+    ],
+    ids=["no-policy", "empty-list", "empty-file"],
+)
+def test_a_pack_config_without_office_ranges_stops_a_bastion_stack(
+    tmp_path: Path, text: str, words: str
+) -> None:
+    message = _pack_check(tmp_path, text)
+    assert words in message and "dev.json" in message, message
+    assert "Fix: " in message and '{"officeCidrs": ["203.0.113.0/24"]}' in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("cidr", "words"),
+    [
+        ("203.0.113.0/33", "is not a CIDR"),
+        ("0.0.0.0/0", "admits SSH from the whole internet"),
+        ("::/0", "admits SSH from the whole internet"),
+        ("10.0.0.0/8", "is private address space (10.0.0.0/8)"),
+        ("fd00:1::/64", "is private address space (fc00::/7)"),
+    ],
+)
+def test_a_bad_pack_office_entry_stops_the_review_naming_it(
+    tmp_path: Path, cidr: str, words: str
+) -> None:
+    text = json.dumps({"bastion-ssh-only-from-office": {"officeCidrs": ["203.0.113.0/24", cidr]}})
+    message = _pack_check(tmp_path, text)
+    key = f"dev.json: bastion-ssh-only-from-office.officeCidrs[1] = '{cidr}' {words}"
+    assert key in message, message
+    assert "Fix: replace it in" in message and "203.0.113.0/24" in message.split("Fix: ")[1]
+
+
+def test_the_pack_uses_the_stack_sides_definition_of_private() -> None:
+    from components.settings import PRIVATE_RANGES
+    from review.pipeline import _private_ranges
+
+    assert _private_ranges() == PRIVATE_RANGES
+
+
+@pytest.mark.parametrize(
+    ("pack", "access", "words"),
+    [
+        ({"officeCidrs": ["203.0.113.0/24"], "access": "ssm"}, "bastion",
+         "access = 'ssm' differs from Pulumi.dev.yaml's tiered-network:access = 'bastion'"),
+        ({"officeCidrs": ["203.0.113.0/24"]}, "ssm",
+         "access = 'bastion' (the default) differs from Pulumi.dev.yaml's "
+         "tiered-network:access = 'ssm'"),
+    ],
+)  # fmt: skip
+def test_a_pack_access_other_than_the_stacks_stops_the_review(
+    tmp_path: Path, pack: dict, access: str, words: str
+) -> None:
+    message = _pack_check(tmp_path, json.dumps({"bastion-ssh-only-from-office": pack}), access)
+    assert words in message and "Fix: make them agree" in message, message
+    assert f'"access": "{access}"' in message
+
+
+@pytest.mark.parametrize(
+    "pack",
+    [{"bastion-ssh-only-from-office": {"officeCidrs": ["203.0.113.0/24", "10.0.0.0/8"]}},
+     {"bastion-ssh-only-from-office": {"officeCidrs": ["203.0.113.0/24"], "access": "ssm"}},
+     {}],
+    ids=["private", "access", "empty"],
+)  # fmt: skip
+def test_the_review_stops_with_exit_2_on_a_bad_pack_config_before_analysing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], pack: dict
+) -> None:
+    path = tmp_path / "dev.json"
+    path.write_text(json.dumps(pack))
+    code = main(["--stack", "dev", "-C", str(ROOT), "--mode", "update", "--config-file",
+                 str(path), "--no-plan"])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 2 and err.count("\n") == 1, err
+    assert err.startswith("error: ") and "dev.json" in err and "Fix: " in err
+    assert "Summary:" not in out  # nothing analysed

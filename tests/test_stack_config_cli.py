@@ -79,9 +79,53 @@ def test_a_string_key_takes_any_scalar_as_its_text(tmp_path: Path) -> None:
 
 
 def test_a_duplicate_key_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(ReviewError, match=r'Pulumi\.dev\.yaml: invalid YAML: mapping key '
+    with pytest.raises(ReviewError, match=r'Pulumi\.dev\.yaml line 3, column 3: mapping key '
                                           r'"tiered-network:prefix" already defined at line 2'):
         load(tmp_path, "config:\n  tiered-network:prefix: a\n  tiered-network:prefix: b\n")
+
+
+@pytest.mark.parametrize(
+    ("stack_yaml", "message"),
+    [
+        ("config:\n  aws:region: x\n prefix: dev\n",
+         "Pulumi.dev.yaml line 3, column 2: expected <block end>, but found "
+         "'<block mapping start>' (while parsing a block mapping at line 1); check the "
+         "indentation and quoting near line 3"),
+        ("config:\n  prefix: 'dev\n",
+         "Pulumi.dev.yaml line 3, column 1: found unexpected end of stream (while scanning a "
+         "quoted scalar at line 2); check the indentation and quoting near line 3"),
+    ],
+)  # fmt: skip
+def test_a_yaml_syntax_error_is_one_line_naming_the_line(
+    tmp_path: Path, stack_yaml: str, message: str
+) -> None:
+    with pytest.raises(ReviewError) as err:
+        load(tmp_path, stack_yaml)
+    assert str(err.value) == f"{tmp_path / message}", str(err.value)
+
+
+def test_a_misspelt_required_key_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ReviewError) as err:
+        load(tmp_path, "config:\n  tiered-network:prefixx: dev\n")
+    assert str(err.value).endswith(
+        "missing required configuration value 'tiered-network:prefix' (declared in Pulumi.yaml "
+        "without a default); did you mean 'tiered-network:prefix'? the file has "
+        "'tiered-network:prefixx': rename it (keys are case-sensitive)"
+    ), str(err.value)
+    with pytest.raises(ReviewError, match=r"the file has 'prefx': rename it"):
+        load(tmp_path, "config:\n  prefx: dev\n")  # as written, without the namespace
+    with pytest.raises(ReviewError, match=r"'tiered-network:prefix' \(declared .*; add it under"):
+        load(tmp_path, "config:\n  aws:region: x\n")  # nothing near it: add it
+
+
+@pytest.mark.parametrize("top", ["configs", "Config", "confg"])
+def test_a_misspelt_config_block_is_named(tmp_path: Path, top: str) -> None:
+    with pytest.raises(ReviewError) as err:
+        load(tmp_path, f"{top}:\n  prefix: dev\n")
+    assert str(err.value).endswith(
+        f"Pulumi.dev.yaml: the file has '{top}:'; Pulumi reads 'config:' (the keys under "
+        f"'{top}:' are never read). Fix: rename '{top}:' to 'config:'"
+    ), str(err.value)
 
 
 # ---------------------------------------------------------------- issue 13, point 6
