@@ -12,8 +12,17 @@ from typing import Any
 
 import pulumi
 import pytest
+from hypothesis import HealthCheck, settings
 
 from review.mocks import AwsMocks
+
+# This box is noisy (2 cores, other work): a property test's examples are judged by what they
+# find, never by how fast one ran (hypothesis's 200 ms deadline and its too_slow health check
+# failed runs under load).
+settings.register_profile(
+    "noisy", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("noisy")
 
 _MADE_RUNS_DIR = ""
 

@@ -70,7 +70,8 @@ def _query_all(model: NetworkModel) -> None:
     model.servers()
 
 
-FIXTURE_OK = [HealthCheck.function_scoped_fixture]  # the fixture is module-scoped, read-only
+FIXTURE_OK = [HealthCheck.function_scoped_fixture,  # the fixture is module-scoped, read-only
+              HealthCheck.too_slow]  # a noisy box (tests/conftest.py)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=FIXTURE_OK)
