@@ -646,23 +646,25 @@ def _names(diags: list[Any]) -> set[tuple[str, str | None]]:
     return {(d.policy, resource_name(d.urn)) for d in diags if d.policy in MANDATORY | ADVISORY}
 
 
-# (form, written, read as): ProtocolForValue lower-cases, keeps a name, else strconv.Atoi
+# (form, written, read as, group, source): ProtocolForValue lower-cases, keeps a name, else reads
+# strconv.Atoi; SSH from outside the office on the bastion's group, from the internet on the
+# web group's
 PROTOCOL_FORMS = [
-    ("sgrule", "006", "tcp"), ("sgrule", "+6", "tcp"), ("sgrule", "-01", "-1"),
-    ("vpcrule", "06", "tcp"), ("inline", "006", "tcp"), ("inline", "+6", "tcp"),
-    ("sgrule", "TCP", "tcp"),
+    ("sgrule", "006", "tcp", "bastion", "0.0.0.0/0"),
+    ("sgrule", "-01", "-1", "bastion", "0.0.0.0/0"),
+    ("vpcrule", "06", "tcp", "bastion", "0.0.0.0/0"),
+    ("inline", "+6", "tcp", "bastion", "0.0.0.0/0"),
+    ("sgrule", "006", "tcp", "web", "198.51.100.0/24"),
 ]
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize(("form", "written", "read"), PROTOCOL_FORMS)
-@pytest.mark.parametrize(("group", "cidr"), [("bastion", "0.0.0.0/0"), ("web", "198.51.100.0/24")])
+@pytest.mark.parametrize(("form", "written", "read", "group", "cidr"), PROTOCOL_FORMS)
 def test_a_protocol_number_written_oddly_is_judged_as_aws_reads_it(
     pack: PolicyPack, mode: str, form: str, written: str, read: str, group: str, cidr: str,
     tmp_path: Path,
 ) -> None:
-    """SSH from outside the office on the bastion's group, or from the internet on the web
-    group, written with an odd protocol: refused exactly as when written plainly (and not
+    """A rule written with an odd protocol is refused exactly as when written plainly (and not
     nothing)."""
     odd = Case(f"proto-{form}-{written}-{group}", set(), tweak=_ssh_rule(form, written, group,
                                                                         cidr))
