@@ -179,11 +179,14 @@ class ReviewReport:
         if plan:
             out.append("")
             out.extend(render_plan(shown))
-            for r in self.results:
+        for r in self.results:
+            if plan:
                 out.extend(_render_outputs(r.run))
-                for entry in r.run.logs:
-                    if entry.severity in ("warning", "error"):
-                        out.extend(_wrap(f"{entry.severity} [{r.mode}] {entry.message}"))
+            # the program's warnings (a placeholder key, a documentation-range office CIDR) are
+            # shown with or without the plan
+            for entry in r.run.logs:
+                if entry.severity in ("warning", "error"):
+                    out.extend(_wrap(f"{entry.severity} [{r.mode}] {entry.message}"))
         matrices = {r.mode: self.reachability(r.mode) for r in self.results}
         shown_modes = [m for m in matrices if m == "update"] or list(matrices)[:1]
         shown_modes += [m for m in matrices if m not in shown_modes and matrices[m] != matrices[

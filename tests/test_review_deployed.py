@@ -133,3 +133,13 @@ def test_a_smaller_root_volume_in_place_stops_the_review() -> None:
     with pytest.raises(ReviewError, match=r"::web-instance: rootBlockDevice.volumeSize 32 -> 16"):
         run_program(project.main, config=load_stack_config(ROOT, "dev"), mode="baseline",
                     stack="dev", project=project.name, baseline=old)
+
+
+def test_the_programs_warnings_show_without_the_plan_too() -> None:
+    """prod's placeholder key and documentation-range office CIDR warn in every mode: with
+    --no-plan (make diagram's run) as with the plan."""
+    for args in ((), ("--no-plan",)):
+        code, out, err = _cli("--stack", "prod", "--mode", "update", *args)
+        assert code == 0, err
+        assert "warning [update] Pulumi.prod.yaml: tiered-network:sshPublicKey = " in out, args
+        assert "tiered-network:officeCidrs[0] = '198.51.100.0/24'" in out, args
