@@ -360,6 +360,16 @@ def _load(conf: StackConfig) -> StackSettings:
     # Only the servers the stack creates are read (a bastion-only stack needs no webSubnet).
     def web() -> ServerPlan:
         web_subnet = _subnet_of("webSubnet", conf.string("webSubnet"), network.plan)
+        if web_subnet.spec.tier is not Tier.PUBLIC:
+            # the web server serves port 80 to the internet: only a public subnet can
+            publics = [p.spec.name for p in network.plan if p.spec.tier is Tier.PUBLIC]
+            raise ConfigError(
+                "webSubnet",
+                web_subnet.spec.name,
+                f"a {web_subnet.spec.tier.value} subnet, but the web server serves port 80 "
+                f"to the internet",
+                f"set webSubnet to a public subnet ({', '.join(publics) or 'add one'})",
+            )
         return ServerPlan(
             name="web",
             subnet=web_subnet.spec.name,

@@ -82,6 +82,12 @@ def refused_by_the_program(mocks: RecordingMocks, config: dict[str, str]) -> str
             "`pulumi config set idleTimeoutSeconds 600`",
         ),
         (
+            {"webSubnet": "internal", "webPublicIp": False},
+            "Pulumi.dev.yaml: tiered-network:webSubnet = 'internal': a private subnet, but the "
+            "web server serves port 80 to the internet",
+            "set webSubnet to a public subnet (external-a, external-c)",
+        ),
+        (
             {"flowLogs": "yes"},
             "Pulumi.dev.yaml: tiered-network:flowLogs = 'yes': must be a boolean",
             "`pulumi config set flowLogs true`",
