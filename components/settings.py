@@ -517,7 +517,7 @@ def check_egress(plan: ServerPlan, network: NetworkArgs) -> None:
     value: object
     if plan.name == "web":
         setting, value = "webPublicIp", False
-        fix = f"set webPublicIp: true, move web to a private subnet (through NAT), {ack}"
+        fix = f"set webPublicIp: true (it serves the internet from a public subnet), {ack}"
     else:
         setting, value = f"{plan.name}Subnet", plan.subnet
         fix = f"put {plan.name} in a private subnet (through NAT), {ack}"

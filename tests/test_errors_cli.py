@@ -158,9 +158,9 @@ def test_a_missing_region_names_the_near_miss_key_and_no_none() -> None:
 
 
 def test_booleans_read_as_yaml_writes_them() -> None:
-    config = stack_config("dev", webSubnet="internal", webPublicIp="true")
+    config = stack_config("dev", webPublicIp="false")  # no public IP, no way out: refused
     assert _review_message(config).startswith(
-        "Pulumi.dev.yaml: tiered-network:webPublicIp = true: "
+        "Pulumi.dev.yaml: tiered-network:webPublicIp = false: "
     )
     err = ConfigError("publicIp", False, "is refused", "pass True")
     assert str(err.located("Pulumi.dev.yaml", "tiered-network:publicIp")).startswith(

@@ -249,7 +249,7 @@ BAD_INPUT = [
     ({"officeCidrs": ["::/0"]}, "officeCidrs[0]", "whole internet"),
     ({"sshPublicKey": ""}, "sshPublicKey", "ssh-keygen"),
     ({"natStrategy": "two"}, "natStrategy", "single, one-per-az, none"),
-    ({"webSubnet": "internal"}, "webPublicIp", "only public-tier servers"),
+    ({"webSubnet": "internal"}, "webSubnet", "serves port 80 to the internet"),
     ({"managementSubnet": "external-a"}, "managementSubnet", "is a public subnet"),
     ({"idleTimeoutSeconds": "5"}, "idleTimeoutSeconds", "60 to 3600"),
     ({"webInstanceType": "huge"}, "webInstanceType", "not an EC2 instance type"),
