@@ -597,8 +597,27 @@ def _diagnostics(pack: PolicyPack, case: Case, mode: str, tmp_path: Path) -> lis
     return list(pack.analyze(case_run(case, "deployed", PROGRAM_CONFIG, shape=mode)))
 
 
-@pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+# The designs the pack got wrong before these tests, and their compliant twins: every mode. The
+# rest it handled already, in forms the other policy suites also check deployed: update and
+# preview.
+FOUND: frozenset[str] = frozenset({
+    "a17-nlb-tcp-udp-to-db", "a17-nlb-tcp-udp-to-bastion", "a17-nlb-tcp-to-db",
+    "a17-route-to-gwlb-endpoint", "a17-instance-from-lt-private", "a17-instance-from-lt",
+    "a17-route-via-assoc-output", "a17-route-nat64-via-assoc-output",
+    "a17-db-world-rule-via-other-rule", "a17-eni-sg-attach-via-other",
+    "a17-listener-via-other-listener", "a17-tg-attachment-via-other-attachment",
+    "a17-gwlb-appliance-geneve", "a17-gwlb-appliance-all-from-vpc",
+    "a17-instance-subnet-via-assoc",
+})
+DESIGN_RUNS = [pytest.param(case, mode, id=f"{case.id}-{mode}") for case in CASES
+               for mode in (MODES if case.id in FOUND else MODES[:2])]
+
+
+def test_every_finding_is_a_case() -> None:
+    assert {c.id for c in CASES} >= FOUND
+
+
+@pytest.mark.parametrize(("case", "mode"), DESIGN_RUNS)
 def test_second_readers_design(pack: PolicyPack, case: Case, mode: str, tmp_path: Path) -> None:
     diags = _diagnostics(pack, case, mode, tmp_path)
     check(diags, case.expected_for("update" if mode != "preview" else "preview"))
