@@ -35,9 +35,9 @@ Read as the CLI reads it (pulumi/pulumi, cited per rule):
 from __future__ import annotations
 
 import difflib
+import importlib
 import json
 import re
-import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -227,11 +227,9 @@ def _type_fix(key: str, declared: str, value: Any) -> str:
     a list only through ``--path`` (``pulumi config set key X`` stores the string X)."""
     short = key.split(":", 1)[1] if ":" in key else key
     if declared == "array":
-        items = _list_items(value) or ["<item>"]
-        path = "; ".join(
-            f"pulumi config set --path '{short}[{i}]' {shlex.quote(item)}"
-            for i, item in enumerate(items)
-        )
+        # the program's own reading of what the user meant (components/config.py, installed as
+        # tierednet: the same file, not the program's `components` the next run imports)
+        path = importlib.import_module("tierednet.config").set_list_command(short, value)
         return (
             f"store a list: `{path}` (without --path, `pulumi config set {short} ...` stores one "
             "string), or write a YAML list under the key, one `- item` per line"
@@ -242,21 +240,6 @@ def _type_fix(key: str, declared: str, value: Any) -> str:
         "object": "a YAML mapping under the key",
     }
     return "write " + how.get(declared, "it as text")
-
-
-def _list_items(value: Any) -> list[str]:
-    """What a user meant as the items of a list written as one string: its items if it is a
-    JSON list (``'["203.0.113.0/24"]'``), else its comma/space-separated words
-    (``pulumi config set officeCidrs 1.2.3.4/32`` stores a string)."""
-    if not isinstance(value, str):
-        return []
-    try:
-        parsed = json.loads(value)
-    except ValueError:
-        parsed = None
-    if isinstance(parsed, list):
-        return [v if isinstance(v, str) else json.dumps(v) for v in parsed]
-    return [w for w in re.split(r"[,\s]+", value) if w]
 
 
 def empty_config_warning(keys: list[str]) -> str:
