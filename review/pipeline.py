@@ -63,11 +63,12 @@ def check_office_cidrs(
         stack_cidrs = json.loads(raw) if raw else []
     except (OSError, ValueError):
         return  # the program and the pack report unreadable or malformed input themselves
-    check_pack_office(config, text, project=project, stack=stack, config_file=config_file)
     try:
-        pack = json.loads(text)
+        pack = json.loads(text) if text.strip() else None
     except ValueError:
         return  # the pack reports malformed JSON itself, naming the file
+    check_pack_office(config, text, pack, stack_cidrs, project=project, stack=stack,
+                      config_file=config_file)
     policy = pack.get(OFFICE_POLICY) if isinstance(pack, dict) else None
     pack_cidrs = policy.get("officeCidrs") if isinstance(policy, dict) else None
     if not isinstance(pack_cidrs, list) or not isinstance(stack_cidrs, list):
@@ -101,9 +102,11 @@ def _private_ranges() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ..
 
 
 def check_pack_office(
-    config: dict[str, str], text: str, *, project: str, stack: str, config_file: Path
+    config: dict[str, str], text: str, pack: Any, stack_cidrs: Any, *, project: str,
+    stack: str, config_file: Path,
 ) -> None:
-    """The pack config ``text`` can judge this stack's way in: its ``access`` is the stack's,
+    """The pack config ``text`` (``pack``, as JSON; None when empty) can judge this stack's
+    way in: its ``access`` is the stack's,
     and for a bastion it lists office ranges, each a public CIDR that is not the whole
     internet. Otherwise every run would end in mandatory violations (or pass a range the stack
     side refuses); this stops first, naming the file, the key, the value and the fix. Only for
@@ -126,10 +129,6 @@ def check_pack_office(
             f"{why} ({stack_access}). Fix: write {starter} in {where} (the office list belongs "
             f"to whoever guards the account)"
         )
-    try:
-        pack = json.loads(text)
-    except ValueError:
-        return  # the pack reports malformed JSON itself, naming the file
     policy = pack.get(OFFICE_POLICY) if isinstance(pack, dict) else None
     if not isinstance(pack, dict) or (policy is not None and not isinstance(policy, dict)):
         return  # the pack's config schema refuses it, naming the key
@@ -145,10 +144,6 @@ def check_pack_office(
     if access != "bastion":
         return
     cidrs = (policy or {}).get("officeCidrs")
-    try:
-        stack_cidrs = json.loads(config.get(f"{project}:officeCidrs") or "[]")
-    except ValueError:
-        stack_cidrs = []
     ours = f"{stack_file}'s {project}:officeCidrs holds {stack_cidrs}" if stack_cidrs else (
         f"{stack_file} has no {project}:officeCidrs yet"
     )
