@@ -14,7 +14,6 @@ rest were handled before and stay so.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ import pytest
 from review import PolicyPack
 from tests.runs import case_run
 from tests.test_policies import (
+    MODES,
     PROGRAM_CONFIG,
     B,
     Case,
@@ -33,16 +33,17 @@ from tests.test_policies import (
     P,
     S,
     T,
+    Tweak,
     World,
     analyze,
     check,
     config_file,
     pack,
 )
+from tests.test_policies_doors import _open_group
 
 __all__ = ["pack"]
 
-Tweak = Callable[[World], None]
 AMI = "ami-0123456789abcdef0"
 GWLB_SERVICE = "com.amazonaws.vpce.ap-northeast-2.vpce-svc-0123456789abcdef0"
 
@@ -99,8 +100,7 @@ def _route_to_gwlbe(w: World) -> None:
 
 # 9. aws.alb.* alias types
 def _alb_alias_to_db(w: World) -> None:
-    w.sgs["alb"] = w.sg("alb-sg", {"Role": "lb", "Tier": "public"})
-    w.ingress("alb-in", "alb", 443, cidr_ipv4="0.0.0.0/0")
+    _open_group(w, "alb", 443)
     lb = aws.alb.LoadBalancer("alb", internal=False, load_balancer_type="application",
                               subnets=[w.subnets["pub"].id], security_groups=[w.sgs["alb"].id])
     w.ingress("db-from-alb", "db", 3306, referenced_security_group_id=w.sgs["alb"].id)
@@ -127,19 +127,31 @@ def _eip_assoc_literal_alloc_instance(w: World) -> None:
                            instance_id=w.db.id)
 
 
-# 13. instance whose subnet and public IP come from its launch template only
-def _instance_from_lt(w: World) -> None:
-    lt = aws.ec2.LaunchTemplate(
-        "db2-lt", image_id=AMI, instance_type="t3.micro",
-        metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(http_tokens="required"),
-        network_interfaces=[aws.ec2.LaunchTemplateNetworkInterfaceArgs(
-            device_index=0, subnet_id=w.subnets["pub"].id, associate_public_ip_address="true",
-            security_groups=[w.sgs["db"].id])])
-    aws.ec2.Instance(
-        "db2", launch_template=aws.ec2.InstanceLaunchTemplateArgs(id=lt.id, version="$Latest"),
-        metadata_options=aws.ec2.InstanceMetadataOptionsArgs(http_tokens="required"),
-        root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(encrypted=True),
-        tags={"Role": "db", "Tier": "private"})
+# 13. an instance whose subnet, public IP and groups come from its launch template only
+def _instance_from_lt(subnet: str, public: bool) -> Tweak:
+    def tweak(w: World) -> None:
+        lt = aws.ec2.LaunchTemplate(
+            "db2-lt", image_id=AMI, instance_type="t3.micro",
+            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(http_tokens="required"),
+            network_interfaces=[aws.ec2.LaunchTemplateNetworkInterfaceArgs(
+                device_index=0, subnet_id=w.subnets[subnet].id,
+                associate_public_ip_address=str(public).lower(),
+                security_groups=[w.sgs["db"].id])])
+        aws.ec2.Instance(
+            "db2", launch_template=aws.ec2.InstanceLaunchTemplateArgs(id=lt.id,
+                                                                      version="$Latest"),
+            metadata_options=aws.ec2.InstanceMetadataOptionsArgs(http_tokens="required"),
+            root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(encrypted=True),
+            tags={"Role": "db", "Tier": "private"})
+    return tweak
+
+
+def _internet_alb(w: World) -> aws.lb.LoadBalancer:
+    """An internet-facing ALB in the public subnet with the open group ``alb``
+    (test_policies_doors._open_group: 443 from anywhere)."""
+    return aws.lb.LoadBalancer("alb", internal=False, load_balancer_type="application",
+                               subnets=[w.subnets["pub"].id],
+                               security_groups=[w.sgs["alb"].id])
 
 
 # 15. secondary VPC CIDR (false-alarm check)
@@ -161,10 +173,8 @@ def _main_is_public(w: World) -> None:
 
 # 24. IP target literal in the private subnet (not the DB's mocked IP)
 def _alb_ip_literal(w: World) -> None:
-    w.sgs["alb"] = w.sg("alb-sg", {"Role": "lb", "Tier": "public"})
-    w.ingress("alb-in", "alb", 443, cidr_ipv4="0.0.0.0/0")
-    lb = aws.lb.LoadBalancer("alb", internal=False, load_balancer_type="application",
-                             subnets=[w.subnets["pub"].id], security_groups=[w.sgs["alb"].id])
+    _open_group(w, "alb", 443)
+    lb = _internet_alb(w)
     w.ingress("db-from-alb", "db", 3306, referenced_security_group_id=w.sgs["alb"].id)
     tg = aws.lb.TargetGroup("alb-ip-tg", port=3306, protocol="HTTP", vpc_id=w.vpc.id,
                             target_type="ip")
@@ -198,7 +208,8 @@ CASES: list[Case] = [
     Case("a17-eip-assoc-literal-alloc-eni", {(I, "x-assoc")}, tweak=_eip_assoc_literal_alloc),
     Case("a17-eip-assoc-literal-alloc-instance", {(I, "x-assoc")},
          tweak=_eip_assoc_literal_alloc_instance),
-    Case("a17-instance-from-lt", {(I, "db2-lt"), (N, "db2"), (T, "db2")}, tweak=_instance_from_lt),
+    Case("a17-instance-from-lt", {(I, "db2-lt"), (N, "db2"), (T, "db2")},
+         tweak=_instance_from_lt("pub", True)),
     Case("a17-secondary-cidr", set(), tweak=_secondary_cidr),
     Case("a17-main-is-public", set(), tweak=_main_is_public),
     Case("a17-alb-ip-literal", {(I, "alb-listener")}, tweak=_alb_ip_literal),
@@ -210,21 +221,6 @@ CASES: list[Case] = [
 
 # ---------------------------------------------------------------------------------------------
 # batch 2
-
-def _instance_from_lt_private(w: World) -> None:
-    """Compliant twin: the private subnet and groups come from the launch template."""
-    lt = aws.ec2.LaunchTemplate(
-        "db2-lt", image_id=AMI, instance_type="t3.micro",
-        metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(http_tokens="required"),
-        network_interfaces=[aws.ec2.LaunchTemplateNetworkInterfaceArgs(
-            device_index=0, subnet_id=w.subnets["priv"].id, associate_public_ip_address="false",
-            security_groups=[w.sgs["db"].id])])
-    aws.ec2.Instance(
-        "db2", launch_template=aws.ec2.InstanceLaunchTemplateArgs(id=lt.id, version="$Latest"),
-        metadata_options=aws.ec2.InstanceMetadataOptionsArgs(http_tokens="required"),
-        root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(encrypted=True),
-        tags={"Role": "db", "Tier": "private"})
-
 
 def _nlb_to_bastion(proto: str) -> Tweak:
     """Internet NLB (no groups) :22 -> bastion:22; the bastion admits 22 from the VPC (the
@@ -260,8 +256,7 @@ def _cross_vpc_ip_target(w: World) -> None:
     aws.ec2.RouteTableAssociation("priv2-assoc", subnet_id=priv2.id, route_table_id=rt2.id)
     aws.ec2.Route("pub-to-vpc2", route_table_id=w.public_rt.id,
                   destination_cidr_block="10.1.0.0/24", vpc_peering_connection_id=pcx.id)
-    w.sgs["alb"] = w.sg("alb-sg", {"Role": "lb", "Tier": "public"})
-    w.ingress("alb-in", "alb", 443, cidr_ipv4="0.0.0.0/0")
+    _open_group(w, "alb", 443)
     sg2 = aws.ec2.SecurityGroup("db2-sg", vpc_id=vpc2.id, description="db2",
                                 tags={"Role": "db", "Tier": "private"})
     aws.vpc.SecurityGroupIngressRule("db2-from-alb", security_group_id=sg2.id,
@@ -275,8 +270,7 @@ def _cross_vpc_ip_target(w: World) -> None:
         metadata_options=aws.ec2.InstanceMetadataOptionsArgs(http_tokens="required"),
         root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(encrypted=True),
         tags={"Role": "db", "Tier": "private"})
-    lb = aws.lb.LoadBalancer("alb", internal=False, load_balancer_type="application",
-                             subnets=[w.subnets["pub"].id], security_groups=[w.sgs["alb"].id])
+    lb = _internet_alb(w)
     tg = aws.lb.TargetGroup("alb-ip-tg", port=3306, protocol="HTTP", vpc_id=w.vpc.id,
                             target_type="ip")
     aws.lb.TargetGroupAttachment("alb-ip-att", target_group_arn=tg.arn, target_id="10.1.0.10",
@@ -289,7 +283,7 @@ def _cross_vpc_ip_target(w: World) -> None:
 CASES += [
     # in a preview the template's networkInterfaces depend on the subnet and the groups alike,
     # so its subnet is not known to be the subnet (fail closed: tier-declared)
-    Case("a17-instance-from-lt-private", set(), tweak=_instance_from_lt_private,
+    Case("a17-instance-from-lt-private", set(), tweak=_instance_from_lt("priv", False),
          preview_expected={(T, "db2")}),
     Case("a17-nlb-tcp-udp-to-bastion", {(B, "nlb-ssh-listener")},
          tweak=_nlb_to_bastion("TCP_UDP")),
@@ -515,11 +509,9 @@ CASES += [
 def _listener_via_other_listener(w: World) -> None:
     """Internet ALB in front of the web server (compliant); a second listener on the same ALB,
     its loadBalancerArn taken from the first listener's output, forwards to the DB."""
-    w.sgs["alb"] = w.sg("alb-sg", {"Role": "lb", "Tier": "public"})
-    w.ingress("alb-in", "alb", 443, cidr_ipv4="0.0.0.0/0")
+    _open_group(w, "alb", 443)
     w.ingress("alb-in-8443", "alb", 8443, cidr_ipv4="0.0.0.0/0")
-    lb = aws.lb.LoadBalancer("alb", internal=False, load_balancer_type="application",
-                             subnets=[w.subnets["pub"].id], security_groups=[w.sgs["alb"].id])
+    lb = _internet_alb(w)
     w.ingress("web-from-alb", "web", 80, referenced_security_group_id=w.sgs["alb"].id)
     w.ingress("db-from-alb", "db", 3306, referenced_security_group_id=w.sgs["alb"].id)
     tgw = aws.lb.TargetGroup("alb-web-tg", port=80, protocol="HTTP", vpc_id=w.vpc.id)
@@ -537,10 +529,8 @@ def _listener_via_other_listener(w: World) -> None:
 def _tg_att_via_other_att(w: World) -> None:
     """Internet ALB -> web TG (compliant); a second attachment registers the DB in the same TG,
     the TG ARN taken from the first attachment's output."""
-    w.sgs["alb"] = w.sg("alb-sg", {"Role": "lb", "Tier": "public"})
-    w.ingress("alb-in", "alb", 443, cidr_ipv4="0.0.0.0/0")
-    lb = aws.lb.LoadBalancer("alb", internal=False, load_balancer_type="application",
-                             subnets=[w.subnets["pub"].id], security_groups=[w.sgs["alb"].id])
+    _open_group(w, "alb", 443)
+    lb = _internet_alb(w)
     w.ingress("web-from-alb", "web", 80, referenced_security_group_id=w.sgs["alb"].id)
     w.ingress("db-from-alb", "db", 80, referenced_security_group_id=w.sgs["alb"].id)
     tgw = aws.lb.TargetGroup("alb-web-tg", port=80, protocol="HTTP", vpc_id=w.vpc.id)
@@ -587,7 +577,7 @@ CASES += [
          tweak=_instance_subnet_via_assoc),
 ]
 
-MODES = ("update", "preview", "fresh", "refreshed")
+ALL_MODES = (*MODES, "fresh", "refreshed")  # and the two deployed shapes
 
 
 def _diagnostics(pack: PolicyPack, case: Case, mode: str, tmp_path: Path) -> list[Any]:
@@ -610,7 +600,7 @@ FOUND: frozenset[str] = frozenset({
     "a17-instance-subnet-via-assoc",
 })
 DESIGN_RUNS = [pytest.param(case, mode, id=f"{case.id}-{mode}") for case in CASES
-               for mode in (MODES if case.id in FOUND else MODES[:2])]
+               for mode in (ALL_MODES if case.id in FOUND else MODES)]
 
 
 def test_every_finding_is_a_case() -> None:
@@ -677,7 +667,7 @@ PROTOCOL_FORMS = [
 ]
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("mode", ALL_MODES)
 @pytest.mark.parametrize(("form", "written", "read", "group", "cidr"), PROTOCOL_FORMS)
 def test_a_protocol_number_written_oddly_is_judged_as_aws_reads_it(
     pack: PolicyPack, mode: str, form: str, written: str, read: str, group: str, cidr: str,
