@@ -90,7 +90,12 @@ PYTEST_ARGS ?= -n auto
 unit: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: lint typecheck unit
+# lint and typecheck run beside pytest (a -j3 sub-make, as install): mypy and the linters keep
+# one core busy for about 15 s of a cold run while pytest's workers share both, instead of
+# running before them. No --output-sync: it would hold pytest's output until pytest ends, so
+# mypy's and ruff's lines arrive between pytest's dots. make exits 2 if any of the three fails.
+test: install
+	@$(MAKE) --no-print-directory -j3 lint typecheck unit
 
 clean:
 	rm -rf $(VENV) $(PACK_VENV) .mypy_cache .pytest_cache .ruff_cache $(BOOT_DIR)

@@ -251,8 +251,11 @@ def bench_sentences(b: dict[str, Any]) -> dict[str, str]:
         f"A fresh clone's `make test` took {minutes(f['wallSeconds'])} wall and "
         f"{f['cpuSeconds']:.0f} CPU s ({passed.group(1) if passed else '?'} tests passed), "
         f"measured by `make bench BENCH_ARGS=--first-run` on {m['cpus']} cores "
-        f"({m['cpuModel']}) with a load average of {f['loadAverage1mAtStart']:.2f} at the start: "
-        f"the 6-minute goal {'met' if f['met'] else 'missed'}"
+        f"({m['cpuModel']}) with a load average of {f['loadAverage1mAtStart']:.2f} at the start"
+        + (f" and the box's reference loop at {f['referenceCpuSeconds']:.2f} CPU s "
+           f"({f['cpuSeconds'] / f['referenceCpuSeconds']:.0f} loops' worth)"
+           if "referenceCpuSeconds" in f else "")
+        + f": the 6-minute goal {'met' if f['met'] else 'missed'}"
     )
     return out
 

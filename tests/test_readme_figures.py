@@ -7,6 +7,7 @@ docs/bench.json, which `make bench` writes, and this checks the quote.
 
 from __future__ import annotations
 
+import copy
 import re
 
 import pytest
@@ -126,3 +127,16 @@ def test_a_sized_subnet_takes_the_lowest_free_block_as_the_readme_says() -> None
         "sized": "192.168.10.0/26",  # below the explicit one, not "after" it
         "next": "192.168.10.128/27",
     }
+
+
+def test_the_first_run_sentence_states_the_boxs_speed_when_recorded() -> None:
+    """A first run's CPU seconds are quoted beside the box's reference loop (review/bench.py
+    reference_cpu_seconds) once the bench records it; older records quote without it."""
+    record = copy.deepcopy(figures.bench())
+    record["firstRun"] = {"wallSeconds": 400.0, "cpuSeconds": 800.0, "exitCode": 0, "met": False,
+                          "loadAverage1mAtStart": 0.5, "pytestSummary": "5 passed in 1s"}
+    plain = figures.bench_sentences(record)["firstRun"]
+    assert "reference loop" not in plain and plain.endswith("the 6-minute goal missed")
+    record["firstRun"]["referenceCpuSeconds"] = 0.8
+    timed = figures.bench_sentences(record)["firstRun"]
+    assert "reference loop at 0.80 CPU s (1000 loops' worth): the 6-minute goal missed" in timed
