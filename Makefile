@@ -63,9 +63,11 @@ $(PACK_STAMP): policies/requirements.txt
 
 # The two virtualenvs are built side by side (a sub-make with -j3: one pip per core, the Debian
 # packages after the dev venv), whether or not make itself was given -j; the targets below
-# depend on this, so `make -j2 test` waits for it too.
+# depend on this, so `make -j2 test` waits for it too. Inside a make that already shares job
+# slots (`make -j2`, or test's own sub-make) the sub-make takes those slots instead of forcing
+# -j3, which would make GNU make warn "-j3 forced in submake".
 install:
-	@$(MAKE) --no-print-directory -j3 --output-sync=target venvs
+	@$(MAKE) --no-print-directory $(if $(findstring jobserver,$(MAKEFLAGS)),,-j3) --output-sync=target venvs
 
 venvs: $(STAMP) $(DEB_STAMP) $(PACK_STAMP)
 	@:
@@ -93,7 +95,8 @@ unit: install
 # lint and typecheck run beside pytest (a -j3 sub-make, as install): mypy and the linters keep
 # one core busy for about 15 s of a cold run while pytest's workers share both, instead of
 # running before them. No --output-sync: it would hold pytest's output until pytest ends, so
-# mypy's and ruff's lines arrive between pytest's dots. make exits 2 if any of the three fails.
+# mypy's and ruff's lines arrive between pytest's dots. A lint or type error shows at once; make
+# still lets the running pytest finish, then exits 2 (Ctrl-C stops it sooner).
 test: install
 	@$(MAKE) --no-print-directory -j3 lint typecheck unit
 
