@@ -61,13 +61,17 @@ $(PACK_STAMP): policies/requirements.txt
 	cd policies && venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-# The two virtualenvs are built side by side (a sub-make with -j3: one pip per core, the Debian
-# packages after the dev venv), whether or not make itself was given -j; the targets below
-# depend on this, so `make -j2 test` waits for it too. Inside a make that already shares job
-# slots (`make -j2`, or test's own sub-make) the sub-make takes those slots instead of forcing
-# -j3, which would make GNU make warn "-j3 forced in submake".
+# A sub-make that runs its targets side by side: -j3 when make was given no -j, or the job slots
+# of a make that already shares them (`make -j2`, test's own sub-make); forcing -j3 there would
+# make GNU make warn "-j3 forced in submake". Expanded in the recipe, where MAKEFLAGS names the
+# jobserver; its recipe lines start with `+`, which marks them as recursive make lines (as a
+# literal $(MAKE) would), so the sub-make gets the slots.
+SIDE_BY_SIDE = $(MAKE) --no-print-directory $(if $(findstring jobserver,$(MAKEFLAGS)),,-j3)
+
+# The two virtualenvs are built side by side (one pip per core, the Debian packages after the
+# dev venv); the targets below depend on this, so `make -j2 test` waits for it too.
 install:
-	@$(MAKE) --no-print-directory $(if $(findstring jobserver,$(MAKEFLAGS)),,-j3) --output-sync=target venvs
+	@+$(SIDE_BY_SIDE) --output-sync=target venvs
 
 venvs: $(STAMP) $(DEB_STAMP) $(PACK_STAMP)
 	@:
@@ -92,13 +96,13 @@ PYTEST_ARGS ?= -n auto
 unit: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# lint and typecheck run beside pytest (a -j3 sub-make, as install): mypy and the linters keep
+# lint and typecheck run beside pytest (SIDE_BY_SIDE, as install): mypy and the linters keep
 # one core busy for about 15 s of a cold run while pytest's workers share both, instead of
 # running before them. No --output-sync: it would hold pytest's output until pytest ends, so
 # mypy's and ruff's lines arrive between pytest's dots. A lint or type error shows at once; make
 # still lets the running pytest finish, then exits 2 (Ctrl-C stops it sooner).
 test: install
-	@$(MAKE) --no-print-directory -j3 lint typecheck unit
+	@+$(SIDE_BY_SIDE) lint typecheck unit
 
 clean:
 	rm -rf $(VENV) $(PACK_VENV) .mypy_cache .pytest_cache .ruff_cache $(BOOT_DIR)

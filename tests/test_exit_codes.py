@@ -128,3 +128,35 @@ def test_the_readme_documents_the_command_that_keeps_the_codes() -> None:
     assert "make -s review REVIEW_ARGS=--json | python3 -m json.tool" in README
     assert "GNU make exits 2 whenever a recipe fails" in README
     assert sys.executable  # the tests run in the venv the README names
+
+
+def test_make_test_runs_the_linters_beside_pytest_and_fails_when_one_fails(tmp_path: Path) -> None:
+    """`make test` runs lint, typecheck and unit side by side (one sub-make): a lint error is
+    printed while pytest is still running, pytest finishes, and make exits 2. Under `make -j2`
+    the sub-make has two slots and starts no new job after the failure (which ran is up to
+    make's order): still 2. Neither prints a make warning (a forced -j3, or a jobserver the
+    sub-make can't use). The tools are stand-ins (BIN=): this judges the Makefile's wiring."""
+    project = project_copy(tmp_path)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "log"
+    tools = {
+        "ruff": f"echo ruff-failed >> {log}; exit 1",
+        "actionlint": "exit 0", "zizmor": "exit 0", "mypy": f"echo mypy >> {log}",
+        # pytest waits for ruff's line: it can only appear if the two run side by side
+        "pytest": f"for i in $(seq 100); do grep -q ruff-failed {log} && break; sleep 0.1; done; "
+                  f"echo pytest-done >> {log}",
+    }
+    for name, body in tools.items():
+        (bin_dir / name).write_text(f"#!/bin/sh\n{body}\n")
+        (bin_dir / name).chmod(0o755)
+    for jobs in ([], ["-j2"]):
+        log.write_text("")
+        proc = make(*jobs, "test", f"BIN={bin_dir}", cwd=project)
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        assert "warning:" not in proc.stderr, proc.stderr  # no forced -j3, no lost jobserver
+        lines = log.read_text().split()
+        assert "ruff-failed" in lines, (jobs, lines)
+        if not jobs:
+            assert "mypy" in lines, lines
+            assert lines.index("ruff-failed") < lines.index("pytest-done"), lines
