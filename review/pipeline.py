@@ -106,11 +106,11 @@ def check_pack_office(
     stack: str, config_file: Path,
 ) -> None:
     """The pack config ``text`` (``pack``, as JSON; None when empty) can judge this stack's
-    way in: its ``access`` is the stack's,
-    and for a bastion it lists office ranges, each a public CIDR that is not the whole
-    internet. Otherwise every run would end in mandatory violations (or pass a range the stack
-    side refuses); this stops first, naming the file, the key, the value and the fix. Only for
-    a stack with an ``access`` key (this project's Pulumi.yaml declares it, default bastion)."""
+    way in: its ``access`` is the stack's, and for a bastion it lists office ranges, each a
+    public CIDR that is not the whole internet (``stack_cidrs``: the stack's own list).
+    Otherwise every run would end in mandatory violations (or pass a range the stack side
+    refuses); this stops first, naming the file, the key, the value and the fix. Only for a
+    stack with an ``access`` key (this project's Pulumi.yaml declares it, default bastion)."""
     if f"{project}:access" not in config:
         return  # a program without this project's way in (Pulumi.yaml declares access)
     where = _rel(config_file)
